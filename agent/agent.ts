@@ -1,0 +1,118 @@
+// The agent: probes on their schedules → a snapshot report every fast interval → the report queue.
+import type { Logger } from '../common/logger.js';
+import { VERSION } from '../common/version.js';
+import { SCHEMA_VERSION, type Report } from '../protocol/report.js';
+import { systemClock, type Clock } from './clock.js';
+import type { AgentConfig } from './config.js';
+import { probeDefinitions } from './probes/index.js';
+import type { ProbeDefinition } from './probes/probe.js';
+import { httpTransport, type Transport } from './push.js';
+import { ReportQueue } from './report-queue.js';
+import { ProbeRunner, describeError, type ScheduledProbe } from './runner.js';
+
+export interface AgentDeps {
+  log: Logger;
+  clock?: Clock;
+  transport?: Transport;
+  probes?: readonly ProbeDefinition[];
+  procRoot?: string;
+  sysRoot?: string;
+}
+
+export interface RunningAgent {
+  /** Runs one cycle now (tests); resolves when its report has been handed to the queue and drained. */
+  cycle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<RunningAgent> {
+  const log = deps.log.child({ device: config.device });
+  const procRoot = deps.procRoot ?? '/proc';
+  const clock = deps.clock ?? systemClock(procRoot);
+  const fastMs = config.intervals.fastSeconds * 1000;
+  const slowMs = config.intervals.slowSeconds * 1000;
+  // A fast probe must finish well inside its interval; slow ones may take longer (inventory spawns).
+  const fastTimeoutMs = Math.min(10_000, fastMs * 0.8);
+  const scheduled: ScheduledProbe[] = [];
+  for (const definition of deps.probes ?? probeDefinitions) {
+    const settings = config.probes[definition.name];
+    if (settings?.enabled === false) continue;
+    const instance = definition.create({
+      log: log.child({ probe: definition.name }),
+      clock,
+      platform: process.platform,
+      stateDir: config.stateDir,
+      procRoot,
+      sysRoot: deps.sysRoot ?? '/sys',
+      settings: settings?.settings ?? {},
+    });
+    const intervalMs = settings?.intervalSeconds ? settings.intervalSeconds * 1000 : definition.interval === 'fast' ? fastMs : slowMs;
+    const timeoutMs = settings?.timeoutSeconds ? settings.timeoutSeconds * 1000 : definition.interval === 'fast' ? fastTimeoutMs : 120_000;
+    scheduled.push({ definition, instance, intervalMs, timeoutMs });
+  }
+  for (const p of scheduled) {
+    try {
+      await p.instance.start?.();
+    } catch (err) {
+      log.warn({ probe: p.definition.name, err: describeError(err) }, 'probe could not start; its collect will report the failure');
+    }
+  }
+
+  const runner = new ProbeRunner(scheduled, log, clock.monoMs, clock.wallMs);
+  const transport = deps.transport ?? httpTransport(config.collector.url, config.collector.token, config.collector.timeoutSeconds * 1000);
+  const queue = new ReportQueue(transport, log, clock.monoMs, clock.wallMs, { maxReports: 240, baseDelayMs: Math.min(fastMs, 5000), maxDelayMs: 5 * 60_000 });
+  const startedAt = clock.wallMs();
+  let seq = 0;
+
+  const cycle = async (): Promise<void> => {
+    // Wait for due probes only up to the fast deadline: a slow or hanging probe reports next time.
+    let budget: NodeJS.Timeout | undefined;
+    await Promise.race([runner.runDue(), new Promise((r) => (budget = setTimeout(r, fastTimeoutMs)))]);
+    clearTimeout(budget);
+    const now = clock.wallMs();
+    const report: Report = {
+      schemaVersion: SCHEMA_VERSION,
+      device: config.device,
+      site: config.site,
+      agent: { version: VERSION, platform: process.platform, startedAt },
+      seq: seq++,
+      createdAt: now,
+      sentAt: now,
+      intervalSeconds: config.intervals.fastSeconds,
+      ...runner.snapshot(),
+    };
+    queue.enqueue(report);
+    await queue.drain();
+  };
+
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const loop = async (): Promise<void> => {
+    const t0 = clock.monoMs();
+    try {
+      await cycle();
+    } catch (err) {
+      log.error({ err: describeError(err) }, 'report cycle failed');
+    }
+    if (!stopped) timer = setTimeout(loop, Math.max(0, fastMs - (clock.monoMs() - t0)));
+  };
+  timer = setTimeout(loop, 0);
+  log.info({ collector: config.collector.url, probes: scheduled.map((p) => p.definition.name), intervalSeconds: config.intervals.fastSeconds }, 'agent started');
+
+  return {
+    cycle,
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      // Probes write their clean-shutdown state (the stability probe's marker) before we exit.
+      for (const p of scheduled) {
+        try {
+          await p.instance.stop?.();
+        } catch (err) {
+          log.warn({ probe: p.definition.name, err: describeError(err) }, 'probe did not stop cleanly');
+        }
+      }
+      log.info('agent stopped');
+    },
+  };
+}

@@ -1,0 +1,98 @@
+// The agent's configuration: one schema, defaults written once, loaded from YAML plus STATIONWATCH_*.
+import { hostname, homedir } from 'node:os';
+import { join } from 'node:path';
+import { Type, type Static } from '@sinclair/typebox';
+import { DeviceName, SiteName } from '../protocol/report.js';
+import { applyEnv, readConfigFile, validateConfig, ConfigError, type EnvTable } from '../common/config-file.js';
+import { probeDefinitions } from './probes/index.js';
+
+const ProbeSettings = Type.Object(
+  {
+    enabled: Type.Boolean({ default: true }),
+    /** Seconds between runs; defaults to the fast or slow interval the probe declares. */
+    intervalSeconds: Type.Optional(Type.Number({ minimum: 1, maximum: 86400 })),
+    timeoutSeconds: Type.Optional(Type.Number({ minimum: 0.1, maximum: 3600 })),
+    settings: Type.Record(Type.String(), Type.Unknown(), { default: {} }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const AgentConfigSchema = Type.Object(
+  {
+    device: Type.Optional(DeviceName),
+    site: SiteName,
+    collector: Type.Object(
+      {
+        url: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:9847' }),
+        token: Type.String({ minLength: 1, maxLength: 512 }),
+        timeoutSeconds: Type.Number({ minimum: 1, maximum: 300, default: 10 }),
+      },
+      { additionalProperties: false },
+    ),
+    intervals: Type.Object(
+      {
+        fastSeconds: Type.Number({ minimum: 0.2, maximum: 3600, default: 15 }),
+        slowSeconds: Type.Number({ minimum: 1, maximum: 86400, default: 600 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    /** Where the agent remembers boots, shutdown markers and (later) the outbox. */
+    stateDir: Type.Optional(Type.String({ minLength: 1 })),
+    probes: Type.Record(Type.String(), ProbeSettings, { default: {} }),
+    log: Type.Object({ level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }) }, { additionalProperties: false, default: {} }),
+  },
+  { additionalProperties: false },
+);
+
+export type AgentConfigInput = Static<typeof AgentConfigSchema>;
+export type AgentConfig = AgentConfigInput & { device: string; stateDir: string };
+
+export const agentEnv: EnvTable = {
+  STATIONWATCH_DEVICE: { path: 'device', type: 'string' },
+  STATIONWATCH_SITE: { path: 'site', type: 'string' },
+  STATIONWATCH_COLLECTOR_URL: { path: 'collector.url', type: 'string' },
+  STATIONWATCH_TOKEN: { path: 'collector.token', type: 'string' },
+  STATIONWATCH_STATE_DIR: { path: 'stateDir', type: 'string' },
+  STATIONWATCH_FAST_INTERVAL: { path: 'intervals.fastSeconds', type: 'number' },
+  STATIONWATCH_SLOW_INTERVAL: { path: 'intervals.slowSeconds', type: 'number' },
+  STATIONWATCH_LOG_LEVEL: { path: 'log.level', type: 'string' },
+};
+
+/** Where state lives when the configuration does not say: the platform's place for service data. */
+export function defaultStateDir(platform: NodeJS.Platform, env: NodeJS.ProcessEnv, isRoot: boolean): string {
+  if (platform === 'win32') return join(env.ProgramData ?? 'C:\\ProgramData', 'stationwatch');
+  if (platform === 'darwin') return isRoot ? '/Library/Application Support/stationwatch' : join(homedir(), 'Library', 'Application Support', 'stationwatch');
+  return isRoot ? '/var/lib/stationwatch' : join(env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'stationwatch');
+}
+
+/** Hostnames may carry a domain or characters a device name may not; keep the first label, tidied. */
+export function deviceNameFromHostname(host: string): string {
+  const first = host.split('.')[0] ?? '';
+  const tidy = first.replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 63);
+  return tidy || 'device';
+}
+
+export function resolveAgentConfig(raw: unknown, env: NodeJS.ProcessEnv, source: string): AgentConfig {
+  const { value, problems } = applyEnv(raw, env, agentEnv);
+  const known = new Set(probeDefinitions.map((p) => p.name));
+  const probes = (value.probes ?? {}) as Record<string, unknown>;
+  if (typeof probes === 'object' && probes !== null) {
+    for (const name of Object.keys(probes)) {
+      if (!known.has(name)) problems.push(`/probes/${name}: unknown probe (known: ${[...known].join(', ')})`);
+    }
+  }
+  const cfg = validateConfig(AgentConfigSchema, value, source, problems);
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  return {
+    ...cfg,
+    device: cfg.device ?? deviceNameFromHostname(hostname()),
+    stateDir: cfg.stateDir ?? defaultStateDir(process.platform, env, isRoot),
+  };
+}
+
+export async function loadAgentConfig(file: string | undefined, env: NodeJS.ProcessEnv): Promise<AgentConfig> {
+  const raw = file ? await readConfigFile(file) : {};
+  return resolveAgentConfig(raw, env, file ?? 'environment');
+}
+
+export { ConfigError };

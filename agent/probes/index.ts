@@ -1,0 +1,11 @@
+// The one list of probes. To add a probe: write agent/probes/<name>.ts exporting a ProbeDefinition
+// (see probe.ts and README.md here), add it below, define its metrics in protocol/metrics.ts and its
+// indicator entries in alerts/catalog/. Nothing else needs to know about it.
+import type { ProbeDefinition } from './probe.js';
+import { resourcesProbe } from './resources.js';
+import { thermalProbe } from './thermal.js';
+import { stabilityProbe } from './stability.js';
+import { displaysProbe } from './displays.js';
+import { inventoryProbe } from './inventory.js';
+
+export const probeDefinitions: readonly ProbeDefinition[] = [resourcesProbe, thermalProbe, stabilityProbe, displaysProbe, inventoryProbe];

@@ -1,0 +1,55 @@
+// The contract every probe implements. A probe file exports one ProbeDefinition; index.ts lists them.
+// A probe returns readings and never touches shared state; the runner owns timing, timeouts,
+// logging and the per-probe success/duration it reports.
+import type { Logger } from '../../common/logger.js';
+import type { MetricDef } from '../../protocol/metrics.js';
+import type { Clock } from '../clock.js';
+
+export type Reading =
+  | { kind: 'sample'; metric: MetricDef; labels?: Record<string, string>; value: number }
+  | { kind: 'unavailable'; metric: MetricDef; reason: string };
+
+export function sample(metric: MetricDef, value: number, labels?: Record<string, string>): Reading {
+  return labels ? { kind: 'sample', metric, value, labels } : { kind: 'sample', metric, value };
+}
+
+/** "Not on this host" is an outcome, not an error: the measurement shows as unavailable. */
+export function unavailable(metric: MetricDef, reason: string): Reading {
+  return { kind: 'unavailable', metric, reason };
+}
+
+/** What a probe instance gets once, when the agent starts. Paths are settable so tests use fixture trees. */
+export interface ProbeSetup {
+  log: Logger;
+  clock: Clock;
+  platform: NodeJS.Platform;
+  /** The agent's state directory: probes that remember things across restarts keep a file here. */
+  stateDir: string;
+  /** Root of procfs and sysfs (Linux); `/proc` and `/sys` except in tests. */
+  procRoot: string;
+  sysRoot: string;
+  /** The probe's own section of the agent configuration (`probes.<name>.settings`). */
+  settings: Record<string, unknown>;
+}
+
+export interface CollectContext {
+  /** Aborted when the probe's timeout passes; pass it to child processes and fetches. */
+  signal: AbortSignal;
+}
+
+export interface ProbeInstance {
+  collect(ctx: CollectContext): Promise<Reading[]>;
+  /** Begin background work (timers, watchers). Called once before the first collect. */
+  start?(): Promise<void>;
+  /** The agent is shutting down cleanly. */
+  stop?(): Promise<void>;
+}
+
+export interface ProbeDefinition {
+  /** Registry key, configuration key and `probe` label, said once. */
+  readonly name: string;
+  readonly interval: 'fast' | 'slow';
+  /** The metrics this probe may report (documentation, and the collector's availability list). */
+  readonly metrics: readonly MetricDef[];
+  create(setup: ProbeSetup): ProbeInstance;
+}

@@ -1,0 +1,152 @@
+// The shape of one indicator: its tunable thresholds and its alerts, written once. Conditions are
+// data, not PromQL text, so the rule generator renders them to PromQL and the status page can
+// evaluate the very same definition in JS (compare a series with a resolved threshold) without a
+// second copy of the logic. Only the `promql` escape hatch is opaque to the status page.
+
+/** English and 简体中文, side by side so a translation is never forgotten. */
+export interface Text {
+  readonly en: string;
+  readonly zh: string;
+}
+
+/**
+ * ratio: 0..1 (shown as a percentage); celsius; count: whole events; seconds: a duration, written in
+ * Prometheus form (`15m`) in override files and rendered back to that form in rules.
+ */
+export type Unit = 'ratio' | 'celsius' | 'count' | 'seconds';
+
+export interface Threshold {
+  readonly value: number;
+  readonly unit: Unit;
+  readonly description: string;
+}
+
+export type Severity = 'warning' | 'critical';
+
+export type CompareOp = '>' | '>=' | '<' | '<=' | '==' | '!=';
+
+export interface LabelMatcher {
+  readonly label: string;
+  readonly op: '=' | '!=' | '=~' | '!~';
+  readonly value: string;
+}
+
+/**
+ * A threshold reference is the key of one of the indicator's thresholds (tunable per site). A bare
+ * number is allowed only for values that are not a matter of taste, such as 0 for a 1/0 state.
+ */
+export type ThresholdRef<K extends string> = K | number;
+
+/** `metric op threshold`, series by series. */
+export interface ThresholdCondition<K extends string> {
+  readonly kind: 'threshold';
+  readonly metric: string;
+  readonly matchers?: readonly LabelMatcher[];
+  readonly op: CompareOp;
+  readonly threshold: ThresholdRef<K>;
+}
+
+/**
+ * `numerator / denominator op threshold`, matched on device, site and `matchOn`. A denominator of 0
+ * or below means "not configured" (no swap): no ratio, so no alert, rather than a division by zero.
+ */
+export interface RatioCondition<K extends string> {
+  readonly kind: 'ratio';
+  readonly numerator: string;
+  readonly denominator: string;
+  readonly matchOn?: readonly string[];
+  readonly op: CompareOp;
+  readonly threshold: ThresholdRef<K>;
+}
+
+/**
+ * How much a counter grew within `window` (a seconds threshold). When the threshold's unit is
+ * `count` the growth is compared in whole events (see render-promql.ts for why).
+ */
+export interface IncreaseCondition<K extends string> {
+  readonly kind: 'increase';
+  readonly metric: string;
+  readonly window: K;
+  readonly op: CompareOp;
+  readonly threshold: ThresholdRef<K>;
+}
+
+/**
+ * `metric op (limit - margin)` where `limit` is the per-series limit the agent exports beside the
+ * value (matched on device, site and `matchOn`), or the catalog's `fallbackThreshold` for series
+ * without one. A limit of 0 or below is treated as absent: some sensors declare nonsense limits.
+ */
+export interface PerSeriesLimitCondition<K extends string> {
+  readonly kind: 'perSeriesLimit';
+  readonly metric: string;
+  readonly limitMetric: string;
+  readonly matchOn: readonly string[];
+  readonly op: CompareOp;
+  readonly fallbackThreshold: K;
+  readonly marginThreshold?: K;
+}
+
+/**
+ * Escape hatch for the rare rule that cannot be structured. `%{key}` placeholders are replaced by
+ * the resolved threshold values. The status page cannot evaluate these, so keep them rare.
+ */
+export interface PromqlCondition {
+  readonly kind: 'promql';
+  readonly expr: string;
+}
+
+export type Condition<K extends string = string> =
+  | ThresholdCondition<K>
+  | RatioCondition<K>
+  | IncreaseCondition<K>
+  | PerSeriesLimitCondition<K>
+  | PromqlCondition;
+
+export interface AlertDef<K extends string = string> {
+  /** CamelCase, starting with `Stationwatch`; also the runbook anchor (lowercased). */
+  readonly name: string;
+  readonly severity: Severity;
+  readonly condition: Condition<K>;
+  /** A seconds threshold; absent for event alerts that must fire at once. */
+  readonly for?: K;
+  /**
+   * One line a clerk understands, and the detail for whoever fixes it. Prometheus templating
+   * (`{{ $labels.device }}`, `{{ $value }}`) is passed through; `%{key}` is replaced at generation by
+   * the resolved threshold, formatted in its unit.
+   */
+  readonly summary: Text;
+  readonly description: Text;
+}
+
+/** A recording rule for dashboards; alerts keep their own structured conditions. */
+export interface Recording {
+  readonly record: string;
+  readonly expr: string;
+  readonly help: string;
+}
+
+export interface Indicator<K extends string = string> {
+  /** The id of docs/indicators: label value, runbook file name, override-file key. */
+  readonly id: string;
+  readonly title: Text;
+  readonly thresholds: Readonly<Record<K, Threshold>>;
+  readonly alerts: readonly AlertDef<K>[];
+  readonly recordings?: readonly Recording[];
+}
+
+/**
+ * Identity at run time; at compile time it checks that every threshold reference names one of the
+ * indicator's own thresholds.
+ */
+export function defineIndicator<const T extends Record<string, Threshold>>(indicator: {
+  id: string;
+  title: Text;
+  thresholds: T;
+  alerts: readonly AlertDef<keyof T & string>[];
+  recordings?: readonly Recording[];
+}): Indicator {
+  return indicator;
+}
+
+/** Threshold values after site overrides, per indicator id then threshold key. */
+export type ResolvedThresholds = Readonly<Record<string, Readonly<Record<string, number>>>>;

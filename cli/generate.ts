@@ -1,0 +1,1 @@
+export async function runGenerate(_o: { overrides?: string; out?: string }): Promise<number> { return 0; }

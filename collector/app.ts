@@ -1,0 +1,42 @@
+// Builds the collector's HTTP server without listening: tests use inject(), main() listens.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from '../common/logger.js';
+import type { CollectorConfig } from './config.js';
+import { createContext, type CollectorContext } from './context.js';
+import { ApiError, fromFastifyError } from './errors.js';
+import { deviceRoutes } from './routes/devices.js';
+import { ingestRoutes } from './routes/ingest.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { serviceDiscoveryRoutes } from './routes/service-discovery.js';
+
+export interface CollectorApp {
+  app: FastifyInstance;
+  ctx: CollectorContext;
+}
+
+export async function buildCollector(config: CollectorConfig, opts: { log: Logger; nowMs?: () => number }): Promise<CollectorApp> {
+  const ctx = createContext(config, opts.nowMs);
+  // The server-wide limit is the ingest limit; fastify checks it while reading, before parsing.
+  const app = Fastify({ loggerInstance: opts.log as FastifyBaseLogger, bodyLimit: config.bodyLimitBytes, disableRequestLogging: true });
+
+  app.setErrorHandler((err, req, reply) => {
+    const api = err instanceof ApiError ? err : fromFastifyError(err as Error & { code?: string; statusCode?: number });
+    if (api) {
+      if (req.routeOptions.url === '/api/v1/reports' && !(err instanceof ApiError)) ctx.reportsReceived.inc({ result: api.code });
+      return reply.code(api.status).send(api.body());
+    }
+    req.log.error({ err }, 'request failed');
+    return reply.code(500).send({ error: 'internal', message: 'internal error' });
+  });
+  app.setNotFoundHandler((_req, reply) => reply.code(404).send({ error: 'not_found', message: 'no such route' }));
+
+  const boundPort = () => {
+    const addr = app.server.address();
+    return typeof addr === 'object' && addr ? addr.port : config.listen.port;
+  };
+  await app.register(ingestRoutes, { ctx });
+  await app.register(metricsRoutes, { ctx });
+  await app.register(serviceDiscoveryRoutes, { ctx, boundPort });
+  await app.register(deviceRoutes, { ctx });
+  return { app, ctx };
+}

@@ -1,0 +1,66 @@
+// The collector's configuration: one schema, defaults written once, YAML file plus STATIONWATCH_*.
+import { Type, type Static } from '@sinclair/typebox';
+import { DeviceName, SiteName } from '../protocol/report.js';
+import { applyEnv, readConfigFile, validateConfig, type EnvTable } from '../common/config-file.js';
+
+const DeviceEntry = Type.Object(
+  {
+    name: DeviceName,
+    /** The device's bearer token. At least 16 characters: a guessable token lets anyone report as the device. */
+    token: Type.String({ minLength: 16, maxLength: 512 }),
+    /** When set, the device's site is this, whatever the agent claims. */
+    site: Type.Optional(SiteName),
+  },
+  { additionalProperties: false },
+);
+
+export const CollectorConfigSchema = Type.Object(
+  {
+    listen: Type.Object(
+      {
+        host: Type.String({ default: '127.0.0.1' }),
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 9847 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    /** host:port at which Prometheus reaches this collector, written into service-discovery targets. */
+    advertiseAddress: Type.Optional(Type.String({ pattern: '^[^\\s/]+:[0-9]{1,5}$' })),
+    bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024, default: 1024 * 1024 }),
+    /** A device is "not reporting" after this many of its own report intervals without a report. */
+    staleAfterIntervals: Type.Number({ minimum: 1.5, maximum: 1000, default: 3 }),
+    defaultSite: SiteName,
+    devices: Type.Array(DeviceEntry, { default: [] }),
+    log: Type.Object({ level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }) }, { additionalProperties: false, default: {} }),
+  },
+  { additionalProperties: false },
+);
+
+export type CollectorConfig = Static<typeof CollectorConfigSchema>;
+
+export const collectorEnv: EnvTable = {
+  STATIONWATCH_LISTEN_HOST: { path: 'listen.host', type: 'string' },
+  STATIONWATCH_LISTEN_PORT: { path: 'listen.port', type: 'number' },
+  STATIONWATCH_ADVERTISE_ADDRESS: { path: 'advertiseAddress', type: 'string' },
+  STATIONWATCH_STALE_AFTER_INTERVALS: { path: 'staleAfterIntervals', type: 'number' },
+  STATIONWATCH_LOG_LEVEL: { path: 'log.level', type: 'string' },
+};
+
+export function resolveCollectorConfig(raw: unknown, env: NodeJS.ProcessEnv, source: string): CollectorConfig {
+  const { value, problems } = applyEnv(raw, env, collectorEnv);
+  if (value.defaultSite === undefined) value.defaultSite = 'default';
+  const devices = Array.isArray(value.devices) ? (value.devices as Array<Record<string, unknown>>) : [];
+  const seenNames = new Map<unknown, number>();
+  const seenTokens = new Map<unknown, number>();
+  devices.forEach((d, i) => {
+    if (seenNames.has(d?.name)) problems.push(`/devices/${i}/name: "${String(d.name)}" is already used by /devices/${seenNames.get(d.name)}`);
+    else seenNames.set(d?.name, i);
+    if (d?.token !== undefined && seenTokens.has(d.token)) problems.push(`/devices/${i}/token: the same token is already used by /devices/${seenTokens.get(d.token)}; each device needs its own`);
+    else seenTokens.set(d?.token, i);
+  });
+  return validateConfig(CollectorConfigSchema, value, source, problems);
+}
+
+export async function loadCollectorConfig(file: string | undefined, env: NodeJS.ProcessEnv): Promise<CollectorConfig> {
+  const raw = file ? await readConfigFile(file) : {};
+  return resolveCollectorConfig(raw, env, file ?? 'environment');
+}

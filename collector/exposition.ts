@@ -1,0 +1,106 @@
+// Prometheus exposition computed at scrape time (prom-client collect callbacks read the device
+// store). One Registry per view: all devices (/metrics) or a single device (/devices/<name>/metrics).
+// Only devices that are reporting expose values: a silent device's series vanish, so Prometheus
+// marks them stale instead of repeating frozen last values.
+import { Counter, Gauge, Registry } from 'prom-client';
+import { agentMetrics } from '../protocol/metrics.js';
+import type { DeviceRecord, DeviceStore } from './device-store.js';
+import { collectorMetrics as cm } from './metric-names.js';
+
+type Source = () => DeviceRecord[];
+
+const base = ['device', 'site'] as const;
+
+function labelsOf(d: DeviceRecord, extra?: Record<string, string>): Record<string, string> {
+  return { device: d.name, site: d.site, ...extra };
+}
+
+/** Registers the per-device series of every device `source` yields (those reporting) in `registry`. */
+export function registerDeviceSeries(registry: Registry, source: Source): void {
+  for (const def of agentMetrics) {
+    const labelNames = [...base, ...def.labels];
+    const collect = function (this: Gauge | Counter) {
+      this.reset();
+      for (const d of source()) {
+        for (const s of d.samplesByMetric.get(def.name) ?? []) {
+          const labels = labelsOf(d, s.labels);
+          if (this instanceof Counter) this.inc(labels, Math.max(0, s.value));
+          else this.set(labels, s.value);
+        }
+      }
+    };
+    if (def.type === 'counter') new Counter({ name: def.name, help: def.help, labelNames, registers: [registry], collect });
+    else new Gauge({ name: def.name, help: def.help, labelNames, registers: [registry], collect });
+  }
+
+  const perDevice = (name: string, help: string, labelNames: string[], fill: (g: Gauge, d: DeviceRecord) => void) =>
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const d of source()) fill(this, d);
+      },
+    });
+
+  perDevice(cm.clockOffset, 'Device clock minus collector clock when the last report was sent (positive: device ahead)', [...base], (g, d) => {
+    if (d.clockOffsetSeconds !== undefined) g.set(labelsOf(d), d.clockOffsetSeconds);
+  });
+  perDevice(cm.reportInterval, 'The interval at which the device reports', [...base], (g, d) => {
+    if (d.report) g.set(labelsOf(d), d.report.intervalSeconds);
+  });
+  perDevice(cm.probeSuccess, 'Whether the probe\'s last run on the device succeeded', [...base, 'probe'], (g, d) => {
+    for (const p of d.report?.probes ?? []) g.set(labelsOf(d, { probe: p.name }), p.ok ? 1 : 0);
+  });
+  perDevice(cm.probeDuration, 'How long the probe\'s last run on the device took', [...base, 'probe'], (g, d) => {
+    for (const p of d.report?.probes ?? []) g.set(labelsOf(d, { probe: p.name }), p.durationSeconds);
+  });
+  perDevice(cm.metricAvailable, 'Whether the device can measure this metric at all (0: the sensor is absent, the value is unknown, not zero)', [...base, 'metric'], (g, d) => {
+    for (const metric of d.samplesByMetric.keys()) g.set(labelsOf(d, { metric }), 1);
+    for (const u of d.report?.unavailable ?? []) g.set(labelsOf(d, { metric: u.metric }), 0);
+  });
+  perDevice(cm.agentInfo, 'The agent version and platform of the device (value is always 1)', [...base, 'version', 'platform'], (g, d) => {
+    if (d.report) g.set(labelsOf(d, { version: d.report.agent.version, platform: d.report.agent.platform }), 1);
+  });
+}
+
+/** Fleet state: every known device, reporting or not, so "not reporting" is itself a series. */
+export function registerFleetSeries(registry: Registry, store: DeviceStore, nowMs: () => number): void {
+  new Gauge({
+    name: cm.deviceReporting,
+    help: 'Whether the device has reported within its staleness window (0: not reporting)',
+    labelNames: [...base],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const now = nowMs();
+      for (const d of store.list()) this.set(labelsOf(d), store.isReporting(d, now) ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: cm.lastReport,
+    help: 'When the collector last received a report from the device (collector clock)',
+    labelNames: [...base],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const d of store.list()) if (d.receivedAtMs !== undefined) this.set(labelsOf(d), d.receivedAtMs / 1000);
+    },
+  });
+  new Gauge({
+    name: cm.devices,
+    help: 'Devices known to the collector, by state',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      const now = nowMs();
+      let reporting = 0;
+      const all = store.list();
+      for (const d of all) if (store.isReporting(d, now)) reporting++;
+      this.set({ state: 'reporting' }, reporting);
+      this.set({ state: 'not_reporting' }, all.length - reporting);
+    },
+  });
+}

@@ -1,0 +1,15 @@
+// Series the collector derives itself (beside the agent metrics of protocol/metrics.ts). Rules and
+// dashboards import these names rather than spelling them again.
+export const collectorMetrics = {
+  deviceReporting: 'stationwatch_device_reporting',
+  lastReport: 'stationwatch_device_last_report_timestamp_seconds',
+  clockOffset: 'stationwatch_clock_offset_seconds',
+  reportInterval: 'stationwatch_report_interval_seconds',
+  probeSuccess: 'stationwatch_probe_success',
+  probeDuration: 'stationwatch_probe_duration_seconds',
+  metricAvailable: 'stationwatch_metric_available',
+  agentInfo: 'stationwatch_agent_info',
+  reportsReceived: 'stationwatch_collector_reports_received_total',
+  samplesDropped: 'stationwatch_collector_samples_dropped_total',
+  devices: 'stationwatch_collector_devices',
+} as const;

@@ -1,0 +1,32 @@
+// GET /api/devices — each device's state as JSON, for people and scripts; /healthz for supervisors.
+import type { FastifyInstance } from 'fastify';
+import type { CollectorContext } from '../context.js';
+import type { DeviceRecord } from '../device-store.js';
+import { ApiError } from '../errors.js';
+
+function view(ctx: CollectorContext, d: DeviceRecord, detail: boolean) {
+  const r = d.report;
+  const summary = {
+    name: d.name,
+    site: d.site,
+    reporting: ctx.store.isReporting(d, ctx.nowMs()),
+    lastReportAt: d.receivedAtMs === undefined ? null : new Date(d.receivedAtMs).toISOString(),
+    clockOffsetSeconds: d.clockOffsetSeconds ?? null,
+    agent: r ? { ...r.agent, startedAt: new Date(r.agent.startedAt).toISOString() } : null,
+    intervalSeconds: r?.intervalSeconds ?? null,
+    probes: r?.probes.map((p) => ({ ...p, finishedAt: new Date(p.finishedAt).toISOString() })) ?? [],
+    unavailable: r?.unavailable ?? [],
+  };
+  if (!detail) return summary;
+  return { ...summary, samples: [...d.samplesByMetric.values()].flat() };
+}
+
+export async function deviceRoutes(app: FastifyInstance, { ctx }: { ctx: CollectorContext }): Promise<void> {
+  app.get('/api/devices', async () => ({ devices: ctx.store.list().map((d) => view(ctx, d, true)) }));
+  app.get<{ Params: { device: string } }>('/api/devices/:device', async (req) => {
+    const d = ctx.store.get(req.params.device);
+    if (!d) throw new ApiError('not_found');
+    return view(ctx, d, true);
+  });
+  app.get('/healthz', async () => ({ status: 'ok', devices: ctx.store.list().length }));
+}

@@ -1,0 +1,28 @@
+// GET /sd — Prometheus HTTP service discovery (http_sd_configs): every device as its own target.
+// The target address is the collector's advertised address (how Prometheus reaches it, which behind
+// a proxy or in a container is not the listen address); the metrics path selects the device.
+import type { FastifyInstance } from 'fastify';
+import type { CollectorContext } from '../context.js';
+
+export function advertisedAddress(ctx: CollectorContext, boundPort: () => number): string {
+  if (ctx.config.advertiseAddress) return ctx.config.advertiseAddress;
+  const host = ctx.config.listen.host;
+  const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return `${reachable}:${boundPort()}`;
+}
+
+export async function serviceDiscoveryRoutes(app: FastifyInstance, { ctx, boundPort }: { ctx: CollectorContext; boundPort: () => number }): Promise<void> {
+  app.get('/sd', async () => {
+    const address = advertisedAddress(ctx, boundPort);
+    return ctx.store.list().map((d) => ({
+      targets: [address],
+      labels: {
+        __metrics_path__: `/devices/${encodeURIComponent(d.name)}/metrics`,
+        // Every target shares the collector's address; instance names the device instead.
+        instance: d.name,
+        device: d.name,
+        site: d.site,
+      },
+    }));
+  });
+}
