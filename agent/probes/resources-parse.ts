@@ -83,8 +83,10 @@ export function cpuUtilisation(prev: CpuTimes, cur: CpuTimes): number | undefine
 
 /** First field of `/proc/loadavg`, e.g. "0.21 0.37 0.39 1/719 19737". */
 export function parseLoadavg(text: string): number {
-  const load1 = Number(text.trim().split(/\s+/)[0]);
-  if (!Number.isFinite(load1) || load1 < 0) throw new Error(`unexpected loadavg: ${text.trim()}`);
+  const field = text.trim().split(/\s+/)[0] ?? '';
+  // Number('') is 0, so an empty file must be caught before conversion.
+  const load1 = /^\d+(\.\d+)?$/.test(field) ? Number(field) : NaN;
+  if (!Number.isFinite(load1)) throw new Error(`unexpected loadavg: ${text.trim()}`);
   return load1;
 }
 

@@ -74,7 +74,8 @@ export async function readHwmon(sysRoot: string): Promise<{ temperatures: Temper
   const fans: (RawSensor & { rpm: number })[] = [];
   for (const dir of dirs) {
     const path = `${base}/${dir}`;
-    const files = await listDir(path);
+    // Sorted so that series come out in the same order on every run (readdir order is the filesystem's).
+    const files = (await listDir(path)).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
     const chip = (await readText(`${path}/name`)) || dir;
     const device = await readlink(`${path}/device`).then(basename, () => dir);
     for (const file of files) {

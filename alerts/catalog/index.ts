@@ -1,0 +1,18 @@
+// alerts/catalog: the indicator catalog, the one definition of every indicator's thresholds,
+// durations, severities and texts. The rules file, the status-page badges, dashboard thresholds and
+// runbook links are all derived from this list. Adding an indicator = one file here + one line below
+// + its runbook (docs/runbooks/<id>.md) + its promtool tests (alerts/tests/<id>.test.yml).
+import { agent } from './agent.js';
+import { availability } from './availability.js';
+import { resources } from './resources.js';
+import { stability } from './stability.js';
+import { thermal } from './thermal.js';
+import type { Indicator } from './types.js';
+
+export const catalog: readonly Indicator[] = [resources, thermal, stability, availability, agent];
+
+export function indicatorById(id: string): Indicator | undefined {
+  return catalog.find((i) => i.id === id);
+}
+
+export type * from './types.js';

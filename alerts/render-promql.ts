@@ -1,0 +1,55 @@
+// Structured condition + resolved thresholds → PromQL. Every form keeps the `device` and `site`
+// labels of the series (no aggregation drops them), because every alert must say which device.
+import type { Condition, Indicator, LabelMatcher, PerSeriesLimitCondition } from './catalog/types.js';
+import { placeholderKeys, thresholdValue } from './thresholds.js';
+import { formatDuration, formatNumber } from './units.js';
+
+/** Labels that identify a device on every stationwatch series. */
+export const deviceLabels = ['device', 'site'] as const;
+
+export function renderSelector(metric: string, matchers: readonly LabelMatcher[] = []): string {
+  if (matchers.length === 0) return metric;
+  return `${metric}{${matchers.map((x) => `${x.label}${x.op}${JSON.stringify(x.value)}`).join(', ')}}`;
+}
+
+function onLabels(extra: readonly string[] = []): string {
+  return `on(${[...deviceLabels, ...extra].join(', ')})`;
+}
+
+export function renderCondition(condition: Condition, indicator: Indicator, values: Readonly<Record<string, number>>): string {
+  const num = (ref: string | number) => thresholdValue(ref, values, indicator.id);
+  const value = (ref: string | number) => formatNumber(num(ref));
+  switch (condition.kind) {
+    case 'threshold':
+      return `${renderSelector(condition.metric, condition.matchers)} ${condition.op} ${value(condition.threshold)}`;
+    case 'ratio':
+      return `${condition.numerator} / ${onLabels(condition.matchOn)} (${condition.denominator} > 0) ${condition.op} ${value(condition.threshold)}`;
+    case 'increase': {
+      const growth = `increase(${condition.metric}[${formatDuration(num(condition.window))}])`;
+      // increase() extrapolates to the window's edges, so 3 boots can read 3.004 and 2 boots over a
+      // short span 2.2. Events are whole: compare whole events, so ">= 3" and "> 3" differ as written.
+      const counted = typeof condition.threshold === 'string' && indicator.thresholds[condition.threshold]?.unit === 'count';
+      return `${counted ? `floor(${growth})` : growth} ${condition.op} ${value(condition.threshold)}`;
+    }
+    case 'perSeriesLimit':
+      return renderPerSeriesLimit(condition, num);
+    case 'promql':
+      for (const key of placeholderKeys(condition.expr)) value(key); // fail on unknown keys before replacing
+      return condition.expr.replace(/%\{(\w+)\}/g, (_, key: string) => value(key));
+  }
+}
+
+/**
+ * value op (limit - margin), where the limit is the per-series limit metric when the agent exports a
+ * positive one for that series, else the catalog fallback. The fallback branch is built from the value
+ * series itself (`value * 0 + fallback`) so it exists exactly for the series lacking a limit; `or`
+ * keeps the exported limit wherever there is one. group_left tolerates several value series per
+ * limit (e.g. scraped by two Prometheus jobs) and keeps the value's labels for the alert.
+ */
+function renderPerSeriesLimit(condition: PerSeriesLimitCondition<string>, num: (ref: string) => number): string {
+  const on = onLabels(condition.matchOn);
+  const margin = condition.marginThreshold === undefined ? 0 : num(condition.marginThreshold);
+  const fallback = formatNumber(num(condition.fallbackThreshold) - margin);
+  const limit = margin === 0 ? `(${condition.limitMetric} > 0)` : `(${condition.limitMetric} > 0) - ${formatNumber(margin)}`;
+  return `${condition.metric} ${condition.op} ${on} group_left() (${limit} or ${on} (${condition.metric} * 0 + ${fallback}))`;
+}

@@ -1,0 +1,64 @@
+import { describe, it, expect } from 'vitest';
+import { silentLogger } from '../../common/logger.js';
+import { m } from '../../protocol/metrics.js';
+import { ProbeRunner, describeError, type ScheduledProbe } from '../../agent/runner.js';
+import { sample, unavailable, type ProbeDefinition, type ProbeInstance } from '../../agent/probes/probe.js';
+
+function scheduled(name: string, instance: ProbeInstance, timeoutMs = 200, intervalMs = 1000): ScheduledProbe {
+  const definition: ProbeDefinition = { name, interval: 'fast', metrics: [], create: () => instance };
+  return { definition, instance, intervalMs, timeoutMs };
+}
+
+const realClock = { mono: () => performance.now(), wall: () => Date.now() };
+
+describe('probe runner', () => {
+  it('a hanging probe times out without delaying the others, and is not started twice', async () => {
+    let hangingStarts = 0;
+    const hanging = scheduled('hanging', { collect: () => { hangingStarts++; return new Promise(() => {}); } }, 100, 0);
+    const fine = scheduled('fine', { collect: async () => [sample(m.cpuUtilisation, 0.25)] }, 100, 0);
+    const runner = new ProbeRunner([hanging, fine], silentLogger, realClock.mono, realClock.wall);
+    const t0 = performance.now();
+    await runner.runDue();
+    expect(performance.now() - t0).toBeLessThan(1000);
+    const snap = runner.snapshot();
+    expect(snap.samples).toEqual([{ metric: 'stationwatch_cpu_utilisation_ratio', value: 0.25 }]);
+    const status = snap.probes.find((p) => p.name === 'hanging')!;
+    expect(status.ok).toBe(false);
+    expect(status.error).toBe('probe hanging timed out after 0.1 s');
+    await runner.runDue();
+    expect(hangingStarts).toBe(1); // still in flight: not piled up
+  });
+
+  it('a throwing probe reports its error chain and contributes no values', async () => {
+    const broken = scheduled('broken', { collect: async () => { throw new Error('query CUPS', { cause: new Error('connect ECONNREFUSED') }); } });
+    const runner = new ProbeRunner([broken], silentLogger, realClock.mono, realClock.wall);
+    await runner.runDue();
+    expect(runner.snapshot()).toMatchObject({ samples: [], probes: [{ name: 'broken', ok: false, error: 'query CUPS: connect ECONNREFUSED' }] });
+  });
+
+  it('runs a probe again only when its interval has passed', async () => {
+    let mono = 0;
+    let runs = 0;
+    const p = scheduled('p', { collect: async () => { runs++; return [unavailable(m.temperature, 'no sensors')]; } }, 100, 1000);
+    const runner = new ProbeRunner([p], silentLogger, () => mono, () => 0);
+    await runner.runDue();
+    mono = 999;
+    await runner.runDue();
+    expect(runs).toBe(1);
+    mono = 1000;
+    await runner.runDue();
+    expect(runs).toBe(2);
+    expect(runner.snapshot().unavailable).toEqual([{ metric: 'stationwatch_temperature_celsius', reason: 'no sensors' }]);
+  });
+
+  it('drops non-finite values rather than sending them', async () => {
+    const p = scheduled('p', { collect: async () => [sample(m.cpuUtilisation, NaN), sample(m.load1, 1.5)] });
+    const runner = new ProbeRunner([p], silentLogger, realClock.mono, realClock.wall);
+    await runner.runDue();
+    expect(runner.snapshot().samples).toEqual([{ metric: 'stationwatch_load1', value: 1.5 }]);
+  });
+
+  it('describeError handles non-errors', () => {
+    expect(describeError('plain')).toBe('plain');
+  });
+});
