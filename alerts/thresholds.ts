@@ -2,7 +2,7 @@
 // generator and (later) the status page both start from resolveThresholds, so they cannot disagree.
 import { catalog } from './catalog/index.js';
 import type { Indicator, ResolvedThresholds, ThresholdRef } from './catalog/types.js';
-import { formatThresholdValue } from './units.js';
+import { formatThresholdValue, type Lang } from './units.js';
 
 /** Overrides after validation: indicator id → threshold key → value (durations in seconds). */
 export type ThresholdOverrides = Readonly<Record<string, Readonly<Record<string, number>>>>;
@@ -32,11 +32,11 @@ export function placeholderKeys(text: string): string[] {
   return [...text.matchAll(placeholder)].map((match) => match[1]!);
 }
 
-/** Replaces `%{key}` by the resolved value in the threshold's unit (90%, 15m, 95 °C). */
-export function fillText(text: string, indicator: Indicator, values: Readonly<Record<string, number>>): string {
+/** Replaces `%{key}` by the resolved value in the threshold's unit (90%, 15 min, 95 °C). */
+export function fillText(text: string, lang: Lang, indicator: Indicator, values: Readonly<Record<string, number>>): string {
   return text.replace(placeholder, (_, key: string) => {
     const threshold = indicator.thresholds[key];
     if (!threshold) throw new Error(`indicator ${indicator.id}: text names unknown threshold %{${key}}`);
-    return formatThresholdValue(thresholdValue(key, values, indicator.id), threshold.unit);
+    return formatThresholdValue(thresholdValue(key, values, indicator.id), threshold.unit, lang);
   });
 }

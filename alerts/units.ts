@@ -35,8 +35,28 @@ export function formatNumber(value: number): string {
   return String(Number(value.toPrecision(12)));
 }
 
-/** How a threshold reads in a summary, the same in English and Chinese. */
-export function formatThresholdValue(value: number, unit: Unit): string {
+const spokenUnits = {
+  en: { d: ' day', days: ' days', h: ' h', m: ' min', s: ' s', sep: ' ' },
+  zh: { d: ' 天', days: ' 天', h: ' 小时', m: ' 分钟', s: ' 秒', sep: ' ' },
+} as const;
+
+export type Lang = keyof typeof spokenUnits;
+
+/** 5400 → "1 h 30 min" / "1 小时 30 分钟": alert texts are read by clerks, not by Prometheus. */
+export function spokenDuration(seconds: number, lang: Lang): string {
+  const words = spokenUnits[lang];
+  const parts: string[] = [];
+  let rest = seconds;
+  for (const u of ['d', 'h', 'm', 's'] as const) {
+    const n = Math.floor(rest / unitSeconds[u]);
+    rest -= n * unitSeconds[u];
+    if (n > 0) parts.push(`${n}${u === 'd' && n > 1 ? words.days : words[u]}`);
+  }
+  return parts.length > 0 ? parts.join(words.sep) : `0${words.s}`;
+}
+
+/** How a threshold reads in an alert text. */
+export function formatThresholdValue(value: number, unit: Unit, lang: Lang): string {
   switch (unit) {
     case 'ratio':
       return `${formatNumber(value * 100)}%`;
@@ -45,6 +65,6 @@ export function formatThresholdValue(value: number, unit: Unit): string {
     case 'count':
       return formatNumber(value);
     case 'seconds':
-      return formatDuration(value);
+      return spokenDuration(value, lang);
   }
 }

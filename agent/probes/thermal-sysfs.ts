@@ -36,12 +36,13 @@ export interface RawSensor {
  * chips (two NVMe drives, both `nvme/Composite`) gain their device; a label a chip repeats gains its stem.
  */
 export function nameSensors(sensors: readonly RawSensor[]): string[] {
-  const count = (names: string[]) => names.reduce((acc, n) => acc.set(n, (acc.get(n) ?? 0) + 1), new Map<string, number>());
-  let names = sensors.map((s) => `${s.chip}/${s.label}`);
-  let counts = count(names);
-  names = names.map((n, i) => (counts.get(n)! > 1 ? `${sensors[i]!.chip}:${sensors[i]!.device}/${sensors[i]!.label}` : n));
-  counts = count(names);
-  return names.map((n, i) => (counts.get(n)! > 1 ? `${n} (${sensors[i]!.stem})` : n));
+  const plain = sensors.map((s) => `${s.chip}/${s.label}`);
+  const devicesOf = new Map<string, Set<string>>();
+  plain.forEach((n, i) => devicesOf.set(n, (devicesOf.get(n) ?? new Set()).add(sensors[i]!.device)));
+  const named = plain.map((n, i) => (devicesOf.get(n)!.size > 1 ? `${sensors[i]!.chip}:${sensors[i]!.device}/${sensors[i]!.label}` : n));
+  const uses = new Map<string, number>();
+  for (const n of named) uses.set(n, (uses.get(n) ?? 0) + 1);
+  return named.map((n, i) => (uses.get(n)! > 1 ? `${n} (${sensors[i]!.stem})` : n));
 }
 
 async function readText(path: string): Promise<string | undefined> {
@@ -138,8 +139,7 @@ export async function readThrottle(sysRoot: string): Promise<number | undefined>
     cpus.map(async (cpu): Promise<CpuThrottle> => {
       const read = async (file: string) => {
         const text = await readText(`${base}/${cpu}/${file}`);
-        const n = text === undefined ? NaN : Number(text);
-        return Number.isInteger(n) && n >= 0 ? n : undefined;
+        return text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined;
       };
       const [core, pkg, packageId, coreId] = await Promise.all([
         read('thermal_throttle/core_throttle_count'),
