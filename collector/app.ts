@@ -1,5 +1,5 @@
 // Builds the collector's HTTP server without listening: tests use inject(), main() listens.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../common/logger.js';
 import type { CollectorConfig } from './config.js';
 import { createContext, type CollectorContext } from './context.js';
@@ -17,7 +17,7 @@ export interface CollectorApp {
 export async function buildCollector(config: CollectorConfig, opts: { log: Logger; nowMs?: () => number }): Promise<CollectorApp> {
   const ctx = createContext(config, opts.nowMs);
   // The server-wide limit is the ingest limit; fastify checks it while reading, before parsing.
-  const app = Fastify({ loggerInstance: opts.log as FastifyBaseLogger, bodyLimit: config.bodyLimitBytes, disableRequestLogging: true });
+  const app = Fastify({ loggerInstance: opts.log as FastifyBaseLogger, bodyLimit: config.bodyLimitBytes, logController: new LogController({ disableRequestLogging: true }) });
 
   app.setErrorHandler((err, req, reply) => {
     const api = err instanceof ApiError ? err : fromFastifyError(err as Error & { code?: string; statusCode?: number });

@@ -22,6 +22,8 @@ export function createContext(config: CollectorConfig, nowMs: () => number = Dat
   const store = new DeviceStore(config.devices, config.defaultSite, config.staleAfterIntervals);
   const collectorRegistry = new Registry();
   collectDefaultMetrics({ register: collectorRegistry, prefix: 'stationwatch_collector_' });
+  // prom-client names these gauges `_total`, which promtool (rightly) rejects; the rest are fine.
+  for (const kind of ['handles', 'requests', 'resources']) collectorRegistry.removeSingleMetric(`stationwatch_collector_nodejs_active_${kind}_total`);
   const reportsReceived = new Counter({ name: cm.reportsReceived, help: 'Reports received, by outcome', labelNames: ['result'], registers: [collectorRegistry] });
   const samplesDropped = new Counter({ name: cm.samplesDropped, help: 'Samples dropped from accepted reports (unknown metric, wrong labels, duplicates)', labelNames: ['reason'], registers: [collectorRegistry] });
   registerFleetSeries(collectorRegistry, store, nowMs);
