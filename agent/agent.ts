@@ -45,6 +45,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       procRoot,
       sysRoot: deps.sysRoot ?? '/sys',
       settings: settings?.settings ?? {},
+      collectorUrl: config.collector.url,
     });
     const intervalMs = settings?.intervalSeconds ? settings.intervalSeconds * 1000 : definition.interval === 'fast' ? fastMs : slowMs;
     const timeoutMs = settings?.timeoutSeconds ? settings.timeoutSeconds * 1000 : definition.interval === 'fast' ? fastTimeoutMs : 120_000;

@@ -2,6 +2,7 @@
 import { hostname, homedir } from 'node:os';
 import { join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import { DeviceName, SiteName } from '../protocol/report.js';
 import { applyEnv, readConfigFile, validateConfig, ConfigError, type EnvTable } from '../common/config-file.js';
 import { probeDefinitions } from './probes/index.js';
@@ -81,13 +82,32 @@ export function resolveAgentConfig(raw: unknown, env: NodeJS.ProcessEnv, source:
       if (!known.has(name)) problems.push(`/probes/${name}: unknown probe (known: ${[...known].join(', ')})`);
     }
   }
-  const cfg = validateConfig(AgentConfigSchema, value, source, problems);
+  let cfg = validateConfig(AgentConfigSchema, value, source, problems);
+  cfg = { ...cfg, probes: validateProbeSettings(cfg.probes, source) };
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   return {
     ...cfg,
     device: cfg.device ?? deviceNameFromHostname(hostname()),
     stateDir: cfg.stateDir ?? defaultStateDir(process.platform, env, isRoot),
   };
+}
+
+/** Each probe's `settings` against the probe's own schema, every problem with its full path. */
+function validateProbeSettings(probes: AgentConfigInput['probes'], source: string): AgentConfigInput['probes'] {
+  const out: AgentConfigInput['probes'] = {};
+  const problems: string[] = [];
+  for (const def of probeDefinitions) {
+    const entry = probes[def.name] ?? { enabled: true, settings: {} };
+    if (!def.settingsSchema || entry.enabled === false) {
+      out[def.name] = entry;
+      continue;
+    }
+    const settings = Value.Default(def.settingsSchema, Value.Clone(entry.settings ?? {}));
+    for (const e of Value.Errors(def.settingsSchema, settings)) problems.push(`/probes/${def.name}/settings${e.path}: ${e.message}`);
+    out[def.name] = { ...entry, settings: settings as Record<string, unknown> };
+  }
+  if (problems.length > 0) throw new ConfigError(source, problems);
+  return out;
 }
 
 export async function loadAgentConfig(file: string | undefined, env: NodeJS.ProcessEnv): Promise<AgentConfig> {

@@ -1,6 +1,7 @@
 // The contract every probe implements. A probe file exports one ProbeDefinition; index.ts lists them.
 // A probe returns readings and never touches shared state; the runner owns timing, timeouts,
 // logging and the per-probe success/duration it reports.
+import type { TSchema } from '@sinclair/typebox';
 import type { Logger } from '../../common/logger.js';
 import type { MetricDef } from '../../protocol/metrics.js';
 import type { Clock } from '../clock.js';
@@ -28,8 +29,13 @@ export interface ProbeSetup {
   /** Root of procfs and sysfs (Linux); `/proc` and `/sys` except in tests. */
   procRoot: string;
   sysRoot: string;
-  /** The probe's own section of the agent configuration (`probes.<name>.settings`). */
+  /**
+   * The probe's own section of the agent configuration (`probes.<name>.settings`), already validated
+   * against its `settingsSchema` with defaults filled in.
+   */
   settings: Record<string, unknown>;
+  /** The collector's URL, e.g. for probes that measure the path to it. */
+  collectorUrl: string;
 }
 
 export interface CollectContext {
@@ -51,5 +57,10 @@ export interface ProbeDefinition {
   readonly interval: 'fast' | 'slow';
   /** The metrics this probe may report (documentation, and the collector's availability list). */
   readonly metrics: readonly MetricDef[];
+  /**
+   * TypeBox schema of `probes.<name>.settings`: checked when the configuration is loaded (so
+   * `stationwatch check-config` reports its problems with their paths), defaults filled in.
+   */
+  readonly settingsSchema?: TSchema;
   create(setup: ProbeSetup): ProbeInstance;
 }

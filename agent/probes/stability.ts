@@ -2,6 +2,7 @@
 // file because they must survive agent restarts; the decisions themselves are in stability-logic.ts.
 // The agent cannot see its own death, so an unclean shutdown is inferred at the next boot from a
 // missing clean-stop marker, and a freeze from the gap between two heartbeats once it is over.
+import { Type } from '@sinclair/typebox';
 import { readFile, rename } from 'node:fs/promises';
 import { uptime as osUptime } from 'node:os';
 import { join } from 'node:path';
@@ -242,5 +243,9 @@ export const stabilityProbe: ProbeDefinition = {
   name: 'stability',
   interval: 'fast',
   metrics: [m.bootTime, m.boots, m.agentRestarts, m.uncleanShutdowns, m.lastUncleanShutdown, m.hangs, m.hangSeconds, m.lastHang, m.suspends, m.clockSteps],
+  settingsSchema: Type.Object(
+    { hangThresholdSeconds: Type.Number({ exclusiveMinimum: 0, maximum: 3600, default: 10, description: 'a stall longer than this is a freeze' }) },
+    { additionalProperties: false },
+  ),
   create: (setup) => createStability(setup),
 };

@@ -49,3 +49,18 @@ describe('agent configuration', () => {
     expect(VERSION).toBe(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version);
   });
 });
+
+describe('probe settings', () => {
+  it('are validated against the probe\'s own schema, with paths and defaults', () => {
+    const c = resolveAgentConfig({ ...base, probes: { stability: { settings: {} } } }, {}, 't');
+    expect(c.probes.stability!.settings).toEqual({ hangThresholdSeconds: 10 });
+    let err: unknown;
+    try {
+      resolveAgentConfig({ ...base, probes: { stability: { settings: { hangThresholdSeconds: -1, colour: 'red' } } } }, {}, 't');
+    } catch (e) {
+      err = e;
+    }
+    expect((err as ConfigError).problems.some((p) => p.startsWith('/probes/stability/settings/hangThresholdSeconds'))).toBe(true);
+    expect((err as ConfigError).problems.some((p) => p.startsWith('/probes/stability/settings/colour'))).toBe(true);
+  });
+});

@@ -9,7 +9,7 @@ const fixtures = fileURLToPath(new URL('../fixtures/sysfs-drm/', import.meta.url
 const clock: Clock = { wallMs: () => 0, monoMs: () => 0, bootMs: async () => undefined };
 
 function setup(platform: NodeJS.Platform, sysRoot: string): ProbeSetup {
-  return { log: silentLogger, clock, platform, stateDir: '/nonexistent', procRoot: '/nonexistent', sysRoot, settings: {} };
+  return { log: silentLogger, clock, platform, stateDir: '/nonexistent', procRoot: '/nonexistent', sysRoot, settings: {}, collectorUrl: 'http://127.0.0.1:9847' };
 }
 
 const ctx = { signal: new AbortController().signal };

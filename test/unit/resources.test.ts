@@ -15,7 +15,7 @@ const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
 const ctx = { signal: new AbortController().signal };
 
 function setup(over: Partial<ProbeSetup>): ProbeSetup {
-  return { log: silentLogger, clock: systemClock(), platform: 'linux', stateDir: '/nonexistent', procRoot: '/proc', sysRoot: '/sys', settings: {}, ...over };
+  return { log: silentLogger, clock: systemClock(), platform: 'linux', stateDir: '/nonexistent', procRoot: '/proc', sysRoot: '/sys', settings: {}, collectorUrl: 'http://127.0.0.1:9847', ...over };
 }
 
 /** name{labels} → value, or name → "unavailable: reason". */

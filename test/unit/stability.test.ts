@@ -186,7 +186,7 @@ async function env(): Promise<Env> {
     warnings,
     setBootId: (id) => writeFile(join(procRoot, 'sys/kernel/random/boot_id'), `${id}\n`),
     probe: (platform = 'linux', options = {}, settings = {}) => {
-      const setup: ProbeSetup = { log, clock, platform, stateDir: join(dir, 'state'), procRoot, sysRoot: join(dir, 'sys'), settings };
+      const setup: ProbeSetup = { log, clock, platform, stateDir: join(dir, 'state'), procRoot, sysRoot: join(dir, 'sys'), settings, collectorUrl: 'http://127.0.0.1:9847' };
       return createStability(setup, { timer: false, ...options });
     },
     stored: async () => JSON.parse(await readFile(join(dir, 'state', STATE_FILE), 'utf8')) as StabilityState,

@@ -16,7 +16,7 @@ function fakeClock(): Clock & { advance(ms: number): void } {
 }
 
 function setup(over: Partial<ProbeSetup>): ProbeSetup {
-  return { log: silentLogger, clock: fakeClock(), platform: 'linux', stateDir: '/nonexistent', procRoot: '/proc', sysRoot: '/sys', settings: {}, ...over };
+  return { log: silentLogger, clock: fakeClock(), platform: 'linux', stateDir: '/nonexistent', procRoot: '/proc', sysRoot: '/sys', settings: {}, collectorUrl: 'http://127.0.0.1:9847', ...over };
 }
 
 function table(readings: Reading[]): Record<string, number | string> {
