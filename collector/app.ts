@@ -7,14 +7,16 @@ import { ApiError, fromFastifyError } from './errors.js';
 import { deviceRoutes } from './routes/devices.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { runbookRoutes } from './routes/runbooks.js';
 import { serviceDiscoveryRoutes } from './routes/service-discovery.js';
+import { SnmpPoller } from './snmp/poller.js';
 
 export interface CollectorApp {
   app: FastifyInstance;
   ctx: CollectorContext;
 }
 
-export async function buildCollector(config: CollectorConfig, opts: { log: Logger; nowMs?: () => number }): Promise<CollectorApp> {
+export async function buildCollector(config: CollectorConfig, opts: { log: Logger; nowMs?: () => number; pollSnmp?: boolean }): Promise<CollectorApp> {
   const ctx = createContext(config, opts.nowMs);
   // The server-wide limit is the ingest limit; fastify checks it while reading, before parsing.
   const app = Fastify({ loggerInstance: opts.log as FastifyBaseLogger, bodyLimit: config.bodyLimitBytes, logController: new LogController({ disableRequestLogging: true }) });
@@ -38,5 +40,13 @@ export async function buildCollector(config: CollectorConfig, opts: { log: Logge
   await app.register(metricsRoutes, { ctx });
   await app.register(serviceDiscoveryRoutes, { ctx, boundPort });
   await app.register(deviceRoutes, { ctx });
+  await app.register(runbookRoutes);
+
+  // The poller runs while the server does: started when it is ready, stopped when it closes.
+  if (opts.pollSnmp !== false && config.snmp.targets.length > 0) {
+    const poller = new SnmpPoller(config.snmp.targets, ctx.store, opts.log.child({ component: 'snmp' }), ctx.nowMs);
+    app.addHook('onReady', async () => poller.start());
+    app.addHook('onClose', async () => poller.stop());
+  }
   return { app, ctx };
 }

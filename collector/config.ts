@@ -2,6 +2,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { DeviceName, SiteName } from '../protocol/report.js';
 import { applyEnv, readConfigFile, validateConfig, type EnvTable } from '../common/config-file.js';
+import { SnmpTargetSchema, snmpTargetProblems, type SnmpTarget } from './snmp/config.js';
 
 const DeviceEntry = Type.Object(
   {
@@ -30,12 +31,14 @@ export const CollectorConfigSchema = Type.Object(
     staleAfterIntervals: Type.Number({ minimum: 1.5, maximum: 1000, default: 3 }),
     defaultSite: SiteName,
     devices: Type.Array(DeviceEntry, { default: [] }),
+    /** Network printers and other devices the collector polls over SNMP. */
+    snmp: Type.Object({ targets: Type.Array(SnmpTargetSchema, { default: [] }) }, { additionalProperties: false, default: {} }),
     log: Type.Object({ level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }) }, { additionalProperties: false, default: {} }),
   },
   { additionalProperties: false },
 );
 
-export type CollectorConfig = Static<typeof CollectorConfigSchema>;
+export type CollectorConfig = Omit<Static<typeof CollectorConfigSchema>, 'snmp'> & { snmp: { targets: SnmpTarget[] } };
 
 export const collectorEnv: EnvTable = {
   STATIONWATCH_LISTEN_HOST: { path: 'listen.host', type: 'string' },
@@ -57,7 +60,15 @@ export function resolveCollectorConfig(raw: unknown, env: NodeJS.ProcessEnv, sou
     if (d?.token !== undefined && seenTokens.has(d.token)) problems.push(`/devices/${i}/token: the same token is already used by /devices/${seenTokens.get(d.token)}; each device needs its own`);
     else seenTokens.set(d?.token, i);
   });
-  return validateConfig(CollectorConfigSchema, value, source, problems);
+  const snmp = (value.snmp ?? {}) as Record<string, unknown>;
+  const targets = Array.isArray(snmp.targets) ? (snmp.targets as Array<Record<string, unknown>>) : [];
+  targets.forEach((t, i) => {
+    if (typeof t !== 'object' || t === null) return;
+    problems.push(...snmpTargetProblems(t, `/snmp/targets/${i}`));
+    if (seenNames.has(t.name)) problems.push(`/snmp/targets/${i}/name: "${String(t.name)}" is already used by another device`);
+    else seenNames.set(t.name, i);
+  });
+  return validateConfig(CollectorConfigSchema, value, source, problems) as CollectorConfig;
 }
 
 export async function loadCollectorConfig(file: string | undefined, env: NodeJS.ProcessEnv): Promise<CollectorConfig> {

@@ -19,7 +19,7 @@ export interface CollectorContext {
 }
 
 export function createContext(config: CollectorConfig, nowMs: () => number = Date.now): CollectorContext {
-  const store = new DeviceStore(config.devices, config.defaultSite, config.staleAfterIntervals);
+  const store = new DeviceStore(config.devices, config.defaultSite, config.staleAfterIntervals, config.snmp.targets);
   const collectorRegistry = new Registry();
   collectDefaultMetrics({ register: collectorRegistry, prefix: 'stationwatch_collector_' });
   // prom-client names these gauges `_total`, which promtool (rightly) rejects; the rest are fine.

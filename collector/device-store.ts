@@ -6,6 +6,10 @@ import type { Report, Sample } from '../protocol/report.js';
 export interface DeviceRecord {
   name: string;
   site: string;
+  /** `agent`: a workstation that pushes reports; `snmp`: a network device the collector polls. */
+  kind: 'agent' | 'snmp';
+  /** How often the device reports (agent) or is polled (snmp); the staleness window is a multiple. */
+  intervalSeconds?: number;
   /** From the collector's configuration (has a token) rather than only seen in a report. */
   configured: boolean;
   report?: Report;
@@ -30,9 +34,13 @@ export class DeviceStore {
     configured: ReadonlyArray<{ name: string; site?: string }>,
     private readonly defaultSite: string,
     private readonly staleAfterIntervals: number,
+    snmpTargets: ReadonlyArray<{ name: string; site?: string; intervalSeconds: number }> = [],
   ) {
     for (const d of configured) {
-      this.devices.set(d.name, { name: d.name, site: d.site ?? defaultSite, configured: true, samplesByMetric: new Map(), reportsAccepted: 0 });
+      this.devices.set(d.name, { name: d.name, site: d.site ?? defaultSite, kind: 'agent', configured: true, samplesByMetric: new Map(), reportsAccepted: 0 });
+    }
+    for (const t of snmpTargets) {
+      this.devices.set(t.name, { name: t.name, site: t.site ?? defaultSite, kind: 'snmp', intervalSeconds: t.intervalSeconds, configured: true, samplesByMetric: new Map(), reportsAccepted: 0 });
     }
   }
 
@@ -46,14 +54,25 @@ export class DeviceStore {
 
   /** Reporting = a report arrived within staleAfterIntervals of the device's own interval. */
   isReporting(d: DeviceRecord, nowMs: number): boolean {
-    if (!d.report || d.receivedAtMs === undefined) return false;
-    return nowMs - d.receivedAtMs <= d.report.intervalSeconds * 1000 * this.staleAfterIntervals;
+    if (d.receivedAtMs === undefined || d.intervalSeconds === undefined) return false;
+    return nowMs - d.receivedAtMs <= d.intervalSeconds * 1000 * this.staleAfterIntervals;
+  }
+
+  /** A finished SNMP poll (reachable or not: `stationwatch_snmp_up` says which). */
+  acceptPoll(name: string, samples: readonly Sample[], polledAtMs: number): AcceptResult {
+    const d = this.devices.get(name);
+    if (!d || d.kind !== 'snmp') throw new Error(`no SNMP target named ${name}`);
+    const { byMetric, dropped } = indexSamples(samples);
+    d.samplesByMetric = byMetric;
+    d.receivedAtMs = polledAtMs;
+    d.reportsAccepted++;
+    return { status: 'accepted', dropped };
   }
 
   accept(name: string, configuredSite: string | undefined, report: Report, receivedAtMs: number): AcceptResult {
     let d = this.devices.get(name);
     if (!d) {
-      d = { name, site: configuredSite ?? this.defaultSite, configured: false, samplesByMetric: new Map(), reportsAccepted: 0 };
+      d = { name, site: configuredSite ?? this.defaultSite, kind: 'agent', configured: false, samplesByMetric: new Map(), reportsAccepted: 0 };
       this.devices.set(name, d);
     }
     // A queued report that arrives after a newer one must not overwrite the newer state.
@@ -64,6 +83,7 @@ export class DeviceStore {
     const { byMetric, dropped } = indexSamples(report.samples);
     d.site = configuredSite ?? report.site ?? this.defaultSite;
     d.report = report;
+    d.intervalSeconds = report.intervalSeconds;
     d.receivedAtMs = receivedAtMs;
     d.clockOffsetSeconds = (report.sentAt - receivedAtMs) / 1000;
     d.samplesByMetric = byMetric;

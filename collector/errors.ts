@@ -6,7 +6,7 @@ export const errorCatalog = {
   invalid_report: { status: 400, message: 'the report does not match the schema' },
   body_too_large: { status: 413, message: 'the body exceeds the collector\'s size limit' },
   unsupported_media_type: { status: 415, message: 'reports must be sent as application/json' },
-  not_found: { status: 404, message: 'no such device' },
+  not_found: { status: 404, message: 'not found' },
   not_reporting: { status: 503, message: 'the device is not reporting' },
 } as const;
 

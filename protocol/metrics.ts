@@ -56,6 +56,50 @@ export const m = {
   cpuCores: def('cpu_cores', 'gauge', 'Logical CPU cores', []),
   diskInfo: def('disk_info', 'gauge', 'A physical disk (value is always 1)', ['disk', 'type', 'vendor', 'model', 'serial']),
   diskSize: def('disk_size_bytes', 'gauge', 'Physical disk size', ['disk']),
+
+  // printers — shared by the agent's printer probe (CUPS, Windows) and the collector's SNMP poller,
+  // so one alert rule covers desk printers and network printers alike
+  printerState: def('printer_state', 'gauge', 'Printer state: 1 for the current one of idle, processing, stopped', ['printer', 'state']),
+  printerError: def('printer_error', 'gauge', 'An active printer error: media-jam, media-empty, toner-low, toner-empty, door-open, offline, other (1 while active)', ['printer', 'reason']),
+  printerSupplyLevel: def('printer_supply_level_ratio', 'gauge', 'Toner/ink/supply level, 0..1 (absent when the printer does not report a real level)', ['printer', 'supply']),
+
+  // snmp — network devices the collector polls itself (collector/snmp/); each is its own device
+  snmpUp: def('snmp_up', 'gauge', 'Whether the SNMP device answered its last poll (1) or not (0)', []),
+  snmpPollDuration: def('snmp_poll_duration_seconds', 'gauge', 'How long the last SNMP poll of the device took', []),
+  snmpUptime: def('snmp_uptime_seconds', 'gauge', 'The SNMP agent\'s uptime (sysUpTime)', []),
+
+  // peripherals — the agent's printers, scanners and usb probes (printer state, error and supply
+  // series are the shared ones above). Printer, supply, scanner and USB names are sanitised and capped.
+  printServiceUp: def('print_service_up', 'gauge', 'Whether the print service (CUPS, the Windows spooler) answered (1) or not (0)', []),
+  printerAcceptingJobs: def('printer_accepting_jobs', 'gauge', 'Whether the print queue accepts new jobs (1) or rejects them (0)', ['printer']),
+  printerQueueJobs: def('printer_queue_jobs', 'gauge', 'Jobs in the print queue not yet completed (pending, held or printing)', ['printer']),
+  printerOldestJobAge: def('printer_oldest_job_age_seconds', 'gauge', 'Age of the oldest job not yet completed (0 when the queue is empty): a stuck queue grows it', ['printer']),
+  printerQueryDuration: def('printer_query_duration_seconds', 'gauge', 'How long the print service took to answer the status query for the printer', ['printer']),
+  scannersDetected: def('scanners_detected', 'gauge', 'Scanners the scanner stack (SANE, WIA) found', []),
+  scannersExpected: def('scanners_expected', 'gauge', 'Scanners configured as expected on this device (per-device limit for the scanner-missing alert)', []),
+  scannerInfo: def('scanner_info', 'gauge', 'A scanner that was found (value is always 1)', ['scanner', 'model']),
+  scannerEnumerationDuration: def('scanner_enumeration_duration_seconds', 'gauge', 'How long listing the scanners took', []),
+  usbDevices: def('usb_devices', 'gauge', 'USB devices attached, by vendor and product (hubs of the host controller excluded)', ['vendor_id', 'product_id', 'name']),
+  usbExpectedDevicePresent: def('usb_expected_device_present', 'gauge', 'Whether a USB device configured as expected is attached (1) or missing (0)', ['name']),
+  usbInsertions: def('usb_insertions_total', 'counter', 'USB devices that appeared between two reads', []),
+  usbRemovals: def('usb_removals_total', 'counter', 'USB devices that disappeared between two reads', []),
+
+  // backup — one series per configured job (job names come from the agent's configuration, so the
+  // label is bounded). Results: ok (verified), failed (reported failed, empty, too small, unreadable,
+  // or its full backup unusable), corrupt (checksum or archive check failed), missing (no run at all
+  // within the job's maximum age).
+  backupRuns: def('backup_runs_total', 'counter', 'Backup runs by result: ok, failed, corrupt, missing (no run within the maximum age)', ['job', 'result']),
+  backupLastResult: def('backup_last_result', 'gauge', 'Result of the job\'s latest run: 1 for the current one of ok, failed, corrupt, missing', ['job', 'result']),
+  backupLastRun: def('backup_last_run_timestamp_seconds', 'gauge', 'When the job\'s latest run (of any result) was seen', ['job']),
+  backupLastSuccess: def('backup_last_success_timestamp_seconds', 'gauge', 'When the job\'s newest backup that passed verification was made (absent until one has)', ['job']),
+  backupWatchedSince: def('backup_watched_since_timestamp_seconds', 'gauge', 'When the agent began watching the job: a job that never succeeded is overdue counted from here', ['job']),
+  backupMaxAge: def('backup_max_age_seconds', 'gauge', 'The job\'s maximum age: a newer verified backup is due within this (per-series alert limit); kind is full or incremental', ['job', 'kind']),
+  backupSize: def('backup_size_bytes', 'gauge', 'Size of the job\'s latest verified backup file', ['job']),
+  backupVerifyDuration: def('backup_verify_duration_seconds', 'gauge', 'How long verifying the job\'s latest backup file took', ['job']),
+  backupVerification: def('backup_verification_level', 'gauge', 'How thoroughly the latest backup file was proven: 1 for the current one of checksum (every byte checked against a checksum), structure (archive readable, data not checksummed), size (size only)', ['job', 'level']),
+  backupReportedDuration: def('backup_reported_duration_seconds', 'gauge', 'How long the latest run took, as the backup script reported it', ['job']),
+  backupOffsitePresent: def('backup_offsite_present', 'gauge', 'Whether the off-site location holds a copy of the latest backup (1) or not (0); absent without an off-site location', ['job']),
+  backupOffsiteMatch: def('backup_offsite_match', 'gauge', 'Whether the off-site copy is identical to the latest backup (1) or differs (0); absent while there is no copy', ['job']),
 } as const;
 
 export type MetricKey = keyof typeof m;

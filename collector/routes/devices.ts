@@ -9,6 +9,7 @@ function view(ctx: CollectorContext, d: DeviceRecord, detail: boolean) {
   const summary = {
     name: d.name,
     site: d.site,
+    kind: d.kind,
     reporting: ctx.store.isReporting(d, ctx.nowMs()),
     lastReportAt: d.receivedAtMs === undefined ? null : new Date(d.receivedAtMs).toISOString(),
     clockOffsetSeconds: d.clockOffsetSeconds ?? null,

@@ -138,3 +138,21 @@ describe('staleness and per-device targets', () => {
     expect((await c.app.inject('/healthz')).statusCode).toBe(200);
   });
 });
+
+describe('runbooks', () => {
+  it('serves every runbook_url of the generated rules, anchor included', async () => {
+    const { generateRules } = await import('../../alerts/generate-rules.js');
+    const urls = [...generateRules().matchAll(/runbook_url: (\S+)/g)].map((m) => m[1]!.replace(/^['"]|['"]$/g, ''));
+    expect(urls.length).toBeGreaterThan(5);
+    for (const url of urls) {
+      const [path, anchor] = url.split('#');
+      const res = await c.app.inject(path!);
+      expect(res.statusCode, url).toBe(200);
+      expect(res.body, url).toContain(`id="${anchor}"`);
+    }
+  });
+  it('refuses paths outside the runbook folder', async () => {
+    expect((await c.app.inject('/docs/runbooks/..%2Fpackage.json')).statusCode).toBe(404);
+    expect((await c.app.inject('/docs/runbooks/nope.md')).statusCode).toBe(404);
+  });
+});

@@ -1,0 +1,65 @@
+// One poll of one SNMP device: uptime, then printers (hrDeviceTable/hrPrinterTable) and their
+// supplies (Printer-MIB). The result is samples of the protocol's metrics, as an agent would send.
+import type { Sample } from '../../protocol/report.js';
+import { decodeErrorState, labelText, oids, printerState, supplyRatio } from './printer-mib.js';
+import type { SnmpClient, Varbind } from './session.js';
+
+const MAX_PRINTERS = 8;
+const MAX_SUPPLIES = 16;
+
+/** Column varbinds keyed by the index after the column OID ("3" or "1.2"). */
+function byIndex(varbinds: Varbind[], column: string): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  for (const v of varbinds) if (v.oid.startsWith(`${column}.`)) out.set(v.oid.slice(column.length + 1), v.value);
+  return out;
+}
+
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const text = (v: unknown): string => (Buffer.isBuffer(v) ? v.toString('utf8') : typeof v === 'string' ? v : '');
+
+export async function pollDevice(client: SnmpClient): Promise<Sample[]> {
+  const samples: Sample[] = [];
+  const [uptime] = await client.get([oids.sysUpTime]);
+  const ticks = num(uptime?.value);
+  if (ticks !== undefined) samples.push({ metric: 'stationwatch_snmp_uptime_seconds', value: ticks / 100 });
+
+  const devices = await client.walk('1.3.6.1.2.1.25.3.2.1');
+  const types = byIndex(devices, oids.hrDeviceType);
+  const descr = byIndex(devices, oids.hrDeviceDescr);
+  const status = byIndex(devices, oids.hrDeviceStatus);
+  const printerIdx = [...types].filter(([, t]) => String(t) === oids.hrDeviceTypePrinter).map(([i]) => i).slice(0, MAX_PRINTERS);
+  if (printerIdx.length === 0) return samples;
+
+  const printers = await client.walk('1.3.6.1.2.1.25.3.5.1');
+  const pStatus = byIndex(printers, oids.hrPrinterStatus);
+  const pErrors = byIndex(printers, oids.hrPrinterDetectedErrorState);
+  const supplies = await client.walk('1.3.6.1.2.1.43.11.1.1');
+  const sDescr = byIndex(supplies, oids.supplyDescription);
+  const sMax = byIndex(supplies, oids.supplyMaxCapacity);
+  const sLevel = byIndex(supplies, oids.supplyLevel);
+
+  const usedNames = new Set<string>();
+  for (const idx of printerIdx) {
+    let printer = labelText(text(descr.get(idx)), `printer ${idx}`);
+    if (usedNames.has(printer)) printer = `${printer} (${idx})`.slice(0, 72);
+    usedNames.add(printer);
+    const state = printerState(num(status.get(idx)), num(pStatus.get(idx)));
+    if (state) for (const s of ['idle', 'processing', 'stopped']) samples.push({ metric: 'stationwatch_printer_state', labels: { printer, state: s }, value: s === state ? 1 : 0 });
+    const errs = pErrors.get(idx);
+    if (Buffer.isBuffer(errs)) {
+      for (const reason of decodeErrorState(errs).reasons) samples.push({ metric: 'stationwatch_printer_error', labels: { printer, reason }, value: 1 });
+    }
+    let count = 0;
+    for (const [key, level] of sLevel) {
+      if (!key.startsWith(`${idx}.`) || count >= MAX_SUPPLIES) continue;
+      const ratio = supplyRatio(num(level), num(sMax.get(key)));
+      if (ratio === undefined) continue;
+      count++;
+      let supply = labelText(text(sDescr.get(key)), `supply ${key.split('.')[1]}`);
+      if (usedNames.has(`${printer}\u0000${supply}`)) supply = `${supply} (${key.split('.')[1]})`.slice(0, 72);
+      usedNames.add(`${printer}\u0000${supply}`);
+      samples.push({ metric: 'stationwatch_printer_supply_level_ratio', labels: { printer, supply }, value: ratio });
+    }
+  }
+  return samples;
+}
