@@ -12,7 +12,7 @@ import { stringify } from 'yaml';
 import { catalog } from './catalog/index.js';
 import type { AlertDef, Indicator } from './catalog/types.js';
 import type { SiteOverrides } from './overrides.js';
-import { renderCondition } from './render-promql.js';
+import { renderCondition, renderGated } from './render-promql.js';
 import { fillText, resolveThresholds } from './thresholds.js';
 import { formatDuration } from './units.js';
 import { validateCatalog } from './validate-catalog.js';
@@ -30,7 +30,7 @@ function alertRule(indicator: Indicator, alert: AlertDef, values: Readonly<Recor
   if (forSeconds === undefined) throw new Error(`${alert.name}: unknown threshold "${alert.for}"`);
   return {
     alert: alert.name,
-    expr: renderCondition(alert.condition, indicator, values),
+    expr: renderGated(alert, renderCondition(alert.condition, indicator, values)),
     // `for: 0s` is Prometheus' default; leaving it out keeps event alerts visibly instantaneous.
     ...(forSeconds > 0 ? { for: formatDuration(forSeconds) } : {}),
     labels: { indicator: indicator.id, severity: alert.severity },

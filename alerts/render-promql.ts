@@ -1,6 +1,6 @@
 // Structured condition + resolved thresholds → PromQL. Every form keeps the `device` and `site`
 // labels of the series (no aggregation drops them), because every alert must say which device.
-import type { Condition, Indicator, LabelMatcher, PerSeriesLimitCondition } from './catalog/types.js';
+import type { AlertDef, Condition, Indicator, LabelMatcher, PerSeriesLimitCondition } from './catalog/types.js';
 import { placeholderKeys, thresholdValue } from './thresholds.js';
 import { formatDuration, formatNumber } from './units.js';
 
@@ -52,4 +52,10 @@ function renderPerSeriesLimit(condition: PerSeriesLimitCondition<string>, num: (
   const fallback = formatNumber(num(condition.fallbackThreshold) - margin);
   const limit = margin === 0 ? `(${condition.limitMetric} > 0)` : `(${condition.limitMetric} > 0) - ${formatNumber(margin)}`;
   return `${condition.metric} ${condition.op} ${on} group_left() (${limit} or ${on} (${condition.metric} * 0 + ${fallback}))`;
+}
+
+/** `expr and on(...) (gate == 1)`: the alert exists only while its gate series says so. */
+export function renderGated(alert: AlertDef, expr: string): string {
+  if (!alert.gate) return expr;
+  return `(${expr}) and on(${alert.gate.on.join(', ')}) (${alert.gate.metric} == 1)`;
 }

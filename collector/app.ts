@@ -10,6 +10,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { runbookRoutes } from './routes/runbooks.js';
 import { serviceDiscoveryRoutes } from './routes/service-discovery.js';
 import { SnmpPoller } from './snmp/poller.js';
+import { loadCalendar } from './business-hours.js';
 
 export interface CollectorApp {
   app: FastifyInstance;
@@ -17,7 +18,8 @@ export interface CollectorApp {
 }
 
 export async function buildCollector(config: CollectorConfig, opts: { log: Logger; nowMs?: () => number; pollSnmp?: boolean }): Promise<CollectorApp> {
-  const ctx = createContext(config, opts.nowMs);
+  const calendar = config.businessHours?.calendarFile ? await loadCalendar(config.businessHours.calendarFile) : undefined;
+  const ctx = createContext(config, opts.nowMs, calendar);
   // The server-wide limit is the ingest limit; fastify checks it while reading, before parsing.
   const app = Fastify({ loggerInstance: opts.log as FastifyBaseLogger, bodyLimit: config.bodyLimitBytes, logController: new LogController({ disableRequestLogging: true }) });
 

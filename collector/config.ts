@@ -1,8 +1,10 @@
 // The collector's configuration: one schema, defaults written once, YAML file plus STATIONWATCH_*.
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { DeviceName, SiteName } from '../protocol/report.js';
-import { applyEnv, readConfigFile, validateConfig, type EnvTable } from '../common/config-file.js';
+import { ConfigError, applyEnv, readConfigFile, validateConfig, type EnvTable } from '../common/config-file.js';
 import { SnmpTargetSchema, snmpTargetProblems, type SnmpTarget } from './snmp/config.js';
+import { HoursSchema, checkTimezone } from './business-hours.js';
 
 const DeviceEntry = Type.Object(
   {
@@ -31,6 +33,21 @@ export const CollectorConfigSchema = Type.Object(
     staleAfterIntervals: Type.Number({ minimum: 1.5, maximum: 1000, default: 3 }),
     defaultSite: SiteName,
     devices: Type.Array(DeviceEntry, { default: [] }),
+    /**
+     * When sites are open: "device not reporting" pages only then. Without this section every site is
+     * treated as always open. `sites` overrides the default per site; `calendarFile` lists holidays
+     * and make-up workdays (调休).
+     */
+    businessHours: Type.Optional(
+      Type.Object(
+        {
+          default: Type.Optional(HoursSchema),
+          sites: Type.Record(Type.String(), HoursSchema, { default: {} }),
+          calendarFile: Type.Optional(Type.String({ minLength: 1 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     /** Network printers and other devices the collector polls over SNMP. */
     snmp: Type.Object({ targets: Type.Array(SnmpTargetSchema, { default: [] }) }, { additionalProperties: false, default: {} }),
     log: Type.Object({ level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }) }, { additionalProperties: false, default: {} }),
@@ -68,10 +85,21 @@ export function resolveCollectorConfig(raw: unknown, env: NodeJS.ProcessEnv, sou
     if (seenNames.has(t.name)) problems.push(`/snmp/targets/${i}/name: "${String(t.name)}" is already used by another device`);
     else seenNames.set(t.name, i);
   });
-  return validateConfig(CollectorConfigSchema, value, source, problems) as CollectorConfig;
+  const config = validateConfig(CollectorConfigSchema, value, source, problems) as CollectorConfig;
+  const bh = config.businessHours;
+  const tzProblems = Object.entries({ default: bh?.default, ...bh?.sites })
+    .map(([site, h]) => (h ? [site, checkTimezone(h.timezone)] : [site, undefined]))
+    .filter(([, p]) => p)
+    .map(([site, p]) => `/businessHours/${site === 'default' ? 'default' : `sites/${site}`}/timezone: ${p}`);
+  if (tzProblems.length > 0) throw new ConfigError(source, tzProblems);
+  return config;
 }
 
 export async function loadCollectorConfig(file: string | undefined, env: NodeJS.ProcessEnv): Promise<CollectorConfig> {
   const raw = file ? await readConfigFile(file) : {};
-  return resolveCollectorConfig(raw, env, file ?? 'environment');
+  const config = resolveCollectorConfig(raw, env, file ?? 'environment');
+  // Files named in the configuration are relative to the configuration file, not to the cwd.
+  const cal = config.businessHours?.calendarFile;
+  if (file && cal && !isAbsolute(cal)) config.businessHours!.calendarFile = resolve(dirname(file), cal);
+  return config;
 }

@@ -2,6 +2,7 @@
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CollectorConfig } from './config.js';
 import { DeviceStore } from './device-store.js';
+import { businessHoursOf, type Calendar } from './business-hours.js';
 import { registerDeviceSeries, registerFleetSeries } from './exposition.js';
 import { collectorMetrics as cm } from './metric-names.js';
 
@@ -18,7 +19,7 @@ export interface CollectorContext {
   samplesDropped: Counter<'reason'>;
 }
 
-export function createContext(config: CollectorConfig, nowMs: () => number = Date.now): CollectorContext {
+export function createContext(config: CollectorConfig, nowMs: () => number = Date.now, calendar: Calendar = { holidays: [], workdays: [] }): CollectorContext {
   const store = new DeviceStore(config.devices, config.defaultSite, config.staleAfterIntervals, config.snmp.targets);
   const collectorRegistry = new Registry();
   collectDefaultMetrics({ register: collectorRegistry, prefix: 'stationwatch_collector_' });
@@ -26,7 +27,7 @@ export function createContext(config: CollectorConfig, nowMs: () => number = Dat
   for (const kind of ['handles', 'requests', 'resources']) collectorRegistry.removeSingleMetric(`stationwatch_collector_nodejs_active_${kind}_total`);
   const reportsReceived = new Counter({ name: cm.reportsReceived, help: 'Reports received, by outcome', labelNames: ['result'], registers: [collectorRegistry] });
   const samplesDropped = new Counter({ name: cm.samplesDropped, help: 'Samples dropped from accepted reports (unknown metric, wrong labels, duplicates)', labelNames: ['reason'], registers: [collectorRegistry] });
-  registerFleetSeries(collectorRegistry, store, nowMs);
+  registerFleetSeries(collectorRegistry, store, nowMs, businessHoursOf(config.businessHours, calendar));
 
   const reporting = () => {
     const now = nowMs();

@@ -67,7 +67,18 @@ export function registerDeviceSeries(registry: Registry, source: Source): void {
 }
 
 /** Fleet state: every known device, reporting or not, so "not reporting" is itself a series. */
-export function registerFleetSeries(registry: Registry, store: DeviceStore, nowMs: () => number): void {
+export function registerFleetSeries(registry: Registry, store: DeviceStore, nowMs: () => number, siteOpen: (site: string, at: Date) => boolean): void {
+  new Gauge({
+    name: cm.siteBusinessHours,
+    help: 'Whether the site is inside its business hours now (1), per its time zone and holiday calendar; "not reporting" pages only then',
+    labelNames: ['site'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const at = new Date(nowMs());
+      for (const site of new Set(store.list().map((d) => d.site))) this.set({ site }, siteOpen(site, at) ? 1 : 0);
+    },
+  });
   new Gauge({
     name: cm.deviceReporting,
     help: 'Whether the device has reported within its staleness window (0: not reporting)',

@@ -2,6 +2,7 @@
 // dashboards import these names rather than spelling them again.
 export const collectorMetrics = {
   deviceReporting: 'stationwatch_device_reporting',
+  siteBusinessHours: 'stationwatch_site_business_hours',
   lastReport: 'stationwatch_device_last_report_timestamp_seconds',
   clockOffset: 'stationwatch_clock_offset_seconds',
   reportInterval: 'stationwatch_report_interval_seconds',

@@ -3,11 +3,9 @@
 // window) and exposes it as stationwatch_device_reporting 1/0 for every known device, so a silent
 // device is itself a series here rather than an absence.
 //
-// Business-hours hook: office workstations are off at night, so this alert must later fire only
-// inside configured hours. The intended gate is a collector-side series that is 1 while the device
-// is expected to be on; the condition then becomes `reporting == 0 and on(device, site) expected == 1`.
-// That issue adds the series and a structured gate on this alert (rendered in render-promql.ts, so the
-// status page reads the same gate). Until then the alert fires at any hour.
+// Office workstations are off at night and on holidays: the alert is gated on the collector's
+// stationwatch_site_business_hours{site} (per-site hours, time zone, holiday and 调休 calendar; 1 at
+// all times where none are configured). SNMP devices (printers) follow their site's hours too.
 import { collectorMetrics as cm } from '../../collector/metric-names.js';
 import { duration } from './threshold.js';
 import { defineIndicator } from './types.js';
@@ -23,6 +21,7 @@ export const availability = defineIndicator({
       name: 'StationwatchDeviceNotReporting',
       severity: 'critical',
       condition: { kind: 'threshold', metric: cm.deviceReporting, op: '==', threshold: 0 },
+      gate: { metric: cm.siteBusinessHours, on: ['site'] },
       for: 'notReportingFor',
       summary: {
         en: '{{ $labels.device }} has stopped reporting',

@@ -116,6 +116,11 @@ export interface AlertDef<K extends string = string> {
    */
   readonly summary: Text;
   readonly description: Text;
+  /**
+   * Fire only while this 1/0 series is 1 for the alert's series (matched on `on`): e.g. the site's
+   * business hours, so a workstation switched off at night or on a holiday does not page.
+   */
+  readonly gate?: { readonly metric: string; readonly on: readonly string[] };
 }
 
 /** A recording rule for dashboards; alerts keep their own structured conditions. */
