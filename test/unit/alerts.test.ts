@@ -137,7 +137,7 @@ describe('site overrides', () => {
   });
 
   const refused: [string, string, RegExp][] = [
-    ['an unknown indicator', 'thresholds: { resorces: { cpuHighRatio: 0.8 } }', /thresholds\.resorces: unknown indicator "resorces" \(known: resources, thermal, stability, availability, agent\)/],
+    ['an unknown indicator', 'thresholds: { resorces: { cpuHighRatio: 0.8 } }', /thresholds\.resorces: unknown indicator "resorces" \(known: resources, thermal, stability, /],
     ['an unknown threshold', 'thresholds: { resources: { cpuHigh: 0.8 } }', /thresholds\.resources\.cpuHigh: unknown threshold "cpuHigh" for indicator resources \(known: cpuHighRatio, cpuHighFor,/],
     ['a percentage written as a ratio', 'thresholds: { resources: { cpuHighRatio: 80 } }', /thresholds\.resources\.cpuHighRatio: expected a ratio between 0 and 1 \(0\.8 means 80 %\), got 80/],
     ['a duration in words', 'thresholds: { resources: { cpuHighFor: 15 minutes } }', /thresholds\.resources\.cpuHighFor: expected a duration such as 90s, 15m/],
