@@ -82,6 +82,17 @@ export function onAgentStart(stored: StabilityState | undefined, current: BootId
   return { state, event: 'new-boot-unclean' };
 }
 
+/**
+ * The OS's own log says the previous boot ended uncleanly although the agent had stopped cleanly
+ * (it was stopped before the crash): count it once, dated when the agent was last alive.
+ */
+export function applyOsUncleanEvidence(state: StabilityState, event: StartEvent, previousAliveWallMs: number): boolean {
+  if (event !== 'new-boot-clean') return false;
+  state.counters.uncleanShutdowns++;
+  state.lastUncleanShutdownWallMs = previousAliveWallMs;
+  return true;
+}
+
 /** One heartbeat: the three clocks read as close together as possible. */
 export interface Tick {
   wallMs: number;

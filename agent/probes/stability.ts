@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { readJsonFile, writeFileAtomic } from '../../common/atomic-file.js';
 import { m } from '../../protocol/metrics.js';
 import { describeError } from '../runner.js';
+import { osUncleanShutdown } from './shutdown-evidence.js';
 import { sample, type ProbeDefinition, type ProbeInstance, type ProbeSetup, type Reading } from './probe.js';
 import {
   DEFAULT_LIMITS,
@@ -16,6 +17,7 @@ import {
   classifyGap,
   needsSleepEvidence,
   onAgentStart,
+  applyOsUncleanEvidence,
   parseState,
   settleBootTime,
   type GapLimits,
@@ -41,6 +43,8 @@ export interface StabilityOptions {
   uptimeMs?: () => Promise<number>;
   /** Without boottime (macOS, Windows) nothing tells sleep from a freeze or clock step unless this does. */
   sleepEvidence?: SleepEvidence;
+  /** The OS's own unclean-shutdown record (Windows events 41/6008); undefined where it cannot tell. */
+  osUncleanShutdown?: (platform: NodeJS.Platform, bootMs: number, signal: AbortSignal) => Promise<boolean | undefined>;
 }
 
 export interface StabilityInstance extends ProbeInstance {
@@ -72,6 +76,7 @@ export function createStability(setup: ProbeSetup, options: StabilityOptions = {
   const limits = limitsFrom(setup);
   const uptimeMs = options.uptimeMs ?? (async () => (await clock.bootMs()) ?? osUptime() * 1000);
   const sleepEvidence = options.sleepEvidence ?? (async () => false);
+  const osEvidence = options.osUncleanShutdown ?? osUncleanShutdown;
 
   let state: StabilityState;
   let ready: Promise<void> | undefined;
@@ -137,6 +142,20 @@ export function createStability(setup: ProbeSetup, options: StabilityOptions = {
     else log.info(fields, 'stability state loaded');
     // Saved at once: clearing the clean marker is what lets the next boot notice a crash from now on.
     await save();
+    if (started.event === 'new-boot-clean' && stored) void checkOsEvidence(stored.lastAliveWallMs);
+  }
+
+  /** In the background: asking the OS (PowerShell on Windows) must not delay the first report. */
+  async function checkOsEvidence(previousAliveWallMs: number): Promise<void> {
+    try {
+      const unclean = await osEvidence(setup.platform, state.boot.timeMs, AbortSignal.timeout(30_000));
+      if (unclean && applyOsUncleanEvidence(state, 'new-boot-clean', previousAliveWallMs)) {
+        log.warn({ lastAlive: new Date(previousAliveWallMs).toISOString() }, 'the OS logged an unclean shutdown of the previous boot (the agent had stopped cleanly before it)');
+        await save();
+      }
+    } catch (err) {
+      log.debug({ err: describeError(err) }, 'could not read the OS shutdown log');
+    }
   }
 
   async function readTick(): Promise<Tick> {

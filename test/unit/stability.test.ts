@@ -264,6 +264,35 @@ describe('stability probe across restarts', () => {
     expect(v).not.toHaveProperty('last_unclean_shutdown_timestamp_seconds');
   });
 
+  it('the OS log (Windows events 41/6008) overrules a clean marker: the crash came after the agent stopped', async () => {
+    const p = e.probe('win32');
+    await p.start?.();
+    await p.stop?.();
+    const stoppedAt = e.clock.wall;
+    await reboot(e, '22222222-bbbb', 60_000);
+    const asked: number[] = [];
+    const q = e.probe('win32', { osUncleanShutdown: async (_platform, bootMs) => (asked.push(bootMs), true) });
+    await q.start?.();
+    await new Promise((r) => setTimeout(r, 50)); // the OS is asked in the background
+    expect(asked).toHaveLength(1);
+    expect(await values(q)).toMatchObject({ boots_total: 1, unclean_shutdowns_total: 1, last_unclean_shutdown_timestamp_seconds: stoppedAt / 1000 });
+    expect((await e.stored()).counters.uncleanShutdowns).toBe(1);
+  });
+
+  it('the OS log is not asked when the marker already tells, and silence from it changes nothing', async () => {
+    const asked: number[] = [];
+    const ask = async (_platform: NodeJS.Platform, bootMs: number) => (asked.push(bootMs), undefined);
+    const p = e.probe('win32', { osUncleanShutdown: ask });
+    await p.start?.();
+    await p.stop?.();
+    await reboot(e, '22222222-bbbb', 60_000);
+    const q = e.probe('win32', { osUncleanShutdown: ask });
+    await q.start?.();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(asked).toHaveLength(1); // asked once, for the clean-marker boot only
+    expect(await values(q)).toMatchObject({ unclean_shutdowns_total: 0 });
+  });
+
   it('a new boot without the marker is an unclean shutdown dated when the agent was last seen alive', async () => {
     const p = e.probe();
     await p.start?.();
