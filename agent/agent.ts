@@ -3,6 +3,7 @@ import type { Logger } from '../common/logger.js';
 import { VERSION } from '../common/version.js';
 import { SCHEMA_VERSION, type Report } from '../protocol/report.js';
 import { systemClock, type Clock } from './clock.js';
+import { CollectorReachability } from './collector-reachability.js';
 import type { AgentConfig } from './config.js';
 import { probeDefinitions } from './probes/index.js';
 import type { ProbeDefinition } from './probes/probe.js';
@@ -61,7 +62,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
 
   const runner = new ProbeRunner(scheduled, log, clock.monoMs, clock.wallMs);
   const transport = deps.transport ?? httpTransport(config.collector.url, config.collector.token, config.collector.timeoutSeconds * 1000);
-  const queue = new ReportQueue(transport, log, clock.monoMs, clock.wallMs, { maxReports: 240, baseDelayMs: Math.min(fastMs, 5000), maxDelayMs: 5 * 60_000 });
+  const reachability = new CollectorReachability(clock.monoMs, clock.wallMs);
+  const queue = new ReportQueue(transport, log, clock.monoMs, clock.wallMs, { maxReports: 240, baseDelayMs: Math.min(fastMs, 5000), maxDelayMs: 5 * 60_000, reachability });
   const startedAt = clock.wallMs();
   let seq = 0;
 
@@ -71,6 +73,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     await Promise.race([runner.runDue(), new Promise((r) => (budget = setTimeout(r, fastTimeoutMs)))]);
     clearTimeout(budget);
     const now = clock.wallMs();
+    const snapshot = runner.snapshot();
     const report: Report = {
       schemaVersion: SCHEMA_VERSION,
       device: config.device,
@@ -80,7 +83,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       createdAt: now,
       sentAt: now,
       intervalSeconds: config.intervals.fastSeconds,
-      ...runner.snapshot(),
+      ...snapshot,
+      samples: [...snapshot.samples, ...reachability.samples(queue.dropped)],
     };
     queue.enqueue(report);
     await queue.drain();

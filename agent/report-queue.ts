@@ -4,6 +4,7 @@
 // The durable on-disk outbox will replace the array, keeping this interface.
 import type { Logger } from '../common/logger.js';
 import type { Report } from '../protocol/report.js';
+import type { CollectorReachability } from './collector-reachability.js';
 import type { Transport } from './push.js';
 
 export interface QueueOptions {
@@ -11,6 +12,8 @@ export interface QueueOptions {
   baseDelayMs: number;
   maxDelayMs: number;
   random?: () => number;
+  /** Told of every attempt's outcome, so the next report can say how reachable the collector was. */
+  reachability?: CollectorReachability;
 }
 
 export class ReportQueue {
@@ -53,6 +56,7 @@ export class ReportQueue {
       const report = this.pending[0]!;
       const result = await this.transport.send({ ...report, sentAt: this.wallMs() });
       if (result.kind === 'retry') {
+        this.opts.reachability?.failed();
         this.failures++;
         const ceiling = Math.min(this.opts.maxDelayMs, this.opts.baseDelayMs * 2 ** Math.min(this.failures - 1, 20));
         const delay = Math.round((this.opts.random ?? Math.random)() * ceiling);
@@ -61,6 +65,7 @@ export class ReportQueue {
         this.lastError = result.reason;
         return;
       }
+      this.opts.reachability?.reached();
       this.pending.shift();
       if (result.kind === 'refused') {
         if (this.lastError !== result.reason) this.log.error({ status: result.status, reason: result.reason }, 'collector refused the report');

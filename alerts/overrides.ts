@@ -29,6 +29,7 @@ const unitSchema: Record<Unit, TSchema> = {
   celsius: Type.Number({ minimum: -50, maximum: 200 }),
   count: Type.Integer({ minimum: 0 }),
   seconds: Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: durationText })]),
+  milliseconds: Type.Number({ exclusiveMinimum: 0, maximum: 600_000 }),
 };
 
 const unitExpectation: Record<Unit, string> = {
@@ -36,6 +37,7 @@ const unitExpectation: Record<Unit, string> = {
   celsius: 'degrees Celsius between -50 and 200',
   count: 'a whole number of events, 0 or more',
   seconds: 'a duration such as 90s, 15m, 1h30m or 1d (or whole seconds)',
+  milliseconds: 'a number of milliseconds above 0 (200 means 0.2 s)',
 };
 
 function overridesSchema(indicators: readonly Indicator[]): TSchema {
@@ -88,7 +90,7 @@ function describeProblems(raw: unknown, schema: TSchema, indicators: readonly In
 
 /** Range selectors need a window longer than zero; `for: 0s` is fine, a `[0s]` window is not. */
 function windowKeys(indicator: Indicator): Set<string> {
-  return new Set(indicator.alerts.flatMap((a) => (a.condition.kind === 'increase' ? [a.condition.window] : [])));
+  return new Set(indicator.alerts.flatMap((a) => (a.condition.kind === 'increase' || a.condition.kind === 'counterRatio' ? [a.condition.window] : [])));
 }
 
 export function validateOverrides(raw: unknown, source: string, indicators: readonly Indicator[] = catalog): SiteOverrides {
@@ -103,7 +105,9 @@ export function validateOverrides(raw: unknown, source: string, indicators: read
     const windows = windowKeys(indicator);
     const resolved: Record<string, number> = {};
     for (const [key, value] of Object.entries(values)) {
-      const number = typeof value === 'string' ? parseDuration(value) : value;
+      const unit = indicator.thresholds[key]?.unit;
+      // Milliseconds are written as such but kept in seconds, the unit the metrics carry.
+      const number = typeof value === 'string' ? parseDuration(value) : unit === 'milliseconds' ? value / 1000 : value;
       if (windows.has(key) && number <= 0) problems.push(`thresholds.${id}.${key}: a counting window must be longer than 0s`);
       resolved[key] = number;
     }

@@ -1,6 +1,6 @@
 // Structured condition + resolved thresholds → PromQL. Every form keeps the `device` and `site`
 // labels of the series (no aggregation drops them), because every alert must say which device.
-import type { AlertDef, Condition, Indicator, LabelMatcher, PerSeriesLimitCondition } from './catalog/types.js';
+import type { AlertDef, Condition, CounterRatioCondition, Indicator, LabelMatcher, PerSeriesLimitCondition } from './catalog/types.js';
 import { placeholderKeys, thresholdValue } from './thresholds.js';
 import { formatDuration, formatNumber } from './units.js';
 
@@ -33,6 +33,8 @@ export function renderCondition(condition: Condition, indicator: Indicator, valu
     }
     case 'perSeriesLimit':
       return renderPerSeriesLimit(condition, num);
+    case 'counterRatio':
+      return renderCounterRatio(condition, num);
     case 'promql':
       for (const key of placeholderKeys(condition.expr)) value(key); // fail on unknown keys before replacing
       return condition.expr.replace(/%\{(\w+)\}/g, (_, key: string) => value(key));
@@ -52,6 +54,21 @@ function renderPerSeriesLimit(condition: PerSeriesLimitCondition<string>, num: (
   const fallback = formatNumber(num(condition.fallbackThreshold) - margin);
   const limit = margin === 0 ? `(${condition.limitMetric} > 0)` : `(${condition.limitMetric} > 0) - ${formatNumber(margin)}`;
   return `${condition.metric} ${condition.op} ${on} group_left() (${limit} or ${on} (${condition.metric} * 0 + ${fallback}))`;
+}
+
+/**
+ * increase(num) / increase(den) over the window, per series; the denominator must have grown (`> 0`)
+ * or there is no ratio. With a limit metric the comparison is against the exported positive limit
+ * where there is one and the catalog threshold elsewhere, built from the ratio itself as in
+ * renderPerSeriesLimit.
+ */
+function renderCounterRatio(condition: CounterRatioCondition<string>, num: (ref: string | number) => number): string {
+  const on = onLabels(condition.matchOn);
+  const window = formatDuration(num(condition.window));
+  const ratio = `increase(${condition.numerator}[${window}]) / ${on} (increase(${condition.denominator}[${window}]) > 0)`;
+  const threshold = formatNumber(num(condition.threshold));
+  if (condition.limitMetric === undefined) return `${ratio} ${condition.op} ${threshold}`;
+  return `(${ratio}) ${condition.op} ${on} group_left() ((${condition.limitMetric} > 0) or ${on} (${ratio} * 0 + ${threshold}))`;
 }
 
 /** `expr and on(...) (gate == 1)`: the alert exists only while its gate series says so. */

@@ -64,6 +64,8 @@ export function formatThresholdValue(value: number, unit: Unit, lang: Lang): str
       return `${formatNumber(value)} °C`;
     case 'count':
       return formatNumber(value);
+    case 'milliseconds':
+      return `${formatNumber(value * 1000)} ms`;
     case 'seconds':
       return spokenDuration(value, lang);
   }

@@ -30,6 +30,8 @@ function conditionRefs(c: Condition): [ThresholdRef<string>, Unit | undefined][]
       return [[c.window, 'seconds'], [c.threshold, undefined]];
     case 'perSeriesLimit':
       return [[c.fallbackThreshold, undefined], ...(c.marginThreshold === undefined ? [] : [[c.marginThreshold, undefined] as [string, undefined]])];
+    case 'counterRatio':
+      return [[c.window, 'seconds'], [c.threshold, 'ratio']];
     case 'promql':
       return placeholderKeys(c.expr).map((k) => [k, undefined]);
   }
@@ -45,6 +47,8 @@ function conditionMetrics(c: Condition): { metric: string; labels: readonly stri
       return [{ metric: c.metric, labels: [] }];
     case 'perSeriesLimit':
       return [c.metric, c.limitMetric].map((metric) => ({ metric, labels: c.matchOn }));
+    case 'counterRatio':
+      return [c.numerator, c.denominator, ...(c.limitMetric === undefined ? [] : [c.limitMetric])].map((metric) => ({ metric, labels: c.matchOn }));
     case 'promql':
       return [];
   }

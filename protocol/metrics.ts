@@ -100,6 +100,51 @@ export const m = {
   backupReportedDuration: def('backup_reported_duration_seconds', 'gauge', 'How long the latest run took, as the backup script reported it', ['job']),
   backupOffsitePresent: def('backup_offsite_present', 'gauge', 'Whether the off-site location holds a copy of the latest backup (1) or not (0); absent without an off-site location', ['job']),
   backupOffsiteMatch: def('backup_offsite_match', 'gauge', 'Whether the off-site copy is identical to the latest backup (1) or differs (0); absent while there is no copy', ['job']),
+
+  // network — the network probe: ICMP bursts per target (target = its label: `collector`, `gateway`
+  // or the configured label/host), interface link state, and per-target limits for the rules
+  pingSent: def('network_ping_sent_total', 'counter', 'ICMP echo requests sent to the target', ['target']),
+  pingLost: def('network_ping_lost_total', 'counter', 'Echo requests without a reply in time; a name that does not resolve or a network that is unreachable loses every request', ['target']),
+  rttMin: def('network_rtt_min_seconds', 'gauge', 'Shortest round-trip time to the target over the probe window', ['target']),
+  rttAvg: def('network_rtt_avg_seconds', 'gauge', 'Mean round-trip time to the target over the probe window (absent when nothing answered)', ['target']),
+  rttMax: def('network_rtt_max_seconds', 'gauge', 'Longest round-trip time to the target over the probe window', ['target']),
+  jitter: def('network_jitter_seconds', 'gauge', 'Mean difference between successive round-trip times to the target over the probe window', ['target']),
+  lastReply: def('network_last_reply_timestamp_seconds', 'gauge', 'When the target last answered an echo request (device clock)', ['target']),
+  lossLimit: def('network_loss_limit_ratio', 'gauge', 'The target\'s own packet-loss limit from the agent configuration (per-series alert limit)', ['target']),
+  rttLimit: def('network_rtt_limit_seconds', 'gauge', 'The target\'s own round-trip-time limit from the agent configuration (per-series alert limit)', ['target']),
+  targetInfo: def('network_target_info', 'gauge', 'The host or address a target label stands for (value is always 1)', ['target', 'host']),
+  linkUp: def('network_link_up', 'gauge', 'Whether the network interface has a link (1) or not (0): physical interfaces and those named in the configuration', ['interface']),
+  linkChanges: def('network_link_changes_total', 'counter', 'Link up/down changes of the interface seen since the agent started', ['interface']),
+
+  // agent → collector reachability, kept by the agent's report queue and sent with the next report
+  // that gets through, so an outage between agent and collector is visible afterwards
+  pushAttempts: def('agent_push_attempts_total', 'counter', 'Attempts to send a report to the collector', []),
+  pushFailures: def('agent_push_failures_total', 'counter', 'Attempts that did not reach the collector (connection failed, timed out, or it answered 408/429/5xx)', []),
+  collectorOutages: def('agent_collector_outages_total', 'counter', 'Times the collector became unreachable after being reachable', []),
+  collectorUnreachableSeconds: def('agent_collector_unreachable_seconds_total', 'counter', 'Time from a first failed attempt to the next successful one, summed over ended outages', []),
+  lastPushSuccess: def('agent_last_push_success_timestamp_seconds', 'gauge', 'When a report last reached the collector (device clock)', []),
+  reportsDropped: def('agent_reports_dropped_total', 'counter', 'Reports dropped from the full queue during a long outage (later reports still carry every counter)', []),
+
+  // security, software, storage, clock — the posture probes (firewall, antivirus, logins, updates,
+  // storage, clock). profile, product and disk values come from the OS: a handful per device.
+  firewallEnabled: def('firewall_enabled', 'gauge', 'Whether the firewall filters inbound traffic (1) or lets everything in (0); profile is the Windows profile (domain, private, public), elsewhere all', ['profile']),
+  antivirusRealtime: def('antivirus_realtime_protection_enabled', 'gauge', 'Whether the antivirus product scans files as they are used (real-time protection) (1) or not (0)', ['product']),
+  antivirusRunning: def('antivirus_running', 'gauge', 'Whether the antivirus engine or service is running and enabled (1) or not (0)', ['product']),
+  antivirusSignaturesUpdated: def('antivirus_signatures_updated_timestamp_seconds', 'gauge', 'When the signature database in use was built or last updated', ['product']),
+  antivirusSignaturesCurrent: def('antivirus_signatures_current', 'gauge', 'Whether the product itself says its signatures are up to date (1) or out of date (0), for products that tell no date', ['product']),
+  antivirusLastScan: def('antivirus_last_scan_timestamp_seconds', 'gauge', 'When the last scan of this kind (quick, full) finished (absent when the product never scanned)', ['product', 'kind']),
+  failedLogins: def('failed_logins_total', 'counter', 'Failed logins (wrong password, unknown user) the OS logged since the agent began watching its log', []),
+  lastFailedLogin: def('last_failed_login_timestamp_seconds', 'gauge', 'When the most recent failed login was logged', []),
+  updatesPending: def('os_updates_pending', 'gauge', 'Operating-system updates available but not installed, according to the local package state', []),
+  securityUpdatesPending: def('os_security_updates_pending', 'gauge', 'Pending updates that fix security problems', []),
+  securityUpdatesPendingSince: def('os_security_updates_pending_since_timestamp_seconds', 'gauge', 'When the agent first saw the longest-waiting security update that is still not installed (absent while none is pending)', []),
+  updatesChecked: def('os_updates_checked_timestamp_seconds', 'gauge', 'When the OS last refreshed its list of available updates: the pending counts are only as fresh as this', []),
+  diskSmartHealthy: def('disk_smart_healthy', 'gauge', 'The disk\'s own SMART overall-health verdict: passed (1) or failing (0)', ['disk']),
+  diskReallocatedSectors: def('disk_reallocated_sectors', 'gauge', 'Sectors the disk has replaced with spares (ATA attribute 5, SCSI grown defect list)', ['disk']),
+  diskPendingSectors: def('disk_pending_sectors', 'gauge', 'Unreadable sectors waiting to be reallocated (ATA attribute 197)', ['disk']),
+  diskWear: def('disk_wear_ratio', 'gauge', 'Share of the SSD\'s rated endurance used, 0..1 (can exceed 1 past the rating)', ['disk']),
+  clockSynchronized: def('clock_synchronized', 'gauge', 'Whether the OS says its clock is synchronised to a time source (1) or not (0)', []),
+  clockSyncEnabled: def('clock_sync_enabled', 'gauge', 'Whether time synchronisation (NTP) is switched on (1) or off (0)', []),
 } as const;
 
 export type MetricKey = keyof typeof m;

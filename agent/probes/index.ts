@@ -7,5 +7,6 @@ import { thermalProbe } from './thermal.js';
 import { stabilityProbe } from './stability.js';
 import { displaysProbe } from './displays.js';
 import { inventoryProbe } from './inventory.js';
+import { networkProbe } from './network.js';
 
-export const probeDefinitions: readonly ProbeDefinition[] = [resourcesProbe, thermalProbe, stabilityProbe, displaysProbe, inventoryProbe];
+export const probeDefinitions: readonly ProbeDefinition[] = [resourcesProbe, thermalProbe, stabilityProbe, displaysProbe, inventoryProbe, networkProbe];

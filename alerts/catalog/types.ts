@@ -11,9 +11,11 @@ export interface Text {
 
 /**
  * ratio: 0..1 (shown as a percentage); celsius; count: whole events; seconds: a duration, written in
- * Prometheus form (`15m`) in override files and rendered back to that form in rules.
+ * Prometheus form (`15m`) in override files and rendered back to that form in rules; milliseconds: a
+ * short time such as a round-trip time, stored and compared in seconds (metrics use base units) but
+ * written in milliseconds in override files and texts (`200` → 0.2 in rules, "200 ms" in texts).
  */
-export type Unit = 'ratio' | 'celsius' | 'count' | 'seconds';
+export type Unit = 'ratio' | 'celsius' | 'count' | 'seconds' | 'milliseconds';
 
 export interface Threshold {
   readonly value: number;
@@ -87,6 +89,25 @@ export interface PerSeriesLimitCondition<K extends string> {
 }
 
 /**
+ * `increase(numerator[window]) / increase(denominator[window]) op limit`, matched on device, site and
+ * `matchOn` — e.g. echo requests lost over echo requests sent. Both counters restart at 0 together
+ * when the agent restarts, and increase() treats each drop as a reset, so a restart is not a loss.
+ * Windows in which the denominator did not grow yield no ratio (nothing was measured). With
+ * `limitMetric`, a positive per-series limit exported beside the counters is used instead of
+ * `threshold` for that series (the agent's per-target limit), like perSeriesLimit.
+ */
+export interface CounterRatioCondition<K extends string> {
+  readonly kind: 'counterRatio';
+  readonly numerator: string;
+  readonly denominator: string;
+  readonly window: K;
+  readonly matchOn: readonly string[];
+  readonly op: CompareOp;
+  readonly threshold: ThresholdRef<K>;
+  readonly limitMetric?: string;
+}
+
+/**
  * Escape hatch for the rare rule that cannot be structured. `%{key}` placeholders are replaced by
  * the resolved threshold values. The status page cannot evaluate these, so keep them rare.
  */
@@ -100,6 +121,7 @@ export type Condition<K extends string = string> =
   | RatioCondition<K>
   | IncreaseCondition<K>
   | PerSeriesLimitCondition<K>
+  | CounterRatioCondition<K>
   | PromqlCondition;
 
 export interface AlertDef<K extends string = string> {

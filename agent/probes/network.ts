@@ -1,0 +1,261 @@
+// network — "connection stable, no disconnects, latency or packet loss" (断线、延迟、丢包).
+// Each target has its own loop that runs a small ping burst, pauses, and runs the next, in the
+// background from start() to stop(), so a short outage between two reports is still caught; collect()
+// only reads the counters. One loop per target and each burst awaited to its process' exit: never two
+// ping processes for one target. Losses (no reply, name not found, no route) are counted; a ping that
+// cannot measure at all (no privilege, bad arguments) makes the probe fail with that message.
+//
+// Per target: requests sent and lost (counters), min/avg/max RTT and jitter over `windowSeconds`, the
+// time of the last reply, and the target's own limits when configured. Plus link state per interface.
+import { Type, type Static } from '@sinclair/typebox';
+import { m } from '../../protocol/metrics.js';
+import { describeError } from '../runner.js';
+import { LinkTracker, readSiLinks, readSysfsLinks, type LinkReading } from './network-links.js';
+import { PingError, rttStats } from './network-ping-parse.js';
+import { burstDeadlineMs, pingCommand, runBurst, type PingSpawner } from './network-ping-run.js';
+import { buildTargets, normaliseTargets, type Target } from './network-targets.js';
+import { sample, unavailable, type ProbeDefinition, type ProbeInstance, type ProbeSetup, type Reading } from './probe.js';
+
+// A host or address as ping gets it: never starting with "-", so it cannot be read as an option.
+const Host = Type.String({ pattern: '^[A-Za-z0-9_\\[][A-Za-z0-9_.:%\\[\\]-]{0,252}$', description: 'a host name, an address, or the keyword collector or gateway' });
+
+export const NetworkSettings = Type.Object(
+  {
+    /** `collector` (the collector URL's host) and `gateway` (the default route's gateway) are keywords. */
+    targets: Type.Array(
+      Type.Union([
+        Host,
+        Type.Object(
+          {
+            host: Host,
+            label: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[^\\u0000-\\u001f]+$' })),
+            maxLossRatio: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
+            maxRttMs: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 60_000 })),
+          },
+          { additionalProperties: false },
+        ),
+      ]),
+      { default: ['collector'], maxItems: 32 },
+    ),
+    burst: Type.Object(
+      {
+        count: Type.Integer({ minimum: 1, maximum: 100, default: 5 }),
+        /** Below 0.2 s iputils needs root (or CAP_NET_RAW) and Windows ignores it (always 1 s). */
+        intervalSeconds: Type.Number({ minimum: 0.002, maximum: 10, default: 1 }),
+        timeoutSeconds: Type.Number({ minimum: 0.05, maximum: 30, default: 2 }),
+        /** Pause between the end of one burst and the start of the next. */
+        pauseSeconds: Type.Number({ minimum: 0, maximum: 3600, default: 5 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    /** Round-trip statistics cover the bursts that ended within this many seconds. */
+    windowSeconds: Type.Number({ minimum: 1, maximum: 3600, default: 60 }),
+    /** Virtual interfaces to watch besides the physical ones (a VPN's tun0, a bridge). */
+    interfaces: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { default: [], maxItems: 32 }),
+    /** The ping program, when it is not `ping` on the PATH. */
+    pingPath: Type.Optional(Type.String({ minLength: 1 })),
+  },
+  { additionalProperties: false },
+);
+
+export type NetworkSettings = Static<typeof NetworkSettings>;
+
+/** The outside world, replaceable in tests. */
+export interface NetworkIo {
+  spawner?: PingSpawner;
+  readLinks?: (named: readonly string[]) => Promise<LinkReading[]>;
+  defaultGateway?: () => Promise<string>;
+  /** Overrides the burst deadline (tests of the kill path). */
+  deadlineMs?: number;
+}
+
+interface BurstRecord {
+  endMono: number;
+  rttsMs: number[];
+  summary?: { minMs: number; avgMs: number; maxMs: number; devMs?: number };
+}
+
+/** Always through a timer, even for 0 ms: a loop whose bursts fail at once must not starve the event loop. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, Math.max(0, ms));
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** One target's loop and counters. */
+class TargetMonitor {
+  sent = 0;
+  lost = 0;
+  host?: string;
+  lastReplyWallMs?: number;
+  error?: string;
+  /** Monotonic start of the burst under way; undefined between bursts. */
+  runningSinceMono?: number;
+  private readonly bursts: BurstRecord[] = [];
+
+  constructor(
+    readonly target: Target,
+    private readonly setup: ProbeSetup,
+    private readonly settings: NetworkSettings,
+    private readonly io: NetworkIo,
+  ) {}
+
+  get deadlineMs(): number {
+    return this.io.deadlineMs ?? burstDeadlineMs(this.setup.platform, this.settings.burst);
+  }
+
+  async loop(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      const t0 = this.setup.clock.monoMs();
+      await this.burst(signal);
+      // A burst that ended at once (name not found, no route, no gateway) still stands for the time a
+      // real one takes, so a dead target is not probed faster than a live one; a ping that cannot run
+      // at all is retried no faster than once a second.
+      const nominalMs = this.settings.burst.count * this.settings.burst.intervalSeconds * 1000;
+      const elapsed = this.setup.clock.monoMs() - t0;
+      const rest = this.error ? Math.max(1000, nominalMs) - elapsed : nominalMs - elapsed;
+      await sleep(Math.max(0, rest) + this.settings.burst.pauseSeconds * 1000, signal);
+    }
+  }
+
+  /** One burst. Never overlaps another of this target: `loop` awaits it, and this guard says so. */
+  async burst(signal: AbortSignal): Promise<void> {
+    if (this.runningSinceMono !== undefined) throw new Error(`ping to ${this.target.label} is already running`);
+    this.runningSinceMono = this.setup.clock.monoMs();
+    const { count } = this.settings.burst;
+    try {
+      const host = await this.target.resolve();
+      if (host === undefined) {
+        // `gateway` without a default route: the network is down as far as this machine knows.
+        this.sent += count;
+        this.lost += count;
+        this.error = undefined;
+        return;
+      }
+      this.host = host;
+      const cmd = pingCommand(this.setup.platform, host, this.settings.burst, this.settings.pingPath);
+      const result = await runBurst(cmd, count, {
+        deadlineMs: this.deadlineMs,
+        signal,
+        ...(this.io.spawner ? { spawner: this.io.spawner } : {}),
+        onReply: () => (this.lastReplyWallMs = this.setup.clock.wallMs()),
+      });
+      if (signal.aborted) return; // cut short by shutdown: not a measurement
+      this.sent += result.sent;
+      this.lost += result.sent - result.received;
+      const record: BurstRecord = { endMono: this.setup.clock.monoMs(), rttsMs: result.rttsMs };
+      if (result.summary) record.summary = result.summary;
+      this.bursts.push(record);
+      this.error = undefined;
+    } catch (err) {
+      this.error = err instanceof PingError ? describeError(err) : `unexpected: ${describeError(err)}`;
+      this.setup.log.debug({ target: this.target.label, err: this.error }, 'ping burst failed');
+    } finally {
+      this.runningSinceMono = undefined;
+    }
+  }
+
+  readings(nowMono: number, windowMs: number): Reading[] {
+    const labels = { target: this.target.label };
+    while (this.bursts.length > 0 && this.bursts[0]!.endMono < nowMono - windowMs) this.bursts.shift();
+    const out: Reading[] = [sample(m.pingSent, this.sent, labels), sample(m.pingLost, this.lost, labels)];
+    if (this.host !== undefined) out.push(sample(m.targetInfo, 1, { target: this.target.label, host: this.host }));
+    if (this.lastReplyWallMs !== undefined) out.push(sample(m.lastReply, this.lastReplyWallMs / 1000, labels));
+    const spec = this.target.spec;
+    if (spec.maxLossRatio !== undefined) out.push(sample(m.lossLimit, spec.maxLossRatio, labels));
+    if (spec.maxRttMs !== undefined) out.push(sample(m.rttLimit, spec.maxRttMs / 1000, labels));
+    const stats = rttStats(this.bursts.flatMap((b) => b.rttsMs));
+    const summary = [...this.bursts].reverse().find((b) => b.summary)?.summary;
+    const figures = stats ?? (summary ? { ...summary, ...(summary.devMs === undefined ? {} : { jitterMs: summary.devMs }) } : undefined);
+    if (figures) {
+      out.push(sample(m.rttMin, figures.minMs / 1000, labels), sample(m.rttAvg, figures.avgMs / 1000, labels), sample(m.rttMax, figures.maxMs / 1000, labels));
+      if ('jitterMs' in figures && figures.jitterMs !== undefined) out.push(sample(m.jitter, figures.jitterMs / 1000, labels));
+    }
+    return out;
+  }
+}
+
+/** Link readings on other platforms start a process: at most once a minute. */
+const SI_LINKS_EVERY_MS = 60_000;
+
+export function createNetwork(setup: ProbeSetup, io: NetworkIo = {}): ProbeInstance {
+  const settings = setup.settings as NetworkSettings;
+  let targets: Target[];
+  try {
+    targets = buildTargets(normaliseTargets(settings.targets), setup.collectorUrl, {
+      procRoot: setup.procRoot,
+      platform: setup.platform,
+      ...(io.defaultGateway ? { defaultGateway: io.defaultGateway } : {}),
+    });
+  } catch (err) {
+    // A configuration mistake the schema cannot see (a label used twice): the probe fails with it.
+    return { collect: () => Promise.reject(err) };
+  }
+  const monitors = targets.map((t) => new TargetMonitor(t, setup, settings, io));
+  const tracker = new LinkTracker();
+  const controller = new AbortController();
+  let loops: Promise<void>[] = [];
+  let siLinks: { atMono: number; readings: LinkReading[] } | undefined;
+
+  async function links(): Promise<LinkReading[]> {
+    if (io.readLinks) return io.readLinks(settings.interfaces);
+    if (setup.platform === 'linux') return readSysfsLinks(setup.sysRoot, settings.interfaces);
+    const now = setup.clock.monoMs();
+    if (!siLinks || now - siLinks.atMono >= SI_LINKS_EVERY_MS) siLinks = { atMono: now, readings: await readSiLinks(settings.interfaces) };
+    return siLinks.readings;
+  }
+
+  return {
+    async start() {
+      loops = monitors.map((mon) =>
+        mon.loop(controller.signal).catch((err) => {
+          mon.error = `ping loop stopped: ${describeError(err)}`;
+        }),
+      );
+    },
+
+    async stop() {
+      controller.abort();
+      // Each loop ends once its ping process has exited (it is killed on abort).
+      await Promise.race([Promise.all(loops), new Promise((r) => setTimeout(r, 5000).unref())]);
+    },
+
+    async collect() {
+      const now = setup.clock.monoMs();
+      const problems: string[] = [];
+      const readings: Reading[] = [];
+      for (const mon of monitors) {
+        if (mon.error) problems.push(`${mon.target.label}: ${mon.error}`);
+        if (mon.runningSinceMono !== undefined && now - mon.runningSinceMono > mon.deadlineMs + 5000) {
+          problems.push(`${mon.target.label}: ping has not exited ${Math.round((now - mon.runningSinceMono) / 1000)} s after it started (killed, still waiting for it)`);
+        }
+        readings.push(...mon.readings(now, settings.windowSeconds * 1000));
+      }
+      if (problems.length > 0) throw new Error(`cannot measure the network: ${problems.join('; ')}`);
+      const linkStates = tracker.update(await links());
+      for (const l of linkStates) {
+        readings.push(sample(m.linkUp, l.up ? 1 : 0, { interface: l.name }), sample(m.linkChanges, l.changes, { interface: l.name }));
+      }
+      if (linkStates.length === 0) {
+        const reason = 'no physical network interface (name virtual ones under probes.network.settings.interfaces)';
+        readings.push(unavailable(m.linkUp, reason), unavailable(m.linkChanges, reason));
+      }
+      return readings;
+    },
+  };
+}
+
+export const networkProbe: ProbeDefinition = {
+  name: 'network',
+  interval: 'fast',
+  metrics: [m.pingSent, m.pingLost, m.rttMin, m.rttAvg, m.rttMax, m.jitter, m.lastReply, m.lossLimit, m.rttLimit, m.targetInfo, m.linkUp, m.linkChanges],
+  settingsSchema: NetworkSettings,
+  create: (setup) => createNetwork(setup),
+};
