@@ -1,7 +1,7 @@
 // Whether a site is inside its business hours right now, in its own time zone, with a holiday and
 // make-up-workday (调休) calendar. Office workstations are switched off at night and on holidays, so
 // "device not reporting" pages only while the site is open. The collector exposes the answer as
-// stationwatch_site_business_hours{site} (1 open / 0 closed) and the alert rule is gated on it.
+// stationwatch_site_open{site} (1 open / 0 closed) and the alert rule is gated on it.
 import { readFile } from 'node:fs/promises';
 import { Type, type Static } from '@sinclair/typebox';
 import { parseConfigText, validateConfig } from '../common/config-file.js';

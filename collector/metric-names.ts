@@ -2,7 +2,7 @@
 // dashboards import these names rather than spelling them again.
 export const collectorMetrics = {
   deviceReporting: 'stationwatch_device_reporting',
-  siteBusinessHours: 'stationwatch_site_business_hours',
+  siteBusinessHours: 'stationwatch_site_open',
   lastReport: 'stationwatch_device_last_report_timestamp_seconds',
   clockOffset: 'stationwatch_clock_offset_seconds',
   reportInterval: 'stationwatch_report_interval_seconds',
@@ -13,4 +13,10 @@ export const collectorMetrics = {
   reportsReceived: 'stationwatch_collector_reports_received_total',
   samplesDropped: 'stationwatch_collector_samples_dropped_total',
   devices: 'stationwatch_collector_devices',
+  // inspection — physical inspections recorded on the status page or with `stationwatch inspect`
+  inspectionAge: 'stationwatch_inspection_age_seconds',
+  inspectionLast: 'stationwatch_inspection_last_timestamp_seconds',
+  inspectionLastFault: 'stationwatch_inspection_last_fault',
+  deviceFirstSeen: 'stationwatch_device_first_seen_timestamp_seconds',
+  deviceMaintenance: 'stationwatch_device_maintenance',
 } as const;

@@ -4,7 +4,7 @@
 // device is itself a series here rather than an absence.
 //
 // Office workstations are off at night and on holidays: the alert is gated on the collector's
-// stationwatch_site_business_hours{site} (per-site hours, time zone, holiday and 调休 calendar; 1 at
+// stationwatch_site_open{site} (per-site hours, time zone, holiday and 调休 calendar; 1 at
 // all times where none are configured). SNMP devices (printers) follow their site's hours too.
 import { collectorMetrics as cm } from '../../collector/metric-names.js';
 import { duration } from './threshold.js';

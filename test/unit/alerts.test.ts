@@ -64,7 +64,7 @@ describe('generated rules file', () => {
     expect(status, output).toBe(0);
   });
 
-  it('passes the hand-written promtool unit tests, one file per indicator', () => {
+  it('passes the hand-written promtool unit tests, one file per indicator', { timeout: 240_000 }, () => {
     const files = readdirSync(testsDir).filter((f) => f.endsWith('.test.yml')).sort();
     expect(files).toEqual(catalog.map((i) => `${i.id}.test.yml`).sort());
     const { status, output } = promtool('test', 'rules', ...files.map((f) => join(testsDir, f)));

@@ -39,7 +39,7 @@ describe('ingest', () => {
     expect(metrics).toContain('stationwatch_device_reporting{device="pc-01",site="branch-a"} 1');
     expect(metrics).toContain('stationwatch_device_reporting{device="pc-02",site="branch-b"} 0');
     // no business hours configured: every site counts as open
-    expect(metrics).toContain('stationwatch_site_business_hours{site="branch-b"} 1');
+    expect(metrics).toContain('stationwatch_site_open{site="branch-b"} 1');
     // An unavailable sensor is not a number.
     expect(metrics).not.toMatch(/^stationwatch_temperature_celsius\{/m);
   });
