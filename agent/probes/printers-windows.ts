@@ -1,0 +1,33 @@
+// Printers through the Windows spooler: one PowerShell run asks CIM for Win32_Printer and
+// Win32_PrintJob and prints one JSON document. Win32_* classes exist on every supported Windows
+// (Get-Printer needs the PrintManagement module, absent on some editions). Times are turned into
+// epoch seconds inside PowerShell so the JSON does not depend on how 5.1 and 7 serialise dates.
+import type { PrintSnapshot } from '../peripherals/printer-status.js';
+import { decodeConsole, runCommand } from '../peripherals/run-command.js';
+import { parseWindowsPrinters } from './printers-windows-parse.js';
+
+export const WINDOWS_PRINTERS_SCRIPT = `
+$ErrorActionPreference = 'Stop'
+try { [Console]::OutputEncoding = [System.Text.Encoding]::UTF8 } catch { }
+$spooler = [string](Get-Service -Name Spooler).Status
+$sw = [System.Diagnostics.Stopwatch]::StartNew()
+$printers = @()
+$jobs = @()
+if ($spooler -eq 'Running') {
+  $printers = @(Get-CimInstance -ClassName Win32_Printer | Select-Object Name, PrinterStatus, PrinterState, DetectedErrorState, ExtendedDetectedErrorState, WorkOffline)
+  $jobs = @(Get-CimInstance -ClassName Win32_PrintJob | Select-Object Name, JobId, StatusMask, @{ n = 'Submitted'; e = { if ($_.TimeSubmitted) { ([DateTimeOffset]$_.TimeSubmitted).ToUnixTimeSeconds() } else { $null } } })
+}
+$sw.Stop()
+[pscustomobject]@{ Spooler = $spooler; QueryMilliseconds = $sw.ElapsedMilliseconds; Printers = $printers; Jobs = $jobs } | ConvertTo-Json -Depth 3 -Compress
+`;
+
+/** PowerShell's -EncodedCommand: the script as base64 of UTF-16LE, so no quoting can break it. */
+export function encodedCommand(script: string): string {
+  return Buffer.from(script, 'utf16le').toString('base64');
+}
+
+export async function readWindowsPrinters(signal: AbortSignal, consoleEncoding: string, nowSeconds: () => number): Promise<PrintSnapshot> {
+  const res = await runCommand('powershell.exe', ['-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-EncodedCommand', encodedCommand(WINDOWS_PRINTERS_SCRIPT)], signal);
+  if (res.code !== 0) throw new Error(`PowerShell exited with ${res.code ?? 'a signal'}: ${decodeConsole(res.stderr, consoleEncoding).trim().slice(0, 300)}`);
+  return parseWindowsPrinters(decodeConsole(res.stdout, consoleEncoding), nowSeconds());
+}

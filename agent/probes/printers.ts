@@ -1,0 +1,64 @@
+// printers: "printers respond slowly or don't work". Per print queue: state, error reasons mapped to
+// a fixed set, accepting jobs, queue length, age of the oldest waiting job (a stuck queue), supply
+// levels where reported, and how long the print service took to answer. CUPS over IPP on Linux and
+// macOS, the Windows spooler through PowerShell. Slow interval: one round trip per queue.
+import { Type, type Static } from '@sinclair/typebox';
+import { m } from '../../protocol/metrics.js';
+import { parseCupsServer, type CupsServer } from '../peripherals/ipp-client.js';
+import { printerReadings, type PrintSnapshot } from '../peripherals/printer-status.js';
+import type { ProbeDefinition, ProbeInstance, ProbeSetup } from './probe.js';
+import { defaultCupsServer, readCups } from './printers-cups.js';
+import { readWindowsPrinters } from './printers-windows.js';
+
+/** WHATWG encoding labels of the legacy console code pages a branch PC may use (936, 54936, 950, 932, 949, 1252, 866). */
+const CONSOLE_ENCODINGS = ['gbk', 'gb18030', 'big5', 'shift_jis', 'euc-kr', 'windows-1252', 'ibm866'] as const;
+
+export const printersSettings = Type.Object(
+  {
+    server: Type.Optional(
+      Type.String({
+        pattern: '^(/.+|(?:(?:http|ipp)://)?(?:\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+)(?::\\d{1,5})?/?)$',
+        description: 'CUPS server: a domain socket path or host[:port]; default: the local CUPS socket, else localhost:631',
+      }),
+    ),
+    maxPrinters: Type.Integer({ minimum: 1, maximum: 200, default: 30, description: 'queues reported at most (label cardinality)' }),
+    maxSuppliesPerPrinter: Type.Integer({ minimum: 0, maximum: 32, default: 8 }),
+    windowsConsoleEncoding: Type.Union(
+      CONSOLE_ENCODINGS.map((e) => Type.Literal(e)),
+      { default: 'gbk', description: 'how to read PowerShell output that is not UTF-8 (the console code page)' },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type PrintersSettings = Static<typeof printersSettings>;
+
+export function createPrinters(setup: ProbeSetup): ProbeInstance {
+  const settings = setup.settings as PrintersSettings;
+  const limits = { maxPrinters: settings.maxPrinters ?? 30, maxSuppliesPerPrinter: settings.maxSuppliesPerPrinter ?? 8 };
+  const nowSeconds = () => setup.clock.wallMs() / 1000;
+  let explicit: CupsServer | undefined;
+  if (settings.server !== undefined) {
+    const parsed = parseCupsServer(settings.server);
+    if (typeof parsed === 'string') throw new Error(`probes.printers.settings.server: ${parsed}`);
+    explicit = parsed;
+  }
+
+  async function snapshot(signal: AbortSignal): Promise<PrintSnapshot> {
+    if (setup.platform === 'win32') return readWindowsPrinters(signal, settings.windowsConsoleEncoding ?? 'gbk', nowSeconds);
+    if (setup.platform !== 'linux' && setup.platform !== 'darwin') return { kind: 'absent', reason: `printers are not read on ${setup.platform}` };
+    // Looked up every run: CUPS may be installed or started after the agent.
+    const server = explicit ?? (await defaultCupsServer());
+    // performance.now(), not the agent clock's whole milliseconds: a local CUPS answers in well under one.
+    return readCups({ server, explicit: explicit !== undefined, nowSeconds, monoMs: () => performance.now(), maxPrinters: limits.maxPrinters }, signal);
+  }
+
+  return { collect: async (ctx) => printerReadings(await snapshot(ctx.signal), limits) };
+}
+
+export const printersProbe: ProbeDefinition = {
+  name: 'printers',
+  interval: 'slow',
+  metrics: [m.printServiceUp, m.printerState, m.printerError, m.printerAcceptingJobs, m.printerQueueJobs, m.printerOldestJobAge, m.printerSupplyLevel, m.printerQueryDuration],
+  settingsSchema: printersSettings,
+  create: (setup) => createPrinters(setup),
+};
