@@ -1,6 +1,6 @@
 // Structured condition + resolved thresholds → PromQL. Every form keeps the `device` and `site`
 // labels of the series (no aggregation drops them), because every alert must say which device.
-import type { AlertDef, Condition, CounterRatioCondition, Indicator, LabelMatcher, PerSeriesLimitCondition } from './catalog/types.js';
+import type { AgeCondition, AlertDef, Condition, CounterRatioCondition, Indicator, LabelMatcher, PerSeriesLimitCondition } from './catalog/types.js';
 import { placeholderKeys, thresholdValue } from './thresholds.js';
 import { formatDuration, formatNumber } from './units.js';
 
@@ -22,6 +22,8 @@ export function renderCondition(condition: Condition, indicator: Indicator, valu
   switch (condition.kind) {
     case 'threshold':
       return `${renderSelector(condition.metric, condition.matchers)} ${condition.op} ${value(condition.threshold)}`;
+    case 'age':
+      return renderAge(condition, num);
     case 'ratio':
       return `${condition.numerator} / ${onLabels(condition.matchOn)} (${condition.denominator} > 0) ${condition.op} ${value(condition.threshold)}`;
     case 'increase': {
@@ -39,6 +41,18 @@ export function renderCondition(condition: Condition, indicator: Indicator, valu
       for (const key of placeholderKeys(condition.expr)) value(key); // fail on unknown keys before replacing
       return condition.expr.replace(/%\{(\w+)\}/g, (_, key: string) => value(key));
   }
+}
+
+/**
+ * time() - moment op limit. The moment is the timestamp, or where it is absent the since-timestamp
+ * (`or` keeps the timestamp wherever it exists). The limit is built as in renderPerSeriesLimit: the
+ * exported positive limit, else the fallback on the moment's own series.
+ */
+function renderAge(condition: AgeCondition<string>, num: (ref: string) => number): string {
+  const on = onLabels(condition.matchOn);
+  const moment = condition.sinceMetric === undefined ? condition.metric : `(${condition.metric} or ${on} ${condition.sinceMetric})`;
+  const fallback = formatNumber(num(condition.fallbackThreshold));
+  return `time() - ${moment} ${condition.op} ${on} group_left() ((${condition.limitMetric} > 0) or ${on} (${moment} * 0 + ${fallback}))`;
 }
 
 /**

@@ -28,6 +28,8 @@ function conditionRefs(c: Condition): [ThresholdRef<string>, Unit | undefined][]
       return [[c.threshold, 'ratio']];
     case 'increase':
       return [[c.window, 'seconds'], [c.threshold, undefined]];
+    case 'age':
+      return [[c.fallbackThreshold, 'seconds']];
     case 'perSeriesLimit':
       return [[c.fallbackThreshold, undefined], ...(c.marginThreshold === undefined ? [] : [[c.marginThreshold, undefined] as [string, undefined]])];
     case 'counterRatio':
@@ -45,6 +47,8 @@ function conditionMetrics(c: Condition): { metric: string; labels: readonly stri
       return [c.numerator, c.denominator].map((metric) => ({ metric, labels: c.matchOn ?? [] }));
     case 'increase':
       return [{ metric: c.metric, labels: [] }];
+    case 'age':
+      return [c.metric, c.limitMetric, ...(c.sinceMetric === undefined ? [] : [c.sinceMetric])].map((metric) => ({ metric, labels: c.matchOn }));
     case 'perSeriesLimit':
       return [c.metric, c.limitMetric].map((metric) => ({ metric, labels: c.matchOn }));
     case 'counterRatio':

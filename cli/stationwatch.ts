@@ -10,6 +10,7 @@ import { loadCollectorConfig, resolveCollectorConfig } from '../collector/config
 import { startCollector } from '../collector/main.js';
 import { runAllInOne } from './all-in-one.js';
 import { runGenerate } from './generate.js';
+import { runBackup } from './backup.js';
 
 const usage = `stationwatch ${VERSION} — workstation and device health monitor
 
@@ -22,6 +23,8 @@ usage:
                                       report every problem in a configuration file
   stationwatch generate [--overrides site.yaml] [--out DIR]
                                       write the Prometheus rules from the indicator catalog
+  stationwatch backup report --job NAME --status ok|failed | backup verify PATH...
+                                      report a backup run to the agent; verify backup files
 `;
 
 function onShutdown(close: () => Promise<void>): void {
@@ -49,6 +52,8 @@ function guessKind(raw: unknown): 'agent' | 'collector' {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // backup's subcommands have options of their own (see cli/backup.ts).
+  if (command === 'backup') return runBackup(rest, process.env);
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,

@@ -84,22 +84,23 @@ export const m = {
   usbInsertions: def('usb_insertions_total', 'counter', 'USB devices that appeared between two reads', []),
   usbRemovals: def('usb_removals_total', 'counter', 'USB devices that disappeared between two reads', []),
 
-  // backup — one series per configured job (job names come from the agent's configuration, so the
-  // label is bounded). Results: ok (verified), failed (reported failed, empty, too small, unreadable,
-  // or its full backup unusable), corrupt (checksum or archive check failed), missing (no run at all
-  // within the job's maximum age).
-  backupRuns: def('backup_runs_total', 'counter', 'Backup runs by result: ok, failed, corrupt, missing (no run within the maximum age)', ['job', 'result']),
-  backupLastResult: def('backup_last_result', 'gauge', 'Result of the job\'s latest run: 1 for the current one of ok, failed, corrupt, missing', ['job', 'result']),
-  backupLastRun: def('backup_last_run_timestamp_seconds', 'gauge', 'When the job\'s latest run (of any result) was seen', ['job']),
-  backupLastSuccess: def('backup_last_success_timestamp_seconds', 'gauge', 'When the job\'s newest backup that passed verification was made (absent until one has)', ['job']),
-  backupWatchedSince: def('backup_watched_since_timestamp_seconds', 'gauge', 'When the agent began watching the job: a job that never succeeded is overdue counted from here', ['job']),
-  backupMaxAge: def('backup_max_age_seconds', 'gauge', 'The job\'s maximum age: a newer verified backup is due within this (per-series alert limit); kind is full or incremental', ['job', 'kind']),
-  backupSize: def('backup_size_bytes', 'gauge', 'Size of the job\'s latest verified backup file', ['job']),
-  backupVerifyDuration: def('backup_verify_duration_seconds', 'gauge', 'How long verifying the job\'s latest backup file took', ['job']),
-  backupVerification: def('backup_verification_level', 'gauge', 'How thoroughly the latest backup file was proven: 1 for the current one of checksum (every byte checked against a checksum), structure (archive readable, data not checksummed), size (size only)', ['job', 'level']),
-  backupReportedDuration: def('backup_reported_duration_seconds', 'gauge', 'How long the latest run took, as the backup script reported it', ['job']),
-  backupOffsitePresent: def('backup_offsite_present', 'gauge', 'Whether the off-site location holds a copy of the latest backup (1) or not (0); absent without an off-site location', ['job']),
-  backupOffsiteMatch: def('backup_offsite_match', 'gauge', 'Whether the off-site copy is identical to the latest backup (1) or differs (0); absent while there is no copy', ['job']),
+  // backup — one series per configured job, labelled backup_job (not `job`, which is Prometheus'
+  // own target label); job names come from the agent's configuration, so the label is bounded.
+  // Results: ok (verified), failed (reported failed, empty, too small, unreadable, or its full
+  // backup unusable), corrupt (checksum or archive check failed), missing (no run at all within the
+  // job's maximum age).
+  backupRuns: def('backup_runs_total', 'counter', 'Backup runs by result: ok, failed, corrupt, missing (no run within the maximum age)', ['backup_job', 'result']),
+  backupLastResult: def('backup_last_result', 'gauge', 'Result of the job\'s latest run: 1 for the current one of ok, failed, corrupt, missing', ['backup_job', 'result']),
+  backupLastRun: def('backup_last_run_timestamp_seconds', 'gauge', 'When the job\'s latest run (of any result) was seen', ['backup_job']),
+  backupLastSuccess: def('backup_last_success_timestamp_seconds', 'gauge', 'When the job\'s newest backup that passed verification was made (absent until one has)', ['backup_job']),
+  backupWatchedSince: def('backup_watched_since_timestamp_seconds', 'gauge', 'When the agent began watching the job: a job that never succeeded is overdue counted from here', ['backup_job']),
+  backupMaxAge: def('backup_max_age_seconds', 'gauge', 'The job\'s maximum age: a newer verified backup is due within this (per-series alert limit); kind is full or incremental', ['backup_job', 'kind']),
+  backupSize: def('backup_size_bytes', 'gauge', 'Size of the job\'s latest verified backup file', ['backup_job']),
+  backupVerifyDuration: def('backup_verify_duration_seconds', 'gauge', 'How long verifying the job\'s latest backup file took', ['backup_job']),
+  backupVerification: def('backup_verification_level', 'gauge', 'How thoroughly the latest backup file was proven: 1 for the current one of checksum (every byte checked against a checksum), structure (archive readable, data not checksummed), size (size only)', ['backup_job', 'level']),
+  backupReportedDuration: def('backup_reported_duration_seconds', 'gauge', 'How long the latest run took, as the backup script reported it', ['backup_job']),
+  backupOffsitePresent: def('backup_offsite_present', 'gauge', 'Whether the off-site location holds a copy of the latest backup (1) or not (0); absent without an off-site location', ['backup_job']),
+  backupOffsiteMatch: def('backup_offsite_match', 'gauge', 'Whether the off-site copy is identical to the latest backup (1) or differs (0); absent while there is no copy', ['backup_job']),
 
   // network — the network probe: ICMP bursts per target (target = its label: `collector`, `gateway`
   // or the configured label/host), interface link state, and per-target limits for the rules

@@ -8,5 +8,6 @@ import { stabilityProbe } from './stability.js';
 import { displaysProbe } from './displays.js';
 import { inventoryProbe } from './inventory.js';
 import { networkProbe } from './network.js';
+import { backupProbe } from './backup.js';
 
-export const probeDefinitions: readonly ProbeDefinition[] = [resourcesProbe, thermalProbe, stabilityProbe, displaysProbe, inventoryProbe, networkProbe];
+export const probeDefinitions: readonly ProbeDefinition[] = [resourcesProbe, thermalProbe, stabilityProbe, displaysProbe, inventoryProbe, networkProbe, backupProbe];

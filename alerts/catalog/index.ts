@@ -4,6 +4,7 @@
 // + its runbook (docs/runbooks/<id>.md) + its promtool tests (alerts/tests/<id>.test.yml).
 import { agent } from './agent.js';
 import { availability } from './availability.js';
+import { backup } from './backup.js';
 import { network } from './network.js';
 import { kpi } from './kpi.js';
 import { resources } from './resources.js';
@@ -11,7 +12,7 @@ import { stability } from './stability.js';
 import { thermal } from './thermal.js';
 import type { Indicator } from './types.js';
 
-export const catalog: readonly Indicator[] = [resources, thermal, stability, availability, network, agent, kpi];
+export const catalog: readonly Indicator[] = [resources, thermal, stability, availability, network, backup, agent, kpi];
 
 export function indicatorById(id: string): Indicator | undefined {
   return catalog.find((i) => i.id === id);

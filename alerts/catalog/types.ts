@@ -39,6 +39,23 @@ export interface LabelMatcher {
  */
 export type ThresholdRef<K extends string> = K | number;
 
+/**
+ * How long ago a moment was: `time() - metric op limit`, where `metric` is a `_timestamp_seconds`
+ * gauge and the limit is the per-series limit the agent exports beside it (matched on device, site and
+ * `matchOn`; 0 or below counts as absent), else the catalog's `fallbackThreshold`. Where the moment
+ * never came (a backup that never succeeded), the age counts from `sinceMetric` instead (when watching
+ * began), so "never" turns overdue after one limit rather than staying silent. The value is the age.
+ */
+export interface AgeCondition<K extends string> {
+  readonly kind: 'age';
+  readonly metric: string;
+  readonly sinceMetric?: string;
+  readonly limitMetric: string;
+  readonly matchOn: readonly string[];
+  readonly op: CompareOp;
+  readonly fallbackThreshold: K;
+}
+
 /** `metric op threshold`, series by series. */
 export interface ThresholdCondition<K extends string> {
   readonly kind: 'threshold';
@@ -118,6 +135,7 @@ export interface PromqlCondition {
 
 export type Condition<K extends string = string> =
   | ThresholdCondition<K>
+  | AgeCondition<K>
   | RatioCondition<K>
   | IncreaseCondition<K>
   | PerSeriesLimitCondition<K>
