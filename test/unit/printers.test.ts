@@ -23,7 +23,7 @@ const fixtures = fileURLToPath(new URL('../fixtures/windows-printers/', import.m
 const NOW = 1_700_000_600;
 
 const series = (readings: Reading[], metric: string) =>
-  readings.filter((r): r is Extract<Reading, { kind: 'sample' }> => r.kind === 'sample' && r.metric.name === metric).map((r) => ({ ...r.labels, value: r.value }));
+  readings.filter((r): r is Extract<Reading, { kind: 'sample' }> => r.kind === 'sample' && r.metric.name === metric).map((r): Record<string, string | number> => ({ ...r.labels, value: r.value }));
 const unavailableOf = (readings: Reading[]) => Object.fromEntries(readings.filter((r) => r.kind === 'unavailable').map((r) => [r.metric.name, (r as { reason: string }).reason]));
 
 describe('CUPS attributes', () => {
