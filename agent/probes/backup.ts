@@ -1,7 +1,8 @@
 // Backup: are backups timely, complete and restorable (备份及时、完整、未损坏)? Each configured job's
 // directory is watched with chokidar and rescanned on start and every rescanSeconds (watches miss
 // events on network shares); a new file is verified once it has settled, one verification at a time
-// in the background, and the verdict counted as a run. Scripts report runs through the spool.
+// in the background (in a child process at the lowest priority, so the agent keeps its memory and
+// schedule), and the verdict counted as a run. Scripts report runs through the spool.
 // collect() only reads the in-memory state, so it is cheap enough for the fast interval.
 import { readdir, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
@@ -16,6 +17,7 @@ import { Settler } from '../backup/settle.js';
 import { BackupReport, ensureSpoolDir, listSpool, readSpoolFile, rejectSpoolFile, spoolDir } from '../backup/spool.js';
 import { countMissed, emptyState, parseBackupState, reconcileJobs, recordRun, rememberReport, type BackupState, type JobState } from '../backup/state.js';
 import { FileChangedError, verifyBackup } from '../backup/verify.js';
+import { sha256Isolated, verifyIsolated } from '../backup/verify-isolated.js';
 import { describeError } from '../runner.js';
 import { jobReadings } from './backup-readings.js';
 import type { ProbeDefinition, ProbeInstance, ProbeSetup, Reading } from './probe.js';
@@ -25,6 +27,8 @@ export const STATE_FILE = 'backup.json';
 export interface BackupOptions {
   /** Tests drive `tick()` by hand instead of a timer. */
   timers?: boolean;
+  /** Tests verify in-process; the agent verifies in a low-priority child process. */
+  inProcess?: boolean;
 }
 
 export interface BackupInstance extends ProbeInstance {
@@ -54,6 +58,8 @@ export function createBackup(setup: ProbeSetup, options: BackupOptions = {}): Ba
   const spool = spoolDir(setup.stateDir, 'backup');
   const settler = new Settler(settings.settleSeconds * 1000, clock.monoMs);
   const stopping = new AbortController();
+  const verify = options.inProcess ? verifyBackup : verifyIsolated;
+  const checksum = options.inProcess ? (file: string, rate: number, signal: AbortSignal) => sha256File(file, { signal, bytesPerSecond: rate }) : sha256Isolated;
 
   let state: BackupState = emptyState();
   let startError: Error | undefined;
@@ -196,7 +202,7 @@ export function createBackup(setup: ProbeSetup, options: BackupOptions = {}): Ba
     const signal = AbortSignal.any([stopping.signal, AbortSignal.timeout(settings.verifyTimeoutSeconds * 1000)]);
     let verdict;
     try {
-      verdict = await verifyBackup(abs, { mode: job.verify, minSizeBytes: job.minSizeBytes, wantSha256: job.offsite?.compare === 'sha256', bytesPerSecond: settings.verifyBytesPerSecond, signal });
+      verdict = await verify(abs, { mode: job.verify, minSizeBytes: job.minSizeBytes, wantSha256: job.offsite?.compare === 'sha256', bytesPerSecond: settings.verifyBytesPerSecond, signal });
     } catch (err) {
       if (!(err instanceof FileChangedError)) throw err;
       const st = await stat(abs).catch(() => undefined);
@@ -234,7 +240,7 @@ export function createBackup(setup: ProbeSetup, options: BackupOptions = {}): Ba
     else if (job.offsite.compare === 'size') st.offsite = { forFile: latest.name, present: true, match: true, key: keyOf(found) };
     else if (before?.forFile !== latest.name || before.key !== keyOf(found) || before.match === undefined) {
       // Hash the copy only when it is new or changed: it may sit on a slow share.
-      const sha = await sha256File(copy, { signal: stopping.signal, bytesPerSecond: settings.verifyBytesPerSecond }).catch(() => undefined);
+      const sha = await checksum(copy, settings.verifyBytesPerSecond, stopping.signal).catch(() => undefined);
       if (stopping.signal.aborted) return;
       st.offsite = { forFile: latest.name, present: true, key: keyOf(found), ...(sha && latest.sha256 ? { match: sha === latest.sha256 } : {}) };
     }
