@@ -7,12 +7,12 @@
 // namespace and the test's own: the addresses are on the veth pair only, and an `unreachable` route
 // for the test's /24 keeps them from ever leaving by the default route. Namespace, veth and route are
 // removed after the suite, also when it fails or the process exits.
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLossyLink, requireNetworkTools, type LossyLink } from './fixtures/netns.js';
 import { cliPath, freePort, startCli, waitFor, type Proc } from './fixtures/processes.js';
 import { configurePrometheus, suiteTimer, waitForSeries } from './fixtures/prometheus.js';
 
@@ -26,85 +26,8 @@ const P = 0.3;
 const TOLERANCE = 0.13;
 const MIN_PACKETS = 200;
 
-const id = process.pid % 100_000;
-const NS = `sw-test-${process.pid}`;
-const HOST_IF = `swt${id}h`;
-const PEER_IF = `swt${id}n`;
-const NET = `10.251.${process.pid % 250}`;
-const HOST_ADDR = `${NET}.1`;
-const PEER_ADDR = `${NET}.2`;
-const GUARD_ROUTE = ['route', 'add', 'unreachable', `${NET}.0/24`, 'metric', '4000'];
-
-function run(cmd: string, args: string[]): string {
-  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
-}
-const inNs = (cmd: string, args: string[]) => run('ip', ['netns', 'exec', NS, cmd, ...args]);
-
-let cleaned = false;
-function cleanup(): void {
-  if (cleaned) return;
-  cleaned = true;
-  for (const args of [['netns', 'del', NS], ['link', 'del', HOST_IF], ['route', 'del', 'unreachable', `${NET}.0/24`, 'metric', '4000']]) {
-    try {
-      execFileSync('ip', args, { stdio: 'ignore', timeout: 10_000 });
-    } catch {
-      // already gone
-    }
-  }
-}
-process.once('exit', cleanup);
-
-function requireTools(): void {
-  if (typeof process.getuid !== 'function' || process.getuid() !== 0) throw new Error('the network integration test needs root (network namespaces, iptables, ping -i 0.02); CI runs as root');
-  const missing: string[] = [];
-  for (const [tool, pkg] of [['ip', 'iproute2'], ['iptables', 'iptables'], ['ping', 'iputils-ping']] as const) {
-    try {
-      execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
-    } catch {
-      missing.push(pkg);
-    }
-  }
-  if (missing.length > 0) throw new Error(`missing: apt-get install -y --no-install-recommends ${missing.join(' ')}`);
-}
-
-/** iptables in the namespace; falls back to iptables-legacy where the nf_tables backend is unusable. */
-let iptables = 'iptables';
-function nsIptables(args: string[]): string {
-  return inNs(iptables, ['-w', ...args]);
-}
-
-function setUpNamespace(): void {
-  cleanup();
-  cleaned = false;
-  run('ip', ['netns', 'add', NS]);
-  run('ip', ['link', 'add', HOST_IF, 'type', 'veth', 'peer', 'name', PEER_IF]);
-  run('ip', ['link', 'set', PEER_IF, 'netns', NS]);
-  run('ip', GUARD_ROUTE);
-  run('ip', ['addr', 'add', `${HOST_ADDR}/30`, 'dev', HOST_IF]);
-  run('ip', ['link', 'set', HOST_IF, 'up']);
-  inNs('ip', ['addr', 'add', `${PEER_ADDR}/30`, 'dev', PEER_IF]);
-  inNs('ip', ['link', 'set', PEER_IF, 'up']);
-  inNs('ip', ['link', 'set', 'lo', 'up']);
-  try {
-    nsIptables(['-L', 'INPUT', '-n']);
-  } catch {
-    iptables = 'iptables-legacy';
-    nsIptables(['-L', 'INPUT', '-n']);
-  }
-  // Rule 1 only counts the echo requests that arrive; rule 2 drops a random share P of them.
-  nsIptables(['-A', 'INPUT', '-p', 'icmp', '--icmp-type', 'echo-request']);
-  nsIptables(['-A', 'INPUT', '-p', 'icmp', '--icmp-type', 'echo-request', '-m', 'statistic', '--mode', 'random', '--probability', String(P), '-j', 'DROP']);
-}
-
-/** Packet counters of the namespace's two INPUT rules: requests that arrived, requests dropped. */
-function ruleCounters(): { arrived: number; dropped: number } {
-  const rows = nsIptables(['-L', 'INPUT', '-n', '-v', '-x'])
-    .split('\n')
-    .filter((l) => /icmptype 8|icmp type 8/.test(l))
-    .map((l) => Number(l.trim().split(/\s+/)[0]));
-  if (rows.length !== 2) throw new Error(`expected two ICMP rules in the namespace, got: ${rows.join(', ')}`);
-  return { arrived: rows[0]!, dropped: rows[1]! };
-}
+const link = { current: undefined as LossyLink | undefined };
+const net = () => link.current!;
 
 /** `name{labels} value` lines of the collector's exposition for one device. */
 function metricValue(text: string, name: string, labels: Record<string, string>): number | undefined {
@@ -123,7 +46,7 @@ function pingProcesses(): number {
     if (!/^\d+$/.test(pid)) continue;
     try {
       const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      if (/(^|\/)ping$/.test(argv[0] ?? '') && argv.includes(PEER_ADDR)) n++;
+      if (/(^|\/)ping$/.test(argv[0] ?? '') && argv.includes(net().peerAddr)) n++;
     } catch {
       // exited meanwhile
     }
@@ -148,9 +71,9 @@ describe('network probe with real packets (netns + veth + iptables statistic)', 
   };
 
   beforeAll(async () => {
-    requireTools();
+    requireNetworkTools();
     if (!existsSync(cliPath)) throw new Error(`${cliPath} is missing: run "npm run build" first (npm test does)`);
-    setUpNamespace();
+    link.current = createLossyLink(0, P);
     dir = await mkdtemp(join(tmpdir(), 'stationwatch-net-'));
     const port = await freePort();
     address = `127.0.0.1:${port}`;
@@ -169,10 +92,10 @@ describe('network probe with real packets (netns + veth + iptables statistic)', 
         '  network:',
         '    settings:',
         // Only the namespace: nothing else is pinged (no collector keyword, no gateway).
-        `      targets: [{ host: ${PEER_ADDR}, label: ns-peer, maxLossRatio: 0.5 }]`,
+        `      targets: [{ host: ${net().peerAddr}, label: ns-peer, maxLossRatio: 0.5 }]`,
         '      burst: { count: 20, intervalSeconds: 0.02, timeoutSeconds: 0.3, pauseSeconds: 0 }',
         '      windowSeconds: 5',
-        `      interfaces: [${HOST_IF}]`,
+        `      interfaces: [${net().hostIf}]`,
         'log: { level: warn }',
         '',
       ].join('\n'),
@@ -194,7 +117,7 @@ describe('network probe with real packets (netns + veth + iptables statistic)', 
       await collector?.stop();
       if (dir) await rm(dir, { recursive: true, force: true });
     } finally {
-      cleanup();
+      link.current?.cleanup();
       done();
     }
   });
@@ -213,7 +136,7 @@ describe('network probe with real packets (netns + veth + iptables statistic)', 
       clearInterval(sampler);
     }
     // Read after the collector: the rule counters can only have grown since.
-    const rules = ruleCounters();
+    const rules = net().counters();
     const sent = c.sent!;
     const lost = c.lost!;
     expect(sent).toBeGreaterThanOrEqual(MIN_PACKETS);
@@ -227,18 +150,18 @@ describe('network probe with real packets (netns + veth + iptables statistic)', 
     // Beside the values: the RTT figures, the target's own limit, the link up on the named veth.
     expect(metricValue(c.text, 'stationwatch_network_rtt_avg_seconds', { target: 'ns-peer' })).toBeGreaterThan(0);
     expect(metricValue(c.text, 'stationwatch_network_loss_limit_ratio', { target: 'ns-peer' })).toBe(0.5);
-    expect(metricValue(c.text, 'stationwatch_network_link_up', { interface: HOST_IF })).toBe(1);
-    expect(metricValue(c.text, 'stationwatch_network_link_changes_total', { interface: HOST_IF })).toBe(0);
+    expect(metricValue(c.text, 'stationwatch_network_link_up', { interface: net().hostIf })).toBe(1);
+    expect(metricValue(c.text, 'stationwatch_network_link_changes_total', { interface: net().hostIf })).toBe(0);
     expect(metricValue(c.text, 'stationwatch_probe_success', { probe: 'network' })).toBe(1);
   });
 
   it('shows a disconnect when the link goes down: 100 % loss, the last-reply time frozen, a link change on the veth', async () => {
-    inNs('ip', ['link', 'set', PEER_IF, 'down']);
+    net().setPeerLink(false);
     const downAt = Date.now() / 1000;
     await waitFor('the collector to show the veth down with one link change', async () => {
       const text = await metrics();
-      const up = metricValue(text, 'stationwatch_network_link_up', { interface: HOST_IF });
-      const changes = metricValue(text, 'stationwatch_network_link_changes_total', { interface: HOST_IF }) ?? 0;
+      const up = metricValue(text, 'stationwatch_network_link_up', { interface: net().hostIf });
+      const changes = metricValue(text, 'stationwatch_network_link_changes_total', { interface: net().hostIf }) ?? 0;
       return up === 0 && changes >= 1 ? true : undefined;
     });
     // Let the burst that straddled the change end and be reported, then compare two readings.
@@ -253,6 +176,6 @@ describe('network probe with real packets (netns + veth + iptables statistic)', 
     expect(after.lastReply!).toBeLessThanOrEqual(downAt + 1);
     expect(metricValue(after.text, 'stationwatch_probe_success', { probe: 'network' })).toBe(1);
     // and Prometheus scraping the collector sees it too
-    await waitForSeries(`stationwatch_network_link_up{device="${DEVICE}",interface="${HOST_IF}"} == 0`);
+    await waitForSeries(`stationwatch_network_link_up{device="${DEVICE}",interface="${net().hostIf}"} == 0`);
   });
 });

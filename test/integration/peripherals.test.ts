@@ -3,75 +3,40 @@
 // SANE's `test` backend through a private SANE_CONFIG_DIR. A real agent reports to a real collector,
 // the shared Prometheus scrapes it with the generated rules (durations shortened), and the test
 // stops a queue, holds a job, removes the scanners, stops CUPS — and watches each show and recover.
-import { execFile, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile, chmod } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateRules } from '../../alerts/generate-rules.js';
 import { parseOverrides } from '../../alerts/overrides.js';
 import { writeLocalConfig } from '../../agent/probes/scanners-sane-config.js';
 import { SCANIMAGE_FORMAT } from '../../agent/probes/scanners-parse.js';
-import { cliPath, freePort, start, startCli, waitFor, type Proc } from './fixtures/processes.js';
+import { createPrivateCups, cupsBins, need, type PrivateCups } from './fixtures/cups.js';
+import { cliPath, freePort, startCli, waitFor, type Proc } from './fixtures/processes.js';
 import { configurePrometheus, query, suiteTimer, waitForSeries } from './fixtures/prometheus.js';
 
-const run = promisify(execFile);
 const DEVICE = 'it-counter-01';
 const TOKEN = 'peripherals-token-0123456789';
 
-function need(command: string, pkg: string): string {
-  for (const dir of ['/usr/sbin', '/usr/bin', '/sbin', '/bin']) if (existsSync(join(dir, command))) return join(dir, command);
-  throw new Error(`${command} is missing: install the Debian package ${pkg} (apt-get install --no-install-recommends ${pkg})`);
-}
-
 describe('peripherals: real CUPS and SANE → agent → collector → Prometheus', () => {
-  const bins = {
-    cupsd: need('cupsd', 'cups'),
-    lpadmin: need('lpadmin', 'cups-client'),
-    lp: need('lp', 'cups-client'),
-    lpstat: need('lpstat', 'cups-client'),
-    cupsdisable: need('cupsdisable', 'cups-client'),
-    cupsenable: need('cupsenable', 'cups-client'),
-    cancel: need('cancel', 'cups-client'),
-    scanimage: need('scanimage', 'sane-utils'),
-  };
+  const bins = { ...cupsBins(), scanimage: need('scanimage', 'sane-utils') };
   let dir: string;
   let socket: string;
-  let cupsd: Proc | undefined;
+  let printServer: PrivateCups;
   let collector: Proc;
   let agent: Proc;
   let saneDir: string;
   const done = suiteTimer('peripherals');
-  const cups = (cmd: string, ...args: string[]) => run(cmd, args, { env: { ...process.env, CUPS_SERVER: socket }, timeout: 15_000 });
-
-  async function startCups(): Promise<Proc> {
-    const p = start(bins.cupsd, ['-f', '-c', join(dir, 'cupsd.conf'), '-s', join(dir, 'cups-files.conf')]);
-    await waitFor('cupsd to answer on its socket', async () => ((await cups(bins.lpstat, '-r')).stdout.includes('scheduler is running') ? true : undefined)).catch((e: Error) => {
-      throw new Error(`${e.message}\ncupsd said:\n${p.output()}\n(cupsd must run as root, as CI does)`);
-    });
-    return p;
-  }
+  const cups = (cmd: string, ...args: string[]) => printServer.cups(cmd, ...args);
 
   beforeAll(async () => {
     if (!existsSync(cliPath)) throw new Error(`${cliPath} is missing: run "npm run build" first (npm test does)`);
     dir = await mkdtemp(join(tmpdir(), 'stationwatch-periph-'));
-    socket = join(dir, 'cups.sock');
-    for (const d of ['root', 'spool', 'cache', 'state', 'log', 'tmp']) await mkdir(join(dir, d));
-    await chmod(join(dir, 'tmp'), 0o1777);
-    await chmod(join(dir, 'spool'), 0o1777);
-    // Only the domain socket: the test's CUPS listens on no TCP port and browses nothing.
-    await writeFile(
-      join(dir, 'cupsd.conf'),
-      `LogLevel warn\nListen ${socket}\nBrowsing No\nBrowseLocalProtocols none\nDefaultAuthType None\nWebInterface No\n<Location />\n  Order allow,deny\n  Allow all\n</Location>\n<Policy default>\n  <Limit All>\n    Order deny,allow\n  </Limit>\n</Policy>\n`,
-    );
-    await writeFile(
-      join(dir, 'cups-files.conf'),
-      ['root', 'spool', 'cache', 'state', 'tmp'].map((d, i) => `${['ServerRoot', 'RequestRoot', 'CacheDir', 'StateDir', 'TempDir'][i]} ${join(dir, d)}`).join('\n') +
-        `\nErrorLog ${join(dir, 'log/error_log')}\nAccessLog ${join(dir, 'log/access_log')}\nPageLog ${join(dir, 'log/page_log')}\nFileDevice Yes\nPrintcap\nUser lp\nGroup lp\nSystemGroup root\n`,
-    );
-    cupsd = await startCups();
+    printServer = await createPrivateCups(dir);
+    socket = printServer.socket;
+    await printServer.start();
     for (const name of ['counter', 'backoffice']) await cups(bins.lpadmin, '-p', name, '-E', '-v', 'file:///dev/null');
 
     saneDir = join(dir, 'sane');
@@ -111,7 +76,7 @@ describe('peripherals: real CUPS and SANE → agent → collector → Prometheus
   afterAll(async () => {
     await agent?.stop();
     await collector?.stop();
-    await cupsd?.stop();
+    await printServer?.stop();
     await configurePrometheus([]);
     if (dir) await rm(dir, { recursive: true, force: true });
     done();
@@ -175,12 +140,11 @@ describe('peripherals: real CUPS and SANE → agent → collector → Prometheus
   });
 
   it('a stopped CUPS is a print service down, and printer values become unknown rather than stale', async () => {
-    await cupsd!.stop();
-    cupsd = undefined;
+    await printServer.stop();
     await waitForSeries(`${sel('stationwatch_print_service_up')} == 0`);
     await waitForSeries(`stationwatch_metric_available{device="${DEVICE}",metric="stationwatch_printer_state"} == 0`);
     await waitFor('the printer state series to go', async () => ((await query(sel('stationwatch_printer_state'))).length === 0 ? true : undefined));
-    cupsd = await startCups();
+    await printServer.start();
     await waitForSeries(`${sel('stationwatch_print_service_up')} == 1`);
     await waitForSeries(`${sel('stationwatch_printer_state', 'printer="counter",state="idle"')} == 1`);
   });
