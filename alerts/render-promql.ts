@@ -39,7 +39,8 @@ export function renderCondition(condition: Condition, indicator: Indicator, valu
       return renderCounterRatio(condition, num);
     case 'promql':
       for (const key of placeholderKeys(condition.expr)) value(key); // fail on unknown keys before replacing
-      return condition.expr.replace(/%\{(\w+)\}/g, (_, key: string) => value(key));
+      // `%{key:range}` renders a duration threshold as a range selector needs it (`15m`), `%{key}` as a number.
+      return condition.expr.replace(/%\{(\w+)(:range)?\}/g, (_, key: string, range?: string) => (range ? formatDuration(num(key)) : value(key)));
   }
 }
 

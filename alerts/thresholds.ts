@@ -25,7 +25,7 @@ export function thresholdValue(ref: ThresholdRef<string>, values: Readonly<Recor
   return value;
 }
 
-const placeholder = /%\{(\w+)\}/g;
+const placeholder = /%\{(\w+)(?::range)?\}/g;
 
 /** Keys named by `%{key}` placeholders in a text or an escape-hatch expression. */
 export function placeholderKeys(text: string): string[] {

@@ -6,13 +6,20 @@ import { agent } from './agent.js';
 import { availability } from './availability.js';
 import { backup } from './backup.js';
 import { network } from './network.js';
+import { inspection } from './inspection.js';
 import { kpi } from './kpi.js';
+import { peripherals } from './peripherals.js';
 import { resources } from './resources.js';
 import { stability } from './stability.js';
 import { thermal } from './thermal.js';
+import { security } from './security.js';
+import { software } from './software.js';
+import { storage } from './storage.js';
+import { clock } from './clock.js';
+import { collector } from './collector.js';
 import type { Indicator } from './types.js';
 
-export const catalog: readonly Indicator[] = [resources, thermal, stability, availability, network, backup, agent, kpi];
+export const catalog: readonly Indicator[] = [resources, thermal, stability, availability, network, peripherals, backup, inspection, agent, kpi, security, software, storage, clock, collector];
 
 export function indicatorById(id: string): Indicator | undefined {
   return catalog.find((i) => i.id === id);

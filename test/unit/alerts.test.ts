@@ -80,7 +80,8 @@ describe('generated rules file', () => {
         expect(['warning', 'critical']).toContain(alert.labels.severity);
         for (const key of ['summary', 'description', 'summary_zh', 'description_zh']) expect(alert.annotations[key], `${alert.alert} ${key}`).toBeTruthy();
         expect(alert.annotations.summary_zh).toMatch(/[\u4e00-\u9fff]/);
-        expect(alert.annotations.summary).toContain('{{ $labels.device }}');
+        // Device alerts name the device; the collector's own alerts name the collector instance.
+        expect(alert.annotations.summary).toContain(indicator.id === 'collector' ? '{{ $labels.instance }}' : '{{ $labels.device }}');
         expect(alert.annotations.summary).not.toMatch(/%\{/);
         const anchor = alert.alert.toLowerCase();
         expect(alert.annotations.runbook_url).toBe(`/docs/runbooks/${indicator.id}.md#${anchor}`);
