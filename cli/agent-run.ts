@@ -1,0 +1,43 @@
+// Running the agent as a long-lived process, the same under `stationwatch agent` (npm) and the
+// self-contained executable: load the configuration, start, and stop cleanly on SIGTERM (systemd,
+// launchd) or SIGINT (Ctrl+C, which is how WinSW stops a Windows service). A clean stop lets every
+// probe finish (the stability probe writes its clean-shutdown marker) and keeps unsent reports on disk.
+import { createLogger } from '../common/logger.js';
+import { loadAgentConfig } from '../agent/config.js';
+import { startAgent } from '../agent/agent.js';
+
+/** Below systemd's TimeoutStopSec (30 s) and WinSW's stoptimeout: we stop ourselves, not get killed. */
+const STOP_DEADLINE_MS = 25_000;
+
+/**
+ * For tests only: a procfs root other than /proc, so an integration test can give the agent a boot
+ * id of its choosing and simulate a reboot. Not part of the configuration on purpose.
+ */
+export const TEST_PROC_ROOT_ENV = 'STATIONWATCH_TEST_PROC_ROOT';
+
+export async function runAgentProcess(configFile: string | undefined, env: NodeJS.ProcessEnv): Promise<void> {
+  const config = await loadAgentConfig(configFile, env);
+  const log = createLogger(config.log.level, 'stationwatch-agent');
+  const procRoot = env[TEST_PROC_ROOT_ENV];
+  const agent = await startAgent(config, { log, ...(procRoot ? { procRoot } : {}) });
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    const deadline = setTimeout(() => {
+      log.error({ afterMs: STOP_DEADLINE_MS }, 'the agent did not stop in time; exiting anyway');
+      process.exit(1);
+    }, STOP_DEADLINE_MS);
+    deadline.unref();
+    agent.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err: err instanceof Error ? err.message : String(err) }, 'error while stopping');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
