@@ -1,0 +1,153 @@
+// The catalog's alerts evaluated in JS — the status page's badges come from here, the Prometheus
+// rules from render-promql.ts, both from the same structured conditions and resolved thresholds.
+// Like Prometheus' rule manager it keeps, per alert and series, when the condition started to hold
+// (pending until `for` has passed, then firing), and like Prometheus' storage it keeps a bounded
+// history of counter samples so increase() windows can be computed. Feed it a snapshot of every
+// series (what a scrape of the collector's /metrics yields) at each evaluation.
+import type { AlertDef, Indicator, ResolvedThresholds, Severity } from './catalog/types.js';
+import { evaluateCondition, onKey, conditionInputs, type Labels, type Readings, type Series } from './evaluate-conditions.js';
+import { extrapolatedIncrease, type Point } from './evaluate-increase.js';
+
+export type { Labels, Series } from './evaluate-conditions.js';
+
+export interface AlertInstance {
+  readonly alert: string;
+  readonly indicator: string;
+  readonly severity: Severity;
+  readonly labels: Labels;
+  readonly value: number;
+  readonly state: 'pending' | 'firing';
+  readonly activeAtMs: number;
+}
+
+export interface Evaluation {
+  readonly atMs: number;
+  readonly alerts: readonly AlertInstance[];
+  /** Alerts written with the promql escape hatch: only Prometheus can say whether they fire. */
+  readonly notEvaluated: readonly string[];
+}
+
+interface CounterHistory {
+  labels: Labels;
+  points: Point[];
+}
+
+function seriesKey(labels: Labels): string {
+  return JSON.stringify(Object.keys(labels).sort().map((k) => [k, labels[k]]));
+}
+
+export class CatalogEvaluator {
+  /** `alert\u0000series` → when the condition started to hold. */
+  private readonly activeAt = new Map<string, number>();
+  private readonly counters = new Map<string, Map<string, CounterHistory>>();
+  /** Per counter metric: how long to keep samples and the least spacing between kept samples. */
+  private readonly keep = new Map<string, { retainMs: number; spacingMs: number }>();
+
+  constructor(
+    private readonly indicators: readonly Indicator[],
+    private readonly thresholds: ResolvedThresholds,
+  ) {
+    for (const indicator of indicators) {
+      const values = thresholds[indicator.id] ?? {};
+      for (const alert of indicator.alerts) {
+        const c = alert.condition;
+        if (c.kind !== 'increase' && c.kind !== 'counterRatio') continue;
+        const windowMs = (values[c.window] ?? 0) * 1000;
+        for (const metric of conditionInputs(c).counters) {
+          const k = this.keep.get(metric);
+          // A few hundred samples per window are plenty for extrapolation and bound the memory a
+          // day-long window would otherwise take at a short evaluation interval.
+          const spacingMs = windowMs / 400;
+          this.keep.set(metric, { retainMs: Math.max(k?.retainMs ?? 0, windowMs), spacingMs: Math.min(k?.spacingMs ?? Infinity, spacingMs) });
+        }
+      }
+    }
+  }
+
+  /** Pending/firing state from a previous run (so a restart does not restart every `for`). */
+  restore(entries: Iterable<{ alert: string; labels: Labels; activeAtMs: number }>): void {
+    for (const e of entries) this.activeAt.set(`${e.alert}\u0000${seriesKey(e.labels)}`, e.activeAtMs);
+  }
+
+  evaluate(snapshot: readonly Series[], nowMs: number): Evaluation {
+    const byMetric = new Map<string, Series[]>();
+    for (const s of snapshot) {
+      let list = byMetric.get(s.metric);
+      if (!list) byMetric.set(s.metric, (list = []));
+      list.push(s);
+    }
+    this.record(byMetric, nowMs);
+    const readings: Readings = {
+      now: () => nowMs / 1000,
+      instant: (metric) => byMetric.get(metric) ?? [],
+      increase: (metric, windowSeconds) => {
+        const out: { labels: Labels; value: number }[] = [];
+        for (const h of this.counters.get(metric)?.values() ?? []) {
+          const value = extrapolatedIncrease(h.points, nowMs, windowSeconds * 1000);
+          if (value !== undefined) out.push({ labels: h.labels, value });
+        }
+        return out;
+      },
+    };
+    const alerts: AlertInstance[] = [];
+    const notEvaluated: string[] = [];
+    const seen = new Set<string>();
+    for (const indicator of this.indicators) {
+      const values = this.thresholds[indicator.id] ?? {};
+      for (const alert of indicator.alerts) {
+        const found = evaluateCondition(alert.condition, indicator, values, readings);
+        if (!found) {
+          notEvaluated.push(alert.name);
+          continue;
+        }
+        const forMs = alert.for === undefined ? 0 : (values[alert.for] ?? 0) * 1000;
+        for (const match of gated(alert, found, byMetric)) {
+          const key = `${alert.name}\u0000${seriesKey(match.labels)}`;
+          seen.add(key);
+          let since = this.activeAt.get(key);
+          if (since === undefined) this.activeAt.set(key, (since = nowMs));
+          alerts.push({ alert: alert.name, indicator: indicator.id, severity: alert.severity, labels: match.labels, value: match.value, state: nowMs - since >= forMs ? 'firing' : 'pending', activeAtMs: since });
+        }
+      }
+    }
+    // As in Prometheus: a series for which the condition no longer holds starts over next time.
+    for (const key of this.activeAt.keys()) if (!seen.has(key)) this.activeAt.delete(key);
+    return { atMs: nowMs, alerts, notEvaluated };
+  }
+
+  /** Counter samples of this evaluation, kept within the longest window that reads them. */
+  private record(byMetric: Map<string, Series[]>, nowMs: number): void {
+    for (const [metric, { retainMs, spacingMs }] of this.keep) {
+      let histories = this.counters.get(metric);
+      if (!histories) this.counters.set(metric, (histories = new Map()));
+      for (const s of byMetric.get(metric) ?? []) {
+        const key = seriesKey(s.labels);
+        let h = histories.get(key);
+        if (!h) histories.set(key, (h = { labels: s.labels, points: [] }));
+        const n = h.points.length;
+        const last = h.points[n - 1];
+        if (last && nowMs <= last.t) continue;
+        // The newest sample replaces the previous newest while that one is closer than the spacing to
+        // the one before; a reset (a drop) is always kept, or its growth would be lost.
+        const before = h.points[n - 2];
+        if (last && before && nowMs - before.t < spacingMs && s.value >= last.v) h.points[n - 1] = { t: nowMs, v: s.value };
+        else h.points.push({ t: nowMs, v: s.value });
+      }
+      for (const [key, h] of histories) {
+        const cut = h.points.findIndex((p) => p.t >= nowMs - retainMs);
+        if (cut === -1) histories.delete(key);
+        else if (cut > 0) h.points.splice(0, cut);
+      }
+    }
+  }
+}
+
+/** `expr and on(...) (gate == 1)`. */
+function gated(alert: AlertDef, found: readonly { labels: Labels; value: number }[], byMetric: Map<string, Series[]>): readonly { labels: Labels; value: number }[] {
+  if (!alert.gate) return found;
+  const on = alert.gate.on;
+  const open = new Set((byMetric.get(alert.gate.metric) ?? []).filter((s) => s.value === 1).map((s) => JSON.stringify(on.map((l) => s.labels[l] ?? ''))));
+  return found.filter((f) => open.has(JSON.stringify(on.map((l) => f.labels[l] ?? ''))));
+}
+
+export { onKey };

@@ -1,0 +1,69 @@
+// GET / — the status page; GET /devices/<name> — one device; GET /api/v1/status — the same as JSON.
+// Viewing is open unless statusPage.requireLogin; the check lives in this plugin's scope only.
+import type { FastifyInstance } from 'fastify';
+import { ApiError } from '../errors.js';
+import { renderDevice } from '../status/render-device.js';
+import { badgeStates, filterDevices, renderList, type ListFilter } from '../status/render-list.js';
+import { authorize, rememberLang } from '../status/request-auth.js';
+import { refuse, sendPage } from '../status/respond.js';
+import type { StatusService } from '../status/service.js';
+import type { BadgeState } from '../status/badges.js';
+import { html } from '../status/html.js';
+
+function filterOf(query: Record<string, string | undefined>): ListFilter {
+  const state = badgeStates.find((s) => s === query.state) as BadgeState | undefined;
+  return { ...(query.site ? { site: query.site } : {}), ...(state ? { state } : {}) };
+}
+
+export async function statusPageRoutes(app: FastifyInstance, { svc }: { svc: StatusService }): Promise<void> {
+  const refreshSeconds = svc.ctx.config.statusPage.refreshSeconds;
+
+  app.get<{ Querystring: Record<string, string | undefined> }>('/', async (req, reply) => {
+    const gate = authorize(svc, req, 'view');
+    if (!gate.ok) return refuse(req, reply, gate.caller, gate.status);
+    rememberLang(req, reply);
+    const snap = await svc.monitor.current();
+    const body = renderList(snap, filterOf(req.query), svc.indicators, svc.maintenance.open(snap.atMs), gate.caller);
+    return sendPage(req, reply, gate.caller, gate.caller.t('title'), body, { refreshSeconds });
+  });
+
+  app.get<{ Params: { device: string }; Querystring: Record<string, string | undefined> }>('/devices/:device', async (req, reply) => {
+    const gate = authorize(svc, req, 'view');
+    if (!gate.ok) return refuse(req, reply, gate.caller, gate.status);
+    rememberLang(req, reply);
+    const snap = await svc.monitor.current();
+    const status = snap.devices.find((d) => d.device.name === req.params.device);
+    const { t } = gate.caller;
+    if (!status) return sendPage(req, reply, gate.caller, t('notFound'), html`<p class="error">${t('notFound')}</p>`, { status: 404 });
+    const name = status.device.name;
+    const flash = req.query.saved === '1' ? { notice: t('saved') } : {};
+    const body = renderDevice(
+      { status, indicators: svc.indicators, thresholds: svc.thresholds, events: svc.events.forDevice(name), inspections: svc.inspections.forDevice(name), maintenance: svc.maintenance.forDevice(name), nowMs: snap.atMs, ...flash },
+      gate.caller,
+    );
+    return sendPage(req, reply, gate.caller, name, body, { refreshSeconds });
+  });
+
+  app.get<{ Querystring: Record<string, string | undefined> }>('/api/v1/status', async (req) => {
+    const gate = authorize(svc, req, 'view');
+    if (!gate.ok) throw new ApiError('login_required');
+    const snap = await svc.monitor.current();
+    return {
+      evaluatedAt: new Date(snap.atMs).toISOString(),
+      notEvaluated: snap.notEvaluated,
+      devices: filterDevices(snap.devices, filterOf(req.query)).map((d) => ({
+        name: d.device.name,
+        site: d.device.site,
+        reporting: d.reporting,
+        badges: d.badges.map((b) => ({
+          indicator: b.indicator,
+          state: b.state,
+          severity: b.severity ?? null,
+          since: d.since[b.indicator] === undefined ? null : new Date(d.since[b.indicator]!).toISOString(),
+          firing: b.firing.map((a) => ({ alert: a.alert, severity: a.severity, labels: a.labels, value: a.value, activeAt: new Date(a.activeAtMs).toISOString() })),
+          pending: b.pending.map((a) => a.alert),
+        })),
+      })),
+    };
+  });
+}

@@ -1,0 +1,70 @@
+// Configuration sections of the status page, the persistent store and the people who use them,
+// spread into the collector's one schema (collector/config.ts). The inspection period is not here:
+// it is the catalog threshold `inspection.overdueAfter`, tuned in the site override file like every
+// other threshold, so the alert rule and the badge read the same number.
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { Type } from '@sinclair/typebox';
+
+export const roles = ['viewer', 'technician', 'admin'] as const;
+export type Role = (typeof roles)[number];
+
+/** `scrypt$<N>$<r>$<p>$<salt base64>$<hash base64>`, as `stationwatch user hash-password` prints it. */
+export const passwordHashPattern = '^scrypt\\$[0-9]+\\$[0-9]+\\$[0-9]+\\$[A-Za-z0-9+/=]+\\$[A-Za-z0-9+/=]+$';
+
+const UserEntry = Type.Object(
+  {
+    name: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$' }),
+    role: Type.Union(roles.map((r) => Type.Literal(r))),
+    passwordHash: Type.String({ pattern: passwordHashPattern }),
+  },
+  { additionalProperties: false },
+);
+
+const httpUrl = Type.String({ pattern: '^https?://[^\\s/]+(/\\S*)?$' });
+
+export const statusConfigProperties = {
+  /** Where the persistent store (event history, inspections, sessions) lives; per-platform default. */
+  stateDir: Type.Optional(Type.String({ minLength: 1 })),
+  /** The site override file (alerts/overrides.ts): the badges use the same thresholds as the rules. */
+  overridesFile: Type.Optional(Type.String({ minLength: 1 })),
+  /** When set, maintenance periods become Alertmanager silences (HTTP API v2). */
+  alertmanagerUrl: Type.Optional(httpUrl),
+  /** When set, CSV exports carry the KPI recording rules' values, queried from this Prometheus. */
+  prometheusUrl: Type.Optional(httpUrl),
+  statusPage: Type.Object(
+    {
+      /** false: anyone who reaches the collector may look; recording always needs a technician. */
+      requireLogin: Type.Boolean({ default: false }),
+      /** How often an open page refreshes its badges. */
+      refreshSeconds: Type.Integer({ minimum: 1, maximum: 3600, default: 10 }),
+      /** How often the catalog is evaluated (Prometheus' evaluation_interval plays this role for rules). */
+      evaluateEverySeconds: Type.Number({ minimum: 0.2, maximum: 300, default: 15 }),
+      sessionHours: Type.Number({ exclusiveMinimum: 0, maximum: 24 * 30, default: 12 }),
+      /** Send the session cookie only over HTTPS; set when a TLS proxy fronts the collector. */
+      secureCookies: Type.Boolean({ default: false }),
+    },
+    { additionalProperties: false, default: {} },
+  ),
+  users: Type.Array(UserEntry, { default: [] }),
+  store: Type.Object(
+    {
+      /** Event history older than this is deleted (a quarter's assessment needs at least 90 days). */
+      eventRetentionDays: Type.Integer({ minimum: 1, maximum: 3650, default: 400 }),
+    },
+    { additionalProperties: false, default: {} },
+  ),
+};
+
+/**
+ * Where the store lives when the configuration does not say: the directory systemd made for the
+ * service (StateDirectory= exports it as $STATE_DIRECTORY), else the platform's place for service data.
+ */
+export function collectorStateDir(platform: NodeJS.Platform, env: NodeJS.ProcessEnv): string {
+  const systemd = env.STATE_DIRECTORY?.split(':')[0];
+  if (systemd) return systemd;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (platform === 'win32') return join(env.ProgramData ?? 'C:\\ProgramData', 'stationwatch-collector');
+  if (platform === 'darwin') return isRoot ? '/Library/Application Support/stationwatch-collector' : join(homedir(), 'Library', 'Application Support', 'stationwatch-collector');
+  return isRoot ? '/var/lib/stationwatch-collector' : join(env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'stationwatch-collector');
+}

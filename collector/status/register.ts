@@ -1,0 +1,20 @@
+// Adds the status page, logins, inspections, maintenance and exports to a collector app: builds the
+// shared service (store, evaluator, loop) and registers each route plugin in its own scope. The
+// evaluation loop starts when the server is ready and the store closes with the server.
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from '../../common/logger.js';
+import type { CollectorContext } from '../context.js';
+import { authRoutes } from '../routes/auth.js';
+import { exportRoutes } from '../routes/export.js';
+import { inspectionRoutes } from '../routes/inspections.js';
+import { maintenanceRoutes } from '../routes/maintenance.js';
+import { statusPageRoutes } from '../routes/status-page.js';
+import { createStatusService, type StatusService } from './service.js';
+
+export async function registerStatus(app: FastifyInstance, ctx: CollectorContext, log: Logger): Promise<StatusService> {
+  const svc = await createStatusService(ctx, log.child({ component: 'status' }));
+  for (const plugin of [statusPageRoutes, authRoutes, inspectionRoutes, maintenanceRoutes, exportRoutes]) await app.register(plugin, { svc });
+  app.addHook('onReady', async () => svc.start());
+  app.addHook('onClose', async () => svc.close());
+  return svc;
+}

@@ -1,0 +1,49 @@
+// The status page: every device as a card with one badge per indicator, filtered by site and state.
+import type { Indicator } from '../../alerts/catalog/types.js';
+import type { BadgeState } from './badges.js';
+import { html, type Html } from './html.js';
+import type { Caller } from './request-auth.js';
+import type { DeviceStatus, StatusSnapshot } from './monitor.js';
+import type { Maintenance } from '../store/maintenance.js';
+import { badge, time } from './render-common.js';
+
+export const badgeStates: readonly BadgeState[] = ['abnormal', 'not_reporting', 'unavailable', 'normal'];
+
+export interface ListFilter {
+  site?: string;
+  state?: BadgeState;
+}
+
+export function filterDevices(devices: readonly DeviceStatus[], f: ListFilter): DeviceStatus[] {
+  return devices
+    .filter((d) => (f.site ? d.device.site === f.site : true))
+    .filter((d) => (f.state ? d.badges.some((b) => b.state === f.state) : true))
+    .sort((a, b) => a.device.site.localeCompare(b.device.site) || a.device.name.localeCompare(b.device.name));
+}
+
+export function renderList(snap: StatusSnapshot, f: ListFilter, indicators: readonly Indicator[], maintenance: readonly Maintenance[], caller: Caller): Html {
+  const { t, lang } = caller;
+  const sites = [...new Set(snap.devices.map((d) => d.device.site))].sort();
+  const shown = filterDevices(snap.devices, f);
+  const abnormal = snap.devices.filter((d) => d.badges.some((b) => b.state === 'abnormal')).length;
+  const notReporting = snap.devices.filter((d) => !d.reporting).length;
+  const byId = new Map(indicators.map((i) => [i.id, i]));
+  const underMaintenance = new Map(maintenance.filter((m) => m.startsMs <= snap.atMs).map((m) => [m.device, m]));
+  const cards = shown.map((d) => {
+    const m = underMaintenance.get(d.device.name);
+    const href = `/devices/${encodeURIComponent(d.device.name)}`;
+    return html`<li class="card" data-device="${d.device.name}">
+<h3><a href="${href}">${d.device.name}</a></h3>
+<p class="meta">${t('site')}: ${d.device.site} · ${t('lastReport')}: ${time(d.device.receivedAtMs, lang, t)}</p>
+${m ? html`<p class="maint">${t('maintenance')} ${t('until')} ${time(m.endsMs, lang, t)}</p>` : ''}
+<ul class="badges" aria-label="${t('indicators')}">${d.badges.map((b) => html`<li>${badge(b, byId.get(b.indicator)!, lang, t)}</li>`)}</ul></li>`;
+  });
+  return html`<h2 id="devices-heading">${t('title')}</h2>
+<form class="filters" method="get" action="/">
+<div><label for="site">${t('site')}</label><select id="site" name="site"><option value="">${t('all')}</option>${sites.map((s) => html`<option value="${s}"${f.site === s ? html` selected` : ''}>${s}</option>`)}</select></div>
+<div><label for="state">${t('state')}</label><select id="state" name="state"><option value="">${t('all')}</option>${badgeStates.map((s) => html`<option value="${s}"${f.state === s ? html` selected` : ''}>${t(s)}</option>`)}</select></div>
+<button type="submit">${t('filter')}</button></form>
+<p id="summary" data-live role="status">${t('summary', { abnormal, notReporting, total: snap.devices.length })}</p>
+<p id="updated" data-live class="muted">${t('updated')} ${time(snap.atMs, lang, t)}</p>
+<div id="device-list" data-live>${shown.length === 0 ? html`<p>${t('noDevices')}</p>` : html`<ul class="devices" aria-labelledby="devices-heading">${cards}</ul>`}</div>`;
+}

@@ -1,0 +1,132 @@
+// The collector's persistent store: one SQLite file (better-sqlite3) in the state directory. Why
+// SQLite: a single file that survives power loss — with WAL and synchronous=FULL a committed
+// transaction is on disk and a crash mid-write rolls back instead of leaving a torn file — queries by
+// device and time range for the history and the exports, and no server to run in a branch office.
+// better-sqlite3 is synchronous, which suits a store written a few times a minute from one process.
+// Schema changes are numbered migrations keyed on `PRAGMA user_version`; the reliability work adds
+// its tables (devices, tokens) as further migrations.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+
+export type Db = Database.Database;
+
+export const storeFileName = 'collector.sqlite';
+
+const migrations: readonly string[] = [
+  `CREATE TABLE events (
+     id INTEGER PRIMARY KEY,
+     device TEXT NOT NULL,
+     site TEXT NOT NULL,
+     indicator TEXT NOT NULL,
+     from_state TEXT NOT NULL,
+     to_state TEXT NOT NULL,
+     at_ms INTEGER NOT NULL,
+     detail TEXT NOT NULL
+   );
+   CREATE INDEX events_device_at ON events (device, at_ms);
+   CREATE INDEX events_at ON events (at_ms);
+   CREATE TABLE indicator_state (
+     device TEXT NOT NULL,
+     indicator TEXT NOT NULL,
+     state TEXT NOT NULL,
+     since_ms INTEGER NOT NULL,
+     PRIMARY KEY (device, indicator)
+   );
+   CREATE TABLE alert_active (
+     alert TEXT NOT NULL,
+     labels TEXT NOT NULL,
+     active_at_ms INTEGER NOT NULL,
+     PRIMARY KEY (alert, labels)
+   );
+   CREATE TABLE inspections (
+     id INTEGER PRIMARY KEY,
+     device TEXT NOT NULL,
+     site TEXT NOT NULL,
+     at_ms INTEGER NOT NULL,
+     user TEXT NOT NULL,
+     result TEXT NOT NULL CHECK (result IN ('ok', 'fault')),
+     note TEXT NOT NULL
+   );
+   CREATE INDEX inspections_device_at ON inspections (device, at_ms);
+   CREATE TABLE device_first_seen (
+     device TEXT PRIMARY KEY,
+     first_seen_ms INTEGER NOT NULL
+   );
+   CREATE TABLE sessions (
+     id_hash TEXT PRIMARY KEY,
+     user TEXT NOT NULL,
+     csrf TEXT NOT NULL,
+     created_ms INTEGER NOT NULL,
+     expires_ms INTEGER NOT NULL
+   );
+   CREATE TABLE maintenance (
+     id INTEGER PRIMARY KEY,
+     device TEXT NOT NULL,
+     starts_ms INTEGER NOT NULL,
+     ends_ms INTEGER NOT NULL,
+     user TEXT NOT NULL,
+     reason TEXT NOT NULL,
+     silence_id TEXT,
+     silence_error TEXT,
+     created_ms INTEGER NOT NULL,
+     ended_early_ms INTEGER
+   );
+   CREATE INDEX maintenance_device ON maintenance (device, ends_ms);`,
+  // reliability: each device's last accepted state (restored at start, so a restart forgets nothing
+  // acknowledged), enrolled devices' token hashes, one-time enrolment codes (hashes only)
+  `CREATE TABLE device_state (
+     device TEXT PRIMARY KEY,
+     site TEXT NOT NULL,
+     report TEXT NOT NULL,
+     received_at_ms INTEGER,
+     clock_offset_seconds REAL,
+     reports_accepted INTEGER NOT NULL,
+     gaps TEXT NOT NULL
+   );
+   CREATE TABLE device_tokens (
+     device TEXT PRIMARY KEY,
+     site TEXT NOT NULL,
+     token_hash TEXT NOT NULL UNIQUE,
+     enrolled_ms INTEGER NOT NULL,
+     enrolled_via TEXT NOT NULL,
+     revoked_ms INTEGER
+   );
+   CREATE TABLE enrol_codes (
+     code_hash TEXT PRIMARY KEY,
+     site TEXT NOT NULL,
+     created_ms INTEGER NOT NULL,
+     expires_ms INTEGER NOT NULL,
+     used_ms INTEGER,
+     used_by TEXT
+   );`,
+];
+
+/** Opens (creating) the store in `stateDir`; without one, an in-memory store that forgets on exit. */
+export function openStore(stateDir: string | undefined): Db {
+  let db: Db;
+  if (stateDir) {
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    db = new Database(join(stateDir, storeFileName));
+    db.pragma('journal_mode = WAL');
+    // FULL: a recorded inspection is on disk when the technician sees "saved", even after a power cut.
+    db.pragma('synchronous = FULL');
+  } else {
+    db = new Database(':memory:');
+  }
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return db;
+}
+
+function migrate(db: Db): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > migrations.length) throw new Error(`the store was written by a newer stationwatch (schema ${current}, this one knows ${migrations.length})`);
+  for (let v = current; v < migrations.length; v++) {
+    db.transaction(() => {
+      db.exec(migrations[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
