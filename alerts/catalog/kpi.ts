@@ -28,7 +28,7 @@ export const kpi = defineIndicator({
     {
       record: 'stationwatch:device_abnormal:bool',
       // 1 while abnormal, 0 while normal, absent outside business hours; every known device has a value.
-      expr: `(${abnormal} or on(device, site) (${cm.deviceReporting} * 0)) and on(site) (${cm.siteBusinessHours} == 1)`,
+      expr: `(${abnormal} or on(device, site) (max by (device, site) (${cm.deviceReporting}) * 0)) and on(site) (max by (site) (${cm.siteBusinessHours}) == 1)`,
       help: 'Whether the device is in an abnormal state (business hours only)',
     },
     ...windows.map(([w, name]) => ({
