@@ -1,4 +1,6 @@
-// The agent: probes on their schedules → a snapshot report every fast interval → the report queue.
+// The agent: probes on their schedules → a snapshot report every fast interval → the report queue
+// (durable outbox on disk) → the collector.
+import { readFile } from 'node:fs/promises';
 import type { Logger } from '../common/logger.js';
 import { VERSION } from '../common/version.js';
 import { SCHEMA_VERSION, type Report } from '../protocol/report.js';
@@ -7,6 +9,9 @@ import { CollectorReachability } from './collector-reachability.js';
 import type { AgentConfig } from './config.js';
 import { probeDefinitions } from './probes/index.js';
 import type { ProbeDefinition } from './probes/probe.js';
+import { enrollingTransport, tokenSource } from './enrol/enrol.js';
+import { Outbox } from './outbox/outbox.js';
+import { spoolDir } from './backup/spool.js';
 import { httpTransport, type Transport } from './push.js';
 import { ReportQueue } from './report-queue.js';
 import { ProbeRunner, describeError, type ScheduledProbe } from './runner.js';
@@ -61,13 +66,15 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   }
 
   const runner = new ProbeRunner(scheduled, log, clock.monoMs, clock.wallMs);
-  const transport = deps.transport ?? httpTransport(config.collector.url, config.collector.token, config.collector.timeoutSeconds * 1000);
+  const transport = deps.transport ?? (await defaultTransport(config, log));
   const reachability = new CollectorReachability(clock.monoMs, clock.wallMs);
-  const queue = new ReportQueue(transport, log, clock.monoMs, clock.wallMs, { maxReports: 240, baseDelayMs: Math.min(fastMs, 5000), maxDelayMs: 5 * 60_000, reachability });
+  const ob = config.outbox;
+  const outbox = await Outbox.open(spoolDir(config.stateDir, 'reports'), { maxBytes: ob.maxMegabytes * 1024 * 1024, maxReports: ob.maxReports, maxAgeMs: ob.maxAgeHours * 3_600_000 }, log.child({ component: 'outbox' }), clock.wallMs);
+  const queue = new ReportQueue(transport, log, clock.monoMs, clock.wallMs, { maxReports: ob.maxReports, baseDelayMs: Math.min(fastMs, 5000), maxDelayMs: ob.maxRetrySeconds * 1000, minGapMs: 1000 / ob.drainPerSecond, reachability, outbox });
   const startedAt = clock.wallMs();
   let seq = 0;
 
-  const cycle = async (): Promise<void> => {
+  const cycle = async (wait = true): Promise<void> => {
     // Wait for due probes only up to the fast deadline: a slow or hanging probe reports next time.
     let budget: NodeJS.Timeout | undefined;
     await Promise.race([runner.runDue(), new Promise((r) => (budget = setTimeout(r, fastTimeoutMs)))]);
@@ -84,10 +91,12 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       sentAt: now,
       intervalSeconds: config.intervals.fastSeconds,
       ...snapshot,
-      samples: [...snapshot.samples, ...reachability.samples(queue.dropped)],
+      samples: [...snapshot.samples, ...reachability.samples(queue.dropped), ...outbox.samples()],
     };
-    queue.enqueue(report);
-    await queue.drain();
+    await queue.enqueue(report);
+    // The loop does not wait for a backlog to drain (that is paced); a test's cycle() does.
+    const drained = queue.drain();
+    if (wait) await drained;
   };
 
   let timer: NodeJS.Timeout | undefined;
@@ -95,7 +104,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   const loop = async (): Promise<void> => {
     const t0 = clock.monoMs();
     try {
-      await cycle();
+      await cycle(false);
     } catch (err) {
       log.error({ err: describeError(err) }, 'report cycle failed');
     }
@@ -105,10 +114,11 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   log.info({ collector: config.collector.url, probes: scheduled.map((p) => p.definition.name), intervalSeconds: config.intervals.fastSeconds }, 'agent started');
 
   return {
-    cycle,
+    cycle: () => cycle(true),
     async stop() {
       stopped = true;
       clearTimeout(timer);
+      queue.stop();
       // Probes write their clean-shutdown state (the stability probe's marker) before we exit.
       for (const p of scheduled) {
         try {
@@ -120,4 +130,18 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       log.info('agent stopped');
     },
   };
+}
+
+/** HTTP(S) to the collector with the configured CA, the configured or enrolled token, enrolling first if needed. */
+async function defaultTransport(config: AgentConfig, log: Logger): Promise<Transport> {
+  const opts = { timeoutMs: config.collector.timeoutSeconds * 1000, ...(config.collector.caFile ? { ca: await readFile(config.collector.caFile) } : {}) };
+  const source = await tokenSource({
+    ...(config.collector.token ? { configured: config.collector.token } : {}),
+    ...(config.collector.enrolSecret ? { secret: config.collector.enrolSecret } : {}),
+    stateDir: config.stateDir,
+    enrolRequest: { collectorUrl: config.collector.url, device: config.device, site: config.site },
+    opts,
+    log,
+  });
+  return enrollingTransport(source, httpTransport(config.collector.url, () => source.current() ?? '', opts));
 }

@@ -1,10 +1,12 @@
 // The agent's configuration: one schema, defaults written once, loaded from YAML plus STATIONWATCH_*.
+import { existsSync } from 'node:fs';
 import { hostname, homedir } from 'node:os';
 import { join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { DeviceName, SiteName } from '../protocol/report.js';
 import { applyEnv, readConfigFile, validateConfig, ConfigError, type EnvTable } from '../common/config-file.js';
+import { tokenFilePath } from './enrol/token-file.js';
 import { probeDefinitions } from './probes/index.js';
 
 const ProbeSettings = Type.Object(
@@ -25,10 +27,31 @@ export const AgentConfigSchema = Type.Object(
     collector: Type.Object(
       {
         url: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:9847' }),
-        token: Type.String({ minLength: 1, maxLength: 512 }),
+        /** The device token. Optional once the agent has enrolled (the token then lives in the state directory). */
+        token: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
+        /** A site enrolment secret: with no token yet, the agent enrols itself with it at start. */
+        enrolSecret: Type.Optional(Type.String({ minLength: 16, maxLength: 512 })),
         timeoutSeconds: Type.Number({ minimum: 1, maximum: 300, default: 10 }),
+        /** PEM CA bundle the collector's certificate must chain to (a private CA); default: the system's. */
+        caFile: Type.Optional(Type.String({ minLength: 1 })),
+        /** Allow plain http:// to a collector that is not on this machine (reports and token travel unencrypted). */
+        allowInsecure: Type.Boolean({ default: false }),
       },
       { additionalProperties: false },
+    ),
+    outbox: Type.Object(
+      {
+        /** Reports wait on disk up to this size; beyond it the older half is thinned (counters stay whole). */
+        maxMegabytes: Type.Number({ minimum: 1, maximum: 100_000, default: 50 }),
+        maxReports: Type.Integer({ minimum: 2, maximum: 10_000_000, default: 50_000 }),
+        /** Reports older than this are dropped (the newest one never). */
+        maxAgeHours: Type.Number({ minimum: 0.01, maximum: 24 * 365, default: 72 }),
+        /** Pace of draining a backlog once the collector is back (on average; jittered). */
+        drainPerSecond: Type.Number({ minimum: 0.1, maximum: 1000, default: 5 }),
+        /** Longest wait between attempts while the collector is away (exponential backoff, full jitter, up to this). */
+        maxRetrySeconds: Type.Number({ minimum: 1, maximum: 3600, default: 300 }),
+      },
+      { additionalProperties: false, default: {} },
     ),
     intervals: Type.Object(
       {
@@ -53,6 +76,8 @@ export const agentEnv: EnvTable = {
   STATIONWATCH_SITE: { path: 'site', type: 'string' },
   STATIONWATCH_COLLECTOR_URL: { path: 'collector.url', type: 'string' },
   STATIONWATCH_TOKEN: { path: 'collector.token', type: 'string' },
+  STATIONWATCH_ENROL_SECRET: { path: 'collector.enrolSecret', type: 'string' },
+  STATIONWATCH_CA_FILE: { path: 'collector.caFile', type: 'string' },
   STATIONWATCH_STATE_DIR: { path: 'stateDir', type: 'string' },
   STATIONWATCH_FAST_INTERVAL: { path: 'intervals.fastSeconds', type: 'number' },
   STATIONWATCH_SLOW_INTERVAL: { path: 'intervals.slowSeconds', type: 'number' },
@@ -82,14 +107,35 @@ export function resolveAgentConfig(raw: unknown, env: NodeJS.ProcessEnv, source:
       if (!known.has(name)) problems.push(`/probes/${name}: unknown probe (known: ${[...known].join(', ')})`);
     }
   }
-  let cfg = validateConfig(AgentConfigSchema, value, source, problems);
-  cfg = { ...cfg, probes: validateProbeSettings(cfg.probes, source) };
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const collector = (value.collector ?? {}) as Record<string, unknown>;
+  if (typeof collector === 'object' && collector.token === undefined && collector.enrolSecret === undefined) {
+    const stateDir = typeof value.stateDir === 'string' ? value.stateDir : defaultStateDir(process.platform, env, isRoot);
+    if (!existsSync(tokenFilePath(stateDir))) problems.push(`/collector/token: required until the agent has enrolled (stationwatch agent enrol --code CODE, or collector.enrolSecret); no ${tokenFilePath(stateDir)} yet`);
+  }
+  let cfg = validateConfig(AgentConfigSchema, value, source, problems);
+  const insecure = insecureCollectorProblem(cfg.collector.url, cfg.collector.allowInsecure);
+  if (insecure) throw new ConfigError(source, [`/collector/url: ${insecure}`]);
+  cfg = { ...cfg, probes: validateProbeSettings(cfg.probes, source) };
   return {
     ...cfg,
     device: cfg.device ?? deviceNameFromHostname(hostname()),
     stateDir: cfg.stateDir ?? defaultStateDir(process.platform, env, isRoot),
   };
+}
+
+/** Plain HTTP is refused to any host but this machine: the token and the reports would travel readable. */
+export function insecureCollectorProblem(url: string, allowInsecure: boolean): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return `"${url}" is not a URL`;
+  }
+  if (u.protocol !== 'http:' || allowInsecure) return undefined;
+  const host = u.hostname.replace(/^\[|\]$/g, '');
+  if (host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)) return undefined;
+  return `plain http:// to ${u.host} would send the device token and reports unencrypted: use https:// (collector listen.tls), or set collector.allowInsecure: true on a network you trust`;
 }
 
 /** Each probe's `settings` against the probe's own schema, every problem with its full path. */

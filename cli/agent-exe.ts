@@ -7,6 +7,7 @@ import { VERSION } from '../common/version.js';
 import { resolveAgentConfig } from '../agent/config.js';
 import { runAgentProcess } from './agent-run.js';
 import { runBackup } from './backup.js';
+import { runAgentEnrol } from './agent-enrol.js';
 import { SERVICE_COMMANDS, runServiceCommand, serviceUsage } from './service.js';
 
 const usage = `stationwatch ${VERSION} (agent executable) — workstation health monitor
@@ -15,6 +16,8 @@ usage:
   stationwatch agent --config agent.yaml      run the agent in the foreground
 ${serviceUsage.replace(/^usage:\n/, '')}
   stationwatch check-config agent.yaml        report every problem in an agent configuration
+  stationwatch agent enrol --code CODE [--collector URL] [--config agent.yaml]
+                                              trade a one-time code for this device's token
   stationwatch backup report|verify …         report a backup run to the agent; verify backup files
   stationwatch --version
 `;
@@ -40,6 +43,7 @@ async function main(argv: string[]): Promise<number> {
     return runServiceCommand(rest, env, { executable: process.execPath, command: process.execPath, args: [] });
   }
   if (command === 'backup') return runBackup(rest, env);
+  if (command === 'agent' && rest[0] === 'enrol') return runAgentEnrol(rest.slice(1), env);
   switch (command) {
     case 'agent': {
       const { values } = parseArgs({ args: rest, options: { config: { type: 'string', short: 'c' } } });

@@ -21,7 +21,7 @@ export async function runAllInOne(opts: AllInOneOptions, log: Logger): Promise<{
   const device = opts.env.STATIONWATCH_DEVICE ?? deviceNameFromHostname(hostname());
   const site = opts.env.STATIONWATCH_SITE ?? 'local';
   const token = randomBytes(24).toString('base64url');
-  const collectorConfig = resolveCollectorConfig({ listen: { host: opts.host, port: opts.port }, defaultSite: site, devices: [{ name: device, token, site }] }, opts.env, 'all-in-one defaults');
+  const collectorConfig = resolveCollectorConfig({ listen: { host: opts.host, port: opts.port }, defaultSite: site, devices: [{ name: device, token, site }], stateDir: resolve(opts.stateDir) }, opts.env, 'all-in-one defaults');
   const collector = await startCollector(collectorConfig, log.child({ component: 'collector' }));
   const agentConfig = resolveAgentConfig({ device, site, stateDir: resolve(opts.stateDir), collector: { url: collector.url, token } }, opts.env, 'all-in-one defaults');
   const agent = await startAgent(agentConfig, { log: log.child({ component: 'agent' }) });

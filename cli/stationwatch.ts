@@ -4,13 +4,25 @@ import { parseArgs } from 'node:util';
 import { createLogger } from '../common/logger.js';
 import { ConfigError, readConfigFile } from '../common/config-file.js';
 import { VERSION } from '../common/version.js';
-import { loadAgentConfig, resolveAgentConfig } from '../agent/config.js';
-import { startAgent } from '../agent/agent.js';
-import { loadCollectorConfig, resolveCollectorConfig } from '../collector/config.js';
-import { startCollector } from '../collector/main.js';
-import { runAllInOne } from './all-in-one.js';
-import { runGenerate } from './generate.js';
-import { runBackup } from './backup.js';
+
+// Each command loads only its own modules: `stationwatch agent` must not carry the collector
+// (fastify, SQLite, the status page), the generators and the service installers in its memory —
+// about 20 MiB of its resident size (BENCHMARKS.md, agent footprint).
+const lazy = <A extends unknown[], R>(load: () => Promise<(...args: A) => R>) => async (...args: A): Promise<Awaited<R>> => await (await load())(...args);
+const resolveAgentConfig = lazy(async () => (await import('../agent/config.js')).resolveAgentConfig);
+const loadCollectorConfig = lazy(async () => (await import('../collector/config.js')).loadCollectorConfig);
+const resolveCollectorConfig = lazy(async () => (await import('../collector/config.js')).resolveCollectorConfig);
+const startCollector = lazy(async () => (await import('../collector/main.js')).startCollector);
+const runAllInOne = lazy(async () => (await import('./all-in-one.js')).runAllInOne);
+const runGenerate = lazy(async () => (await import('./generate.js')).runGenerate);
+const runBackup = lazy(async () => (await import('./backup.js')).runBackup);
+const runInspectCommand = lazy(async () => (await import('./inspect.js')).runInspectCommand);
+const runUser = lazy(async () => (await import('./user.js')).runUser);
+const runAgentEnrol = lazy(async () => (await import('./agent-enrol.js')).runAgentEnrol);
+const runCollectorAdmin = lazy(async () => (await import('./enrolment.js')).runCollectorAdmin);
+const runLoadgen = lazy(async () => (await import('./loadgen.js')).runLoadgen);
+const runAgentProcess = lazy(async () => (await import('./agent-run.js')).runAgentProcess);
+const serviceCommands = () => import('./service.js');
 
 const usage = `stationwatch ${VERSION} — workstation and device health monitor
 
@@ -18,6 +30,8 @@ usage:
   stationwatch all-in-one [--host 127.0.0.1] [--port 9847] [--state-dir .stationwatch]
                                       collector + an agent for this machine, no configuration
   stationwatch agent --config agent.yaml
+  stationwatch agent install-service [--config agent.yaml] | uninstall-service [--purge] | service-status
+                                      the agent as a service (systemd, Windows service, launchd); --dry-run shows the steps
   stationwatch collector --config collector.yaml
   stationwatch check-config FILE [--kind agent|collector]
                                       report every problem in a configuration file
@@ -25,6 +39,13 @@ usage:
                                       write the Prometheus rules from the indicator catalog
   stationwatch backup report --job NAME --status ok|failed | backup verify PATH...
                                       report a backup run to the agent; verify backup files
+  stationwatch inspect record --device D --result ok|fault [--note "..."] [--collector URL] [--user NAME]
+                                      record a physical inspection (inspect list --device D: show them)
+  stationwatch user hash-password     hash a password (read from standard input) for the collector's users
+  stationwatch agent enrol --code CODE [--collector URL]   trade a one-time code for this device's token
+  stationwatch collector enrol-code --site SITE | devices list | devices revoke NAME
+                                      enrolment codes and enrolled devices (on the collector host)
+  stationwatch loadgen --url URL --agents N --seconds S    simulate N agents (loopback only)
 `;
 
 function onShutdown(close: () => Promise<void>): void {
@@ -54,6 +75,15 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   // backup's subcommands have options of their own (see cli/backup.ts).
   if (command === 'backup') return runBackup(rest, process.env);
+  if (command === 'inspect') return runInspectCommand(rest, process.env);
+  if (command === 'agent' && rest[0] !== undefined && !rest[0].startsWith('-') && (await serviceCommands()).SERVICE_COMMANDS.has(rest[0])) {
+    const { runServiceCommand, npmProgram } = await serviceCommands();
+    return runServiceCommand(rest, process.env, npmProgram(process.execPath, process.argv[1]));
+  }
+  if (command === 'collector' && ['enrol-code', 'devices'].includes(rest[0] ?? '')) return runCollectorAdmin(rest, process.env);
+  if (command === 'agent' && rest[0] === 'enrol') return runAgentEnrol(rest.slice(1), process.env);
+  if (command === 'loadgen') return runLoadgen(rest, process.env);
+  if (command === 'user') return runUser(rest[0], { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
@@ -70,10 +100,8 @@ async function main(argv: string[]): Promise<number> {
   const env = process.env;
   switch (command) {
     case 'agent': {
-      const config = await loadAgentConfig(values.config, env);
-      const log = createLogger(config.log.level, 'stationwatch-agent');
-      const agent = await startAgent(config, { log });
-      onShutdown(() => agent.stop());
+      // Shared with the agent executable: the same clean stop on SIGTERM/SIGINT (cli/agent-run.ts).
+      await runAgentProcess(values.config, env);
       return -1;
     }
     case 'collector': {
@@ -91,6 +119,7 @@ async function main(argv: string[]): Promise<number> {
       const running = await runAllInOne({ host: values.host ?? env.STATIONWATCH_LISTEN_HOST ?? '127.0.0.1', port, stateDir: values['state-dir'] ?? env.STATIONWATCH_STATE_DIR ?? '.stationwatch', env }, log);
       onShutdown(() => running.close());
       console.log(`\nstationwatch is running (all-in-one): a collector and an agent for this machine.
+  status page:           ${running.url}/
   metrics (Prometheus):  ${running.url}/metrics
   devices (JSON):        ${running.url}/api/devices
   service discovery:     ${running.url}/sd
@@ -106,8 +135,8 @@ Press Ctrl+C to stop.\n`);
       }
       const raw = await readConfigFile(file);
       const kind = values.kind ?? guessKind(raw);
-      if (kind === 'agent') resolveAgentConfig(raw, env, file);
-      else if (kind === 'collector') resolveCollectorConfig(raw, env, file);
+      if (kind === 'agent') await resolveAgentConfig(raw, env, file);
+      else if (kind === 'collector') await resolveCollectorConfig(raw, env, file);
       else {
         console.error(`--kind must be agent or collector, not "${kind}"`);
         return 2;

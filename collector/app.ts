@@ -6,22 +6,43 @@ import { createContext, type CollectorContext } from './context.js';
 import { ApiError, fromFastifyError } from './errors.js';
 import { deviceRoutes } from './routes/devices.js';
 import { ingestRoutes } from './routes/ingest.js';
+import { enrolRoutes } from './routes/enrol.js';
+import { readFile } from 'node:fs/promises';
 import { metricsRoutes } from './routes/metrics.js';
 import { runbookRoutes } from './routes/runbooks.js';
 import { serviceDiscoveryRoutes } from './routes/service-discovery.js';
 import { SnmpPoller } from './snmp/poller.js';
 import { loadCalendar } from './business-hours.js';
+import { registerStatus } from './status/register.js';
+import type { StatusService } from './status/service.js';
 
 export interface CollectorApp {
   app: FastifyInstance;
   ctx: CollectorContext;
+  /** Status page, event history, inspections, maintenance (collector/status/). */
+  status: StatusService;
 }
 
 export async function buildCollector(config: CollectorConfig, opts: { log: Logger; nowMs?: () => number; pollSnmp?: boolean }): Promise<CollectorApp> {
   const calendar = config.businessHours?.calendarFile ? await loadCalendar(config.businessHours.calendarFile) : undefined;
   const ctx = createContext(config, opts.nowMs, calendar);
   // The server-wide limit is the ingest limit; fastify checks it while reading, before parsing.
-  const app = Fastify({ loggerInstance: opts.log as FastifyBaseLogger, bodyLimit: config.bodyLimitBytes, logController: new LogController({ disableRequestLogging: true }) });
+  const timeoutMs = config.limits.requestTimeoutSeconds * 1000;
+  const tls = config.listen.tls ? { https: { cert: await readFile(config.listen.tls.cert), key: await readFile(config.listen.tls.key) } } : {};
+  const app = Fastify({
+    loggerInstance: opts.log as FastifyBaseLogger,
+    bodyLimit: config.bodyLimitBytes,
+    logController: new LogController({ disableRequestLogging: true }),
+    // A client that trickles its request (or never finishes it) is cut off instead of holding a socket.
+    connectionTimeout: timeoutMs,
+    requestTimeout: timeoutMs,
+    ...tls,
+  });
+  app.addHook('onSend', async (_req, reply) => {
+    // Every answer, the status page's included: no sniffing, no framing, no referrer leaks.
+    reply.header('x-content-type-options', 'nosniff').header('x-frame-options', 'DENY').header('referrer-policy', 'no-referrer');
+    if (config.listen.tls) reply.header('strict-transport-security', 'max-age=31536000');
+  });
 
   app.setErrorHandler((err, req, reply) => {
     const api = err instanceof ApiError ? err : fromFastifyError(err as Error & { code?: string; statusCode?: number });
@@ -39,10 +60,16 @@ export async function buildCollector(config: CollectorConfig, opts: { log: Logge
     return typeof addr === 'object' && addr ? addr.port : config.listen.port;
   };
   await app.register(ingestRoutes, { ctx });
+  await app.register(enrolRoutes, { ctx });
   await app.register(metricsRoutes, { ctx });
   await app.register(serviceDiscoveryRoutes, { ctx, boundPort });
   await app.register(deviceRoutes, { ctx });
   await app.register(runbookRoutes);
+  const status = await registerStatus(app, ctx, opts.log);
+  app.addHook('onClose', async () => {
+    ctx.backfill?.close();
+    ctx.db.close();
+  });
 
   // The poller runs while the server does: started when it is ready, stopped when it closes.
   if (opts.pollSnmp !== false && config.snmp.targets.length > 0) {
@@ -50,5 +77,5 @@ export async function buildCollector(config: CollectorConfig, opts: { log: Logge
     app.addHook('onReady', async () => poller.start());
     app.addHook('onClose', async () => poller.stop());
   }
-  return { app, ctx };
+  return { app, ctx, status };
 }

@@ -5,6 +5,8 @@ import { DeviceName, SiteName } from '../protocol/report.js';
 import { ConfigError, applyEnv, readConfigFile, validateConfig, type EnvTable } from '../common/config-file.js';
 import { SnmpTargetSchema, snmpTargetProblems, type SnmpTarget } from './snmp/config.js';
 import { HoursSchema, checkTimezone } from './business-hours.js';
+import { collectorStateDir, statusConfigProperties } from './status/config.js';
+import { TlsSchema, reliabilityConfigProperties } from './reliability-config.js';
 
 const DeviceEntry = Type.Object(
   {
@@ -23,6 +25,7 @@ export const CollectorConfigSchema = Type.Object(
       {
         host: Type.String({ default: '127.0.0.1' }),
         port: Type.Integer({ minimum: 0, maximum: 65535, default: 9847 }),
+        tls: Type.Optional(TlsSchema),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -50,6 +53,8 @@ export const CollectorConfigSchema = Type.Object(
     ),
     /** Network printers and other devices the collector polls over SNMP. */
     snmp: Type.Object({ targets: Type.Array(SnmpTargetSchema, { default: [] }) }, { additionalProperties: false, default: {} }),
+    ...statusConfigProperties,
+    ...reliabilityConfigProperties,
     log: Type.Object({ level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }) }, { additionalProperties: false, default: {} }),
   },
   { additionalProperties: false },
@@ -101,5 +106,9 @@ export async function loadCollectorConfig(file: string | undefined, env: NodeJS.
   // Files named in the configuration are relative to the configuration file, not to the cwd.
   const cal = config.businessHours?.calendarFile;
   if (file && cal && !isAbsolute(cal)) config.businessHours!.calendarFile = resolve(dirname(file), cal);
+  if (file && config.overridesFile && !isAbsolute(config.overridesFile)) config.overridesFile = resolve(dirname(file), config.overridesFile);
+  const tls = config.listen.tls;
+  if (file && tls) config.listen.tls = { cert: resolve(dirname(file), tls.cert), key: resolve(dirname(file), tls.key) };
+  config.stateDir = config.stateDir ?? collectorStateDir(process.platform, env);
   return config;
 }

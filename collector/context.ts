@@ -3,8 +3,13 @@ import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CollectorConfig } from './config.js';
 import { DeviceStore } from './device-store.js';
 import { businessHoursOf, type Calendar } from './business-hours.js';
+import { DeviceExposition } from './device-exposition.js';
 import { registerDeviceSeries, registerFleetSeries } from './exposition.js';
 import { collectorMetrics as cm } from './metric-names.js';
+import { Backfill } from './remote-write/backfill.js';
+import { openStore, type Db } from './store/db.js';
+import { DeviceStateStore } from './store/device-state.js';
+import { EnrolmentStore } from './store/enrolment.js';
 
 export interface CollectorContext {
   config: CollectorConfig;
@@ -12,15 +17,26 @@ export interface CollectorContext {
   nowMs: () => number;
   /** Collector health and fleet state: what `/collector/metrics` serves. */
   collectorRegistry: Registry;
-  /** Everything: fleet state, collector health and every reporting device's series. */
+  /** Everything: fleet state, collector health and every reporting device's series (read by the status page's evaluation). */
   allRegistry: Registry;
-  deviceRegistry(name: string): Registry;
+  /** Each device's series as text, rendered once per report: what /metrics and the per-device targets serve. */
+  exposition: DeviceExposition;
   reportsReceived: Counter<'result'>;
   samplesDropped: Counter<'reason'>;
+  /** The persistent store's connection for device state and enrolment (closed with the app). */
+  db: Db;
+  deviceState: DeviceStateStore;
+  enrolment: EnrolmentStore;
+  /** Set when `remoteWrite` is configured: late samples from not-reporting periods go there. */
+  backfill?: Backfill;
 }
 
 export function createContext(config: CollectorConfig, nowMs: () => number = Date.now, calendar: Calendar = { holidays: [], workdays: [] }): CollectorContext {
-  const store = new DeviceStore(config.devices, config.defaultSite, config.staleAfterIntervals, config.snmp.targets);
+  const store = new DeviceStore(config.devices, config.defaultSite, config.staleAfterIntervals, config.snmp.targets, { maxSeriesPerDevice: config.limits.maxSeriesPerDevice });
+  // What the collector knew before a restart: every device's last accepted report and gaps.
+  const db = openStore(config.stateDir);
+  const deviceState = new DeviceStateStore(db);
+  for (const saved of deviceState.loadAll()) store.restore(saved);
   const collectorRegistry = new Registry();
   collectDefaultMetrics({ register: collectorRegistry, prefix: 'stationwatch_collector_' });
   // prom-client names these gauges `_total`, which promtool (rightly) rejects; the rest are fine.
@@ -37,19 +53,6 @@ export function createContext(config: CollectorConfig, nowMs: () => number = Dat
   registerDeviceSeries(devicesOnly, reporting);
   const allRegistry = Registry.merge([collectorRegistry, devicesOnly]);
 
-  // One registry per device, made on its first scrape; the store never forgets a device, so neither do we.
-  const perDevice = new Map<string, Registry>();
-  const deviceRegistry = (name: string): Registry => {
-    let r = perDevice.get(name);
-    if (!r) {
-      r = new Registry();
-      registerDeviceSeries(r, () => {
-        const d = store.get(name);
-        return d && store.isReporting(d, nowMs()) ? [d] : [];
-      });
-      perDevice.set(name, r);
-    }
-    return r;
-  };
-  return { config, store, nowMs, collectorRegistry, allRegistry, deviceRegistry, reportsReceived, samplesDropped };
+  const backfill = config.remoteWrite ? new Backfill(config.remoteWrite, collectorRegistry) : undefined;
+  return { config, store, nowMs, collectorRegistry, allRegistry, exposition: new DeviceExposition(), reportsReceived, samplesDropped, db, deviceState, enrolment: new EnrolmentStore(db), ...(backfill ? { backfill } : {}) };
 }

@@ -8,6 +8,19 @@ export const errorCatalog = {
   unsupported_media_type: { status: 415, message: 'reports must be sent as application/json' },
   not_found: { status: 404, message: 'not found' },
   not_reporting: { status: 503, message: 'the device is not reporting' },
+  // status page, inspections, maintenance, exports
+  login_required: { status: 401, message: 'log in first (POST /api/v1/sessions), or send a session token' },
+  login_failed: { status: 401, message: 'wrong user name or password' },
+  forbidden: { status: 403, message: 'this needs a technician account' },
+  invalid_request: { status: 400, message: 'the request is not valid' },
+  upstream_failed: { status: 502, message: 'a service the collector relies on did not answer' },
+  // reliability: limits, enrolment, persistence, scrape authentication
+  rate_limited: { status: 429, message: 'too many reports from this device; retry later' },
+  enrol_refused: { status: 403, message: 'unknown, used or expired enrolment code, or wrong site secret' },
+  device_taken: { status: 409, message: 'a device with this name is already enrolled or configured; an administrator must revoke it first' },
+  limit_reached: { status: 403, message: 'the collector already has its maximum number of devices' },
+  store_unavailable: { status: 503, message: 'the collector could not save the report; retry later' },
+  scrape_unauthorized: { status: 401, message: 'this endpoint needs the scrape credentials (bearer token or basic auth)' },
 } as const;
 
 export type ErrorCode = keyof typeof errorCatalog;

@@ -9,5 +9,5 @@ export async function startCollector(config: CollectorConfig, log: Logger): Prom
   const addr = built.app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.listen.port;
   const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host;
-  return { ...built, url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}` };
+  return { ...built, url: `${config.listen.tls ? 'https' : 'http'}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}` };
 }

@@ -101,7 +101,6 @@ export const m = {
   backupReportedDuration: def('backup_reported_duration_seconds', 'gauge', 'How long the latest run took, as the backup script reported it', ['backup_job']),
   backupOffsitePresent: def('backup_offsite_present', 'gauge', 'Whether the off-site location holds a copy of the latest backup (1) or not (0); absent without an off-site location', ['backup_job']),
   backupOffsiteMatch: def('backup_offsite_match', 'gauge', 'Whether the off-site copy is identical to the latest backup (1) or differs (0); absent while there is no copy', ['backup_job']),
-
   // network — the network probe: ICMP bursts per target (target = its label: `collector`, `gateway`
   // or the configured label/host), interface link state, and per-target limits for the rules
   pingSent: def('network_ping_sent_total', 'counter', 'ICMP echo requests sent to the target', ['target']),
@@ -125,6 +124,10 @@ export const m = {
   collectorUnreachableSeconds: def('agent_collector_unreachable_seconds_total', 'counter', 'Time from a first failed attempt to the next successful one, summed over ended outages', []),
   lastPushSuccess: def('agent_last_push_success_timestamp_seconds', 'gauge', 'When a report last reached the collector (device clock)', []),
   reportsDropped: def('agent_reports_dropped_total', 'counter', 'Reports dropped from the full queue during a long outage (later reports still carry every counter)', []),
+  // outbox — the agent's durable on-disk queue of reports (agent/outbox/)
+  outboxReports: def('agent_outbox_reports', 'gauge', 'Reports waiting in the agent\'s outbox for the collector', []),
+  outboxBytes: def('agent_outbox_bytes', 'gauge', 'Size of the reports waiting in the agent\'s outbox', []),
+  outboxMemoryOnly: def('agent_outbox_memory_only', 'gauge', 'Whether the outbox could not write to disk (full or read-only) and keeps reports in memory, lost if the agent restarts (1) or writes to disk (0)', []),
 
   // security, software, storage, clock — the posture probes (firewall, antivirus, logins, updates,
   // storage, clock). profile, product and disk values come from the OS: a handful per device.

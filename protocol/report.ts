@@ -34,6 +34,9 @@ export const ProbeStatus = Type.Object({
   error: Type.Optional(Type.String({ maxLength: 1000 })),
 });
 
+/** Epoch milliseconds, 1970 to the year 5138: a wild value cannot wedge the ordering of a device's reports. */
+const Moment = Type.Number({ minimum: 0, maximum: 1e14 });
+
 export const Report = Type.Object({
   schemaVersion: Type.Integer({ minimum: 1 }),
   device: DeviceName,
@@ -42,14 +45,14 @@ export const Report = Type.Object({
     version: Type.String({ maxLength: 40 }),
     platform: Type.String({ maxLength: 40 }),
     /** Epoch milliseconds when this agent process started. */
-    startedAt: Type.Number(),
+    startedAt: Moment,
   }),
   /** Increases by one per report of one agent process; with startedAt it orders reports. */
-  seq: Type.Integer({ minimum: 0 }),
+  seq: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
   /** Epoch milliseconds (device clock) when this snapshot was taken. */
-  createdAt: Type.Number(),
+  createdAt: Moment,
   /** Epoch milliseconds (device clock) of this send attempt: the collector's clock-offset reading. */
-  sentAt: Type.Number(),
+  sentAt: Moment,
   /** The agent's report interval; the collector's staleness window is a multiple of it. */
   intervalSeconds: Type.Number({ exclusiveMinimum: 0, maximum: 3600 }),
   probes: Type.Array(ProbeStatus, { maxItems: 64 }),

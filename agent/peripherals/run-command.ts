@@ -21,18 +21,23 @@ export class CommandNotFound extends Error {
 /** Runs `command` without a shell; resolves with its output whatever the exit code, rejects on abort. */
 export function runCommand(command: string, args: readonly string[], signal: AbortSignal, env?: NodeJS.ProcessEnv): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    execFile(
-      command,
-      args,
-      { signal, encoding: 'buffer', maxBuffer: MAX_OUTPUT_BYTES, windowsHide: true, ...(env ? { env } : {}) },
-      (err, stdout, stderr) => {
-        const e = err as (NodeJS.ErrnoException & { code?: string | number }) | null;
-        if (e?.code === 'ENOENT') return reject(new CommandNotFound(command));
-        if (e && (e.name === 'AbortError' || e.code === 'ABORT_ERR')) return reject(new Error(`${command} was stopped: the probe timed out`, { cause: e }));
-        if (e && typeof e.code !== 'number' && e.code !== undefined) return reject(new Error(`run ${command}`, { cause: e }));
-        resolve({ stdout, stderr, code: typeof e?.code === 'number' ? e.code : e ? undefined : 0 });
-      },
-    );
+    const stopped = () => new Error(`${command} was stopped: the probe timed out`, { cause: signal.reason });
+    if (signal.aborted) return reject(stopped());
+    const child = execFile(command, args, { encoding: 'buffer', maxBuffer: MAX_OUTPUT_BYTES, windowsHide: true, ...(env ? { env } : {}) }, (err, stdout, stderr) => {
+      signal.removeEventListener('abort', onAbort);
+      if (signal.aborted) return reject(stopped());
+      const e = err as (NodeJS.ErrnoException & { code?: string | number }) | null;
+      if (e?.code === 'ENOENT') return reject(new CommandNotFound(command));
+      if (e && typeof e.code !== 'number' && e.code !== undefined) return reject(new Error(`run ${command}`, { cause: e }));
+      resolve({ stdout, stderr, code: typeof e?.code === 'number' ? e.code : e ? undefined : 0 });
+    });
+    // SIGKILL, not execFile's own abort (SIGTERM): a hung tool (smartctl on a dying disk, PowerShell
+    // waiting on WMI) may ignore SIGTERM. The caller is answered at once, not when the process is gone.
+    function onAbort() {
+      child.kill('SIGKILL');
+      reject(stopped());
+    }
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 }
 

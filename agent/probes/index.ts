@@ -8,6 +8,15 @@ import { stabilityProbe } from './stability.js';
 import { displaysProbe } from './displays.js';
 import { inventoryProbe } from './inventory.js';
 import { networkProbe } from './network.js';
+import { printersProbe } from './printers.js';
+import { scannersProbe } from './scanners.js';
+import { usbProbe } from './usb.js';
 import { backupProbe } from './backup.js';
+import { firewallProbe } from './firewall.js';
+import { antivirusProbe } from './antivirus.js';
+import { loginsProbe } from './logins.js';
+import { updatesProbe } from './updates.js';
+import { storageProbe } from './storage.js';
+import { clockProbe } from './clock.js';
 
-export const probeDefinitions: readonly ProbeDefinition[] = [resourcesProbe, thermalProbe, stabilityProbe, displaysProbe, inventoryProbe, networkProbe, backupProbe];
+export const probeDefinitions: readonly ProbeDefinition[] = [resourcesProbe, thermalProbe, stabilityProbe, displaysProbe, inventoryProbe, networkProbe, printersProbe, scannersProbe, usbProbe, backupProbe, firewallProbe, antivirusProbe, loginsProbe, updatesProbe, storageProbe, clockProbe];

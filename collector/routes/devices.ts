@@ -13,6 +13,8 @@ function view(ctx: CollectorContext, d: DeviceRecord, detail: boolean) {
     reporting: ctx.store.isReporting(d, ctx.nowMs()),
     lastReportAt: d.receivedAtMs === undefined ? null : new Date(d.receivedAtMs).toISOString(),
     clockOffsetSeconds: d.clockOffsetSeconds ?? null,
+    /** Reports applied (fresh or late), never a resend: survives collector restarts. */
+    reportsAccepted: d.reportsAccepted,
     agent: r ? { ...r.agent, startedAt: new Date(r.agent.startedAt).toISOString() } : null,
     intervalSeconds: r?.intervalSeconds ?? null,
     probes: r?.probes.map((p) => ({ ...p, finishedAt: new Date(p.finishedAt).toISOString() })) ?? [],

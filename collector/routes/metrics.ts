@@ -1,15 +1,30 @@
 // Prometheus exposition: /metrics (everything, for small sites), /collector/metrics (the collector's
 // own health and fleet state, beside per-device targets), /devices/<name>/metrics (one device: an
-// HTTP-SD target that answers 503 once the device is stale, so Prometheus' `up` says so).
+// HTTP-SD target that answers 503 once the device is stale, so Prometheus' `up` says so). Device
+// series come from the per-device text rendered once per report (device-exposition.ts), streamed,
+// never re-serialised per scrape; the collector's own series from its prom-client registry.
+import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { CollectorContext } from '../context.js';
 import { ApiError } from '../errors.js';
+import { scrapeGuard } from '../scrape-auth.js';
 
 export async function metricsRoutes(app: FastifyInstance, { ctx }: { ctx: CollectorContext }): Promise<void> {
+  app.addHook('onRequest', scrapeGuard(ctx.config.scrapeAuth));
   const expose = async (registry: Registry, reply: import('fastify').FastifyReply) => reply.type(registry.contentType).send(await registry.metrics());
 
-  app.get('/metrics', (_req, reply) => expose(ctx.allRegistry, reply));
+  // At 10,000 devices the text is over 100 MiB: streamed in chunks rather than made one string.
+  app.get('/metrics', async (_req, reply) => {
+    const now = ctx.nowMs();
+    const reporting = ctx.store.list().filter((d) => ctx.store.isReporting(d, now));
+    const collectorText = await ctx.collectorRegistry.metrics();
+    const body = function* () {
+      yield collectorText;
+      yield* ctx.exposition.chunks(reporting);
+    };
+    return reply.type(ctx.collectorRegistry.contentType).send(Readable.from(body()));
+  });
   app.get('/collector/metrics', (_req, reply) => expose(ctx.collectorRegistry, reply));
   app.get<{ Params: { device: string } }>('/devices/:device/metrics', (req, reply) => {
     const d = ctx.store.get(req.params.device);
@@ -17,6 +32,6 @@ export async function metricsRoutes(app: FastifyInstance, { ctx }: { ctx: Collec
     if (!ctx.store.isReporting(d, ctx.nowMs())) {
       throw new ApiError('not_reporting', undefined, d.receivedAtMs === undefined ? `device "${d.name}" has never reported` : `device "${d.name}" last reported at ${new Date(d.receivedAtMs).toISOString()}`);
     }
-    return expose(ctx.deviceRegistry(d.name), reply);
+    return reply.type(ctx.collectorRegistry.contentType).send(ctx.exposition.deviceText(d));
   });
 }

@@ -3,6 +3,7 @@
 // a proxy or in a container is not the listen address); the metrics path selects the device.
 import type { FastifyInstance } from 'fastify';
 import type { CollectorContext } from '../context.js';
+import { scrapeGuard } from '../scrape-auth.js';
 
 export function advertisedAddress(ctx: CollectorContext, boundPort: () => number): string {
   if (ctx.config.advertiseAddress) return ctx.config.advertiseAddress;
@@ -12,6 +13,7 @@ export function advertisedAddress(ctx: CollectorContext, boundPort: () => number
 }
 
 export async function serviceDiscoveryRoutes(app: FastifyInstance, { ctx, boundPort }: { ctx: CollectorContext; boundPort: () => number }): Promise<void> {
+  app.addHook('onRequest', scrapeGuard(ctx.config.scrapeAuth));
   app.get('/sd', async () => {
     const address = advertisedAddress(ctx, boundPort);
     return ctx.store.list().map((d) => ({
@@ -22,6 +24,8 @@ export async function serviceDiscoveryRoutes(app: FastifyInstance, { ctx, boundP
         instance: d.name,
         device: d.name,
         site: d.site,
+        // Served over TLS: Prometheus must scrape with https.
+        ...(ctx.config.listen.tls ? { __scheme__: 'https' } : {}),
       },
     }));
   });

@@ -65,10 +65,54 @@ describe('report queue', () => {
     expect(q.length).toBe(0);
   });
 
-  it('is bounded: the oldest snapshots go first', () => {
+  it('is bounded: the oldest snapshots go first', async () => {
     const q = new ReportQueue(scripted([]), silentLogger, () => 0, () => 0, { maxReports: 2, baseDelayMs: 1, maxDelayMs: 1 });
-    for (let seq = 1; seq <= 5; seq++) q.enqueue(makeReport({ seq }));
+    for (let seq = 1; seq <= 5; seq++) await q.enqueue(makeReport({ seq }));
     expect(q.length).toBe(2);
     expect(q.dropped).toBe(3);
+  });
+});
+
+describe('report queue: pacing, busy collector, refused token', () => {
+  it('paces a backlog with jittered gaps between sends', async () => {
+    const t = scripted([]);
+    const slept: number[] = [];
+    const rnd = [0, 1, 0.5];
+    const q = new ReportQueue(t, silentLogger, () => 0, () => 0, { maxReports: 10, baseDelayMs: 1, maxDelayMs: 1, minGapMs: 200, random: () => rnd.shift() ?? 0.5, sleep: async (ms) => void slept.push(ms) });
+    for (let seq = 1; seq <= 4; seq++) await q.enqueue(makeReport({ seq }));
+    await q.drain();
+    expect(t.sent.map((r) => r.seq)).toEqual([1, 2, 3, 4]);
+    expect(slept).toEqual([100, 300, 200]); // 200 ms × (0.5 + random)
+  });
+
+  it('waits at least as long as a busy collector asks (Retry-After)', async () => {
+    let mono = 0;
+    const t = scripted([{ kind: 'retry', reason: 'HTTP 429', retryAfterMs: 30_000 }]);
+    const q = new ReportQueue(t, silentLogger, () => mono, () => 0, { maxReports: 10, baseDelayMs: 1000, maxDelayMs: 60_000, random: () => 0 });
+    await q.enqueue(makeReport({ seq: 1 }));
+    await q.drain();
+    mono = 29_999;
+    await q.drain();
+    expect(t.sent).toHaveLength(1);
+    mono = 30_000;
+    await q.drain();
+    expect(t.sent).toHaveLength(2);
+    expect(q.length).toBe(0);
+  });
+
+  it('keeps every report while the collector refuses the token (revoked), and asks again rarely', async () => {
+    let mono = 0;
+    const t = scripted([{ kind: 'unauthorized', status: 401, reason: 'revoked' }]);
+    const q = new ReportQueue(t, silentLogger, () => mono, () => 0, { maxReports: 10, baseDelayMs: 1000, maxDelayMs: 300_000, random: () => 1 });
+    await q.enqueue(makeReport({ seq: 1 }));
+    await q.enqueue(makeReport({ seq: 2 }));
+    await q.drain();
+    expect(q.length).toBe(2);
+    mono = 299_999;
+    await q.drain();
+    expect(t.sent).toHaveLength(1);
+    mono = 300_000;
+    await q.drain();
+    expect(t.sent.map((r) => r.seq)).toEqual([1, 1, 2]);
   });
 });

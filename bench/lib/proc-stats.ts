@@ -1,0 +1,57 @@
+// CPU and memory of a process from /proc (Linux): no extra tools, so the same numbers come out for
+// our agent, node_exporter, Pushgateway and Prometheus. CPU is utime+stime (own) and cutime+cstime
+// (children that were waited for: the agent's ping processes); memory is VmRSS now and VmHWM, the
+// peak since start or since the last resetPeak().
+import { readFileSync, writeFileSync } from 'node:fs';
+
+const TICKS_PER_SECOND = 100; // USER_HZ: 100 on every Linux architecture we run on
+
+export interface CpuTimes {
+  /** Seconds of CPU the process itself used (user + system). */
+  own: number;
+  /** Seconds of CPU its reaped children used (user + system). */
+  children: number;
+}
+
+export function cpuSeconds(pid: number): CpuTimes {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may contain spaces and parentheses: fields count from its last ")".
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const n = (i: number) => Number(f[i - 3]);
+  return { own: (n(14) + n(15)) / TICKS_PER_SECOND, children: (n(16) + n(17)) / TICKS_PER_SECOND };
+}
+
+function statusKiB(pid: number, field: string): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!m) throw new Error(`/proc/${pid}/status has no ${field}`);
+  return Number(m[1]);
+}
+
+export const rssMiB = (pid: number): number => statusKiB(pid, 'VmRSS') / 1024;
+export const peakRssMiB = (pid: number): number => statusKiB(pid, 'VmHWM') / 1024;
+
+/** Resets VmHWM to the current RSS (Linux ≥ 4.0: "5" into clear_refs), so a phase's own peak can be read. */
+export function resetPeak(pid: number): void {
+  writeFileSync(`/proc/${pid}/clear_refs`, '5');
+}
+
+export interface Sampler {
+  /** RSS samples (MiB) taken so far. */
+  rss: number[];
+  stop(): void;
+}
+
+/** Samples RSS every `everyMs` until stopped (the steady RSS is the median of these). */
+export function sampleRss(pid: number, everyMs: number): Sampler {
+  const rss: number[] = [];
+  const take = () => {
+    try {
+      rss.push(rssMiB(pid));
+    } catch {
+      // the process has exited; the caller notices on its own
+    }
+  };
+  take();
+  const timer = setInterval(take, everyMs);
+  return { rss, stop: () => clearInterval(timer) };
+}

@@ -1,0 +1,132 @@
+// Runs in its own process (bench/probe-costs.ts starts it): every probe of the agent, one at a time,
+// with the agent's default settings on this machine — the first (cold) run apart, then CPU per
+// collect (own and of the child
+// processes it waited for), wall time, the processes it spawned, and for probes with background
+// work (start()) the CPU and spawns per minute while idle. Child processes are counted by wrapping
+// node:child_process before any probe module is loaded (syncBuiltinESMExports makes the ESM named
+// imports see the wrappers), so systeminformation's spawns count too. Prints one JSON line.
+import cp from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { syncBuiltinESMExports } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface ProbeCost {
+  probe: string;
+  interval: 'fast' | 'slow';
+  runs: number;
+  ok: boolean;
+  error?: string;
+  /** The first run (cold: module code not yet compiled, caches empty), own + children CPU. */
+  firstRunCpuMs: number;
+  firstRunCommands: string[];
+  cpuMsPerCollect: number;
+  childCpuMsPerCollect: number;
+  wallMsPerCollect: number;
+  spawnsPerCollect: number;
+  commands: string[];
+  background?: { cpuMsPerMinute: number; spawnsPerMinute: number; commands: string[] };
+}
+
+const spawned: string[] = [];
+const c = cp as unknown as Record<string, (...args: unknown[]) => unknown>;
+// Not exec: it calls module.exports.execFile, which is wrapped (and would count twice).
+for (const fn of ['spawn', 'execFile', 'fork', 'spawnSync', 'execFileSync', 'execSync']) {
+  const original = c[fn]!;
+  c[fn] = function (this: unknown, ...args: unknown[]) {
+    // execSync (and exec, through execFile) get a shell command line, the others a file: keep the program's name.
+    const what = String(args[0]).trim().split(/\s+/)[0]!.split('/').pop()!;
+    spawned.push(what);
+    return original.apply(this, args);
+  };
+}
+syncBuiltinESMExports();
+
+const childCpuMs = () => {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[13]) + Number(f[14])) * 10; // cutime + cstime, 100 ticks per second
+};
+const ownCpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+const tally = (xs: string[]) => {
+  const counts = new Map<string, number>();
+  for (const x of xs) counts.set(x, (counts.get(x) ?? 0) + 1);
+  return [...counts].map(([k, n]) => `${k}×${n}`);
+};
+
+const [fastRuns, slowRuns, backgroundSeconds] = process.argv.slice(2).map(Number) as [number, number, number];
+const { resolveAgentConfig } = await import('../agent/config.js');
+const { probeDefinitions } = await import('../agent/probes/index.js');
+const { systemClock } = await import('../agent/clock.js');
+const { silentLogger } = await import('../common/logger.js');
+
+const stateDir = await mkdtemp(join(tmpdir(), 'sw-bench-probes-'));
+// The agent's defaults, with the collector on loopback: the network probe's default target is its host.
+const config = resolveAgentConfig({ site: 'bench', collector: { url: 'http://127.0.0.1:9', token: 'bench-token-0123456789' }, stateDir }, {}, 'bench');
+const results: ProbeCost[] = [];
+try {
+  for (const def of probeDefinitions) {
+    const instance = def.create({
+      log: silentLogger,
+      clock: systemClock('/proc'),
+      platform: process.platform,
+      stateDir,
+      procRoot: '/proc',
+      sysRoot: '/sys',
+      settings: config.probes[def.name]?.settings ?? {},
+      collectorUrl: config.collector.url,
+    });
+    const runs = def.interval === 'fast' ? fastRuns : slowRuns;
+    let error: string | undefined;
+    await instance.start?.().catch((e: Error) => (error = `start: ${e.message}`));
+    const collect = async () => {
+      try {
+        await instance.collect({ signal: AbortSignal.timeout(def.interval === 'fast' ? 10_000 : 120_000) });
+      } catch (e) {
+        error = (e as Error).message;
+      }
+    };
+    const f0 = [ownCpuMs() + childCpuMs(), spawned.length] as const;
+    await collect();
+    const firstRunCpuMs = ownCpuMs() + childCpuMs() - f0[0];
+    const firstRunCommands = tally(spawned.slice(f0[1]));
+    const s0 = spawned.length;
+    const [own0, child0, t0] = [ownCpuMs(), childCpuMs(), performance.now()];
+    for (let i = 0; i < runs; i++) await collect();
+    const [own1, child1, t1] = [ownCpuMs(), childCpuMs(), performance.now()];
+    const collectSpawns = spawned.slice(s0);
+    const cost: ProbeCost = {
+      probe: def.name,
+      interval: def.interval,
+      runs,
+      ok: error === undefined,
+      ...(error ? { error: error.slice(0, 160) } : {}),
+      firstRunCpuMs,
+      firstRunCommands,
+      cpuMsPerCollect: (own1 - own0) / runs,
+      childCpuMsPerCollect: (child1 - child0) / runs,
+      wallMsPerCollect: (t1 - t0) / runs,
+      spawnsPerCollect: collectSpawns.length / runs,
+      commands: tally(collectSpawns),
+    };
+    if (instance.start && backgroundSeconds > 0) {
+      // Idle between collects: what its timers, watchers or loops cost on their own.
+      const b0 = spawned.length;
+      const [o0, ch0] = [ownCpuMs(), childCpuMs()];
+      await new Promise((r) => setTimeout(r, backgroundSeconds * 1000));
+      const perMinute = 60 / backgroundSeconds;
+      const bg = spawned.slice(b0);
+      cost.background = { cpuMsPerMinute: (ownCpuMs() - o0 + childCpuMs() - ch0) * perMinute, spawnsPerMinute: bg.length * perMinute, commands: tally(bg) };
+    }
+    await instance.stop?.().catch(() => undefined);
+    results.push(cost);
+  }
+} finally {
+  await rm(stateDir, { recursive: true, force: true });
+}
+process.stdout.write(`${JSON.stringify(results)}\n`);
+process.exit(0);
