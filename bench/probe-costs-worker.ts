@@ -64,7 +64,15 @@ const { probeDefinitions } = await import('../agent/probes/index.js');
 const { systemClock } = await import('../agent/clock.js');
 const { silentLogger } = await import('../common/logger.js');
 
+/** CPU of this process doing nothing for `seconds`: V8's and libuv's own idle work, subtracted from each probe's background figure. */
+async function idleCpuMs(seconds: number): Promise<number> {
+  const [o0, c0] = [ownCpuMs(), childCpuMs()];
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  return ownCpuMs() - o0 + childCpuMs() - c0;
+}
+
 const stateDir = await mkdtemp(join(tmpdir(), 'sw-bench-probes-'));
+const idleBaselineMs = backgroundSeconds > 0 ? await idleCpuMs(backgroundSeconds) : 0;
 // The agent's defaults, with the collector on loopback: the network probe's default target is its host.
 const config = resolveAgentConfig({ site: 'bench', collector: { url: 'http://127.0.0.1:9', token: 'bench-token-0123456789' }, stateDir }, {}, 'bench');
 const results: ProbeCost[] = [];
@@ -116,11 +124,10 @@ try {
     if (instance.start && backgroundSeconds > 0) {
       // Idle between collects: what its timers, watchers or loops cost on their own.
       const b0 = spawned.length;
-      const [o0, ch0] = [ownCpuMs(), childCpuMs()];
-      await new Promise((r) => setTimeout(r, backgroundSeconds * 1000));
+      const cpu = await idleCpuMs(backgroundSeconds);
       const perMinute = 60 / backgroundSeconds;
       const bg = spawned.slice(b0);
-      cost.background = { cpuMsPerMinute: (ownCpuMs() - o0 + childCpuMs() - ch0) * perMinute, spawnsPerMinute: bg.length * perMinute, commands: tally(bg) };
+      cost.background = { cpuMsPerMinute: Math.max(0, cpu - idleBaselineMs) * perMinute, spawnsPerMinute: bg.length * perMinute, commands: tally(bg) };
     }
     await instance.stop?.().catch(() => undefined);
     results.push(cost);

@@ -55,7 +55,7 @@ export async function measureProbeCosts(scope: Scope, smoke: boolean): Promise<P
     cpuSecondsPerHour: total,
     slowCpuSecondsPerHour: slow,
     table: {
-      caption: `**Each probe on its own** (in one process, one probe at a time, default settings; ${smoke ? 'smoke: 1 run each' : 'after a first run, 10 runs of each fast probe, 3 of each slow one, 30 s of background per probe that has any; the hourly figure uses the runs after the first'})`,
+      caption: `**Each probe on its own** (in one process, one probe at a time, default settings; background CPU is net of the same process' idle CPU over as long; ${smoke ? 'smoke: 1 run each' : 'after a first run, 10 runs of each fast probe, 3 of each slow one, 30 s of background per probe that has any; the hourly figure uses the runs after the first'})`,
       headers: ['probe', 'interval', 'outcome here', 'first run: CPU ms (processes)', 'CPU ms / run (own)', 'CPU ms / run (children)', 'wall ms / run', 'processes spawned / run', 'background (per minute)', 'processes / hour', 'CPU s / hour at defaults'],
       rows,
     },

@@ -109,8 +109,11 @@ export async function scaleOut(opts: BenchOptions): Promise<Section> {
       ? (scrape.prometheusRssMiB * 2 ** 20) / (scrape.devices! * seriesPerDevice)
       : (shardStats.reduce((s, x) => s + x.rss, 0) * 2 ** 20) / shardStats.reduce((s, x) => s + x.series, 0);
     const reportsPerDeviceSecond = 1 / 15;
-    const ingestDevices = ingest ? (ingest.reportsPerSecond! * 0.5) / reportsPerDeviceSecond : NaN; // at half a core's capacity
-    const scrapeDevices = scrape ? (0.5 * 1000) / (scrape.collectorCpuMsPerTargetScrape! * reportsPerDeviceSecond) : NaN;
+    // CPU seconds per device per second on the collector: its report (1/15 per s at 1/R each), the
+    // scrape of its target (1/15 per s), and its share of the status page's evaluation.
+    const cpuPerDevice = ingest && scrape ? reportsPerDeviceSecond / ingest.reportsPerSecond! + (reportsPerDeviceSecond * scrape.collectorCpuMsPerTargetScrape!) / 1000 : NaN;
+    const collectorDevices = (0.7 / cpuPerDevice) | 0; // at 70 % of its one core: room for an outage's backlog
+    const memoryDevices = scrape ? (4 * 2 ** 20) / scrape.memoryPerDeviceKiB! : NaN; // 4 GiB for the collector process
     const promSeriesBudget = 2_000_000; // a Prometheus with ~8-16 GiB kept comfortable; see docs/scale-out.md
     const promDevices = promSeriesBudget / seriesPerDevice;
     const rows: Array<[string, string]> = [
@@ -118,10 +121,11 @@ export async function scaleOut(opts: BenchOptions): Promise<Section> {
       [scrape?.prometheusRssMiB ? `Prometheus memory per active series (scrape benchmark: ${fmt(scrape.devices!)} devices in one Prometheus)` : 'Prometheus memory per active series (these shards; small heads overstate it)', `${fmt(bytesPerSeries / 1024)} KiB`],
       ['Prometheus memory for 2,000,000 active series at that rate', `${fmt((bytesPerSeries * 2_000_000) / 2 ** 30)} GiB`],
       ['samples per device per second at a 15 s scrape', fmt(seriesPerDevice / 15)],
-      ['devices per collector core at half its ingest capacity (15 s reports)', ingest ? fmt(ingestDevices) : 'run with ingest first'],
-      ['devices per collector core at half a core of per-device target scrapes', scrape ? fmt(scrapeDevices) : 'run with scrape first'],
+      ['collector CPU per device (report every 15 s + target scrape every 15 s; the scrape figure includes the status evaluation)', ingest && scrape ? `${fmt(cpuPerDevice * 1000)} ms per second` : 'run with ingest and scrape first'],
+      ['devices per collector process at 70 % of its one core', ingest && scrape ? fmt(collectorDevices) : '—'],
+      ['devices per collector process in 4 GiB of memory', scrape ? fmt(memoryDevices) : '—'],
       [`devices per Prometheus at ${fmt(promSeriesBudget)} active series`, fmt(promDevices)],
-      ['100,000 devices: collectors (one core each, the smaller of the two limits above)', ingest && scrape ? fmt(Math.ceil(100_000 / Math.min(ingestDevices, scrapeDevices))) : '—'],
+      ['100,000 devices: collector processes (the smaller of the CPU and memory limits)', ingest && scrape ? fmt(Math.ceil(100_000 / Math.min(collectorDevices, memoryDevices))) : '—'],
       ['100,000 devices: Prometheus shards (hashmod)', fmt(Math.ceil(100_000 / promDevices))],
       ['100,000 devices: samples per second into the remote-write store', fmt((100_000 * seriesPerDevice) / 15)],
     ];

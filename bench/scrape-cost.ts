@@ -118,6 +118,9 @@ export async function scrapeCost(opts: BenchOptions): Promise<Section> {
   const results: SizeResult[] = [];
   for (const n of sizes) results.push(await withScope((scope) => measureSize(scope, n, opts)));
   const big = results.at(-1)!;
+  const small = results[0]!;
+  // Memory per device from the difference between the two fleet sizes: the collector's fixed cost cancels out.
+  const perDeviceKiB = ((big.rssMiB - small.rssMiB) * 1024) / (big.devices - small.devices);
   const MiB = (b: number) => fmt(b / 2 ** 20);
   return {
     title: 'Scrape cost',
@@ -125,6 +128,7 @@ export async function scrapeCost(opts: BenchOptions): Promise<Section> {
     headlines: [
       { what: `per-device target at ${big.devices} devices (p50 / p99, collector, request to last byte)`, value: `${fmt(big.target.p50)} / ${fmt(big.target.p99)} ms`, target: '≤ 1 ms', met: big.target.p50 <= 1 },
       { what: `full /metrics at ${big.devices} devices`, value: `${fmt(big.metrics.ms / 1000)} s for ${MiB(big.metrics.bytes)} MiB`, target: '≤ 1 s', met: big.metrics.ms <= 1000 },
+      { what: `collector memory per reporting device (RSS at ${big.devices} minus at ${small.devices}, per device)`, value: `${fmt(perDeviceKiB)} KiB` },
       { what: `full /metrics vs prom-client registry at ${big.devices} devices`, value: `${fmt(big.metrics.ms / 1000)} s vs ${fmt(big.baseline.ms / 1000)} s (${ratio(big.baseline.ms, big.metrics.ms)} faster)`, target: '≥ 6×', met: big.baseline.ms >= 6 * big.metrics.ms },
     ],
     tables: [
@@ -149,6 +153,6 @@ export async function scrapeCost(opts: BenchOptions): Promise<Section> {
       '"idle CPU" is the collector with N devices and nobody scraping: the status page\'s catalog evaluation every 15 s.',
     ],
     reproduce: `npm run bench -- --only scrape${opts.smoke ? ' --smoke' : ''}`,
-    data: { devices: big.devices, targetP50Ms: big.target.p50, collectorCpuMsPerTargetScrape: big.promTargets.collectorCpuMsPerScrape, metricsSeconds: big.metrics.ms / 1000, collectorRssMiB: big.rssMiB, idleCpuShare: big.idleCpuShare, prometheusRssMiB: big.promRssMiB },
+    data: { memoryPerDeviceKiB: perDeviceKiB, devices: big.devices, targetP50Ms: big.target.p50, collectorCpuMsPerTargetScrape: big.promTargets.collectorCpuMsPerScrape, metricsSeconds: big.metrics.ms / 1000, collectorRssMiB: big.rssMiB, idleCpuShare: big.idleCpuShare, prometheusRssMiB: big.promRssMiB },
   };
 }

@@ -4,7 +4,7 @@ import type { CollectorConfig } from './config.js';
 import { DeviceStore } from './device-store.js';
 import { businessHoursOf, type Calendar } from './business-hours.js';
 import { DeviceExposition } from './device-exposition.js';
-import { registerDeviceSeries, registerFleetSeries } from './exposition.js';
+import { registerFleetSeries } from './exposition.js';
 import { collectorMetrics as cm } from './metric-names.js';
 import { Backfill } from './remote-write/backfill.js';
 import { openStore, type Db } from './store/db.js';
@@ -17,8 +17,6 @@ export interface CollectorContext {
   nowMs: () => number;
   /** Collector health and fleet state: what `/collector/metrics` serves. */
   collectorRegistry: Registry;
-  /** Everything: fleet state, collector health and every reporting device's series (read by the status page's evaluation). */
-  allRegistry: Registry;
   /** Each device's series as text, rendered once per report: what /metrics and the per-device targets serve. */
   exposition: DeviceExposition;
   reportsReceived: Counter<'result'>;
@@ -45,14 +43,6 @@ export function createContext(config: CollectorConfig, nowMs: () => number = Dat
   const samplesDropped = new Counter({ name: cm.samplesDropped, help: 'Samples dropped from accepted reports (unknown metric, wrong labels, duplicates)', labelNames: ['reason'], registers: [collectorRegistry] });
   registerFleetSeries(collectorRegistry, store, nowMs, businessHoursOf(config.businessHours, calendar));
 
-  const reporting = () => {
-    const now = nowMs();
-    return store.list().filter((d) => store.isReporting(d, now));
-  };
-  const devicesOnly = new Registry();
-  registerDeviceSeries(devicesOnly, reporting);
-  const allRegistry = Registry.merge([collectorRegistry, devicesOnly]);
-
   const backfill = config.remoteWrite ? new Backfill(config.remoteWrite, collectorRegistry) : undefined;
-  return { config, store, nowMs, collectorRegistry, allRegistry, exposition: new DeviceExposition(), reportsReceived, samplesDropped, db, deviceState, enrolment: new EnrolmentStore(db), ...(backfill ? { backfill } : {}) };
+  return { config, store, nowMs, collectorRegistry, exposition: new DeviceExposition(), reportsReceived, samplesDropped, db, deviceState, enrolment: new EnrolmentStore(db), ...(backfill ? { backfill } : {}) };
 }

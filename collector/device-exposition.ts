@@ -1,9 +1,11 @@
 // Each device's series as exposition text, rendered once per report and kept until the next one, so a
 // scrape only concatenates: prom-client recomputed every device's every series on every scrape (for
 // 10,000 devices × 150 series, seconds of CPU and hundreds of MiB per scrape — BENCHMARKS.md, scrape
-// cost). The text is exactly what registerDeviceSeries (exposition.ts) yields through prom-client, the
-// same families in the same order, sample lines per device; HELP and TYPE are written once per family
-// when devices are put together, so /metrics stays one family per metric name (promtool-clean).
+// cost). The text is what registerDeviceSeries (exposition.ts) yields through prom-client — the same
+// families in the same order, the same sample lines — without the families a device has no series in;
+// HELP and TYPE are written once per family when devices are put together, so /metrics stays one
+// family per metric name (promtool-clean).
+import type { Series } from '../alerts/evaluate.js';
 import { agentMetrics } from '../protocol/metrics.js';
 import type { DeviceRecord } from './device-store.js';
 import { collectorMetrics as cm } from './metric-names.js';
@@ -33,7 +35,9 @@ const needsEscape = /[\\\n"]/;
 const escapeLabel = (s: string) => (needsEscape.test(s) ? s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"') : s);
 // As prom-client's getValueAsString.
 const value = (v: number) => (Number.isNaN(v) ? 'Nan' : !Number.isFinite(v) ? (v < 0 ? '-Inf' : '+Inf') : `${v}`);
-const headers = deviceFamilies.map((f) => `# HELP ${f.name} ${escapeHelp(f.help)}\n# TYPE ${f.name} ${f.type}\n`);
+// HELP and TYPE of each family, and the same after the blank line that separates families.
+const headers = deviceFamilies.map((f) => Buffer.from(`# HELP ${f.name} ${escapeHelp(f.help)}\n# TYPE ${f.name} ${f.type}\n`));
+const separatedHeaders = headers.map((h) => Buffer.concat([Buffer.from('\n'), h]));
 
 /** What a rendering was made from: when any of it is replaced (a new report, a restore, a poll), it is stale. */
 interface Rendered {
@@ -41,39 +45,66 @@ interface Rendered {
   samples: DeviceRecord['samplesByMetric'];
   site: string;
   clockOffsetSeconds: number | undefined;
-  /** Sample lines per family index (absent: the device has no series in that family). */
-  parts: Array<string | undefined>;
-  /** The device's whole target text (families with headers), made on its first per-device scrape. */
-  text?: string;
+  /**
+   * The device's sample lines, family after family, as UTF-8 bytes: a scrape copies them out without
+   * encoding anything (writing strings made Node measure and encode 60 MiB per /metrics of 3,000 devices).
+   */
+  body: Buffer;
+  /** Each family's lines: views into `body`, made once so a scrape copies them without allocating. */
+  families: Array<Uint8Array | undefined>;
 }
 
-/** The sample lines of one device, by family index. */
-export function renderDevice(d: DeviceRecord): Array<string | undefined> {
-  const parts: Array<string | undefined> = new Array(deviceFamilies.length);
-  const base = `device="${escapeLabel(d.name)}",site="${escapeLabel(d.site)}"`;
-  const line = (family: string, extra: Record<string, string> | undefined, v: number, i = familyIndex.get(family)!) => {
-    let labels = base;
-    if (extra) for (const k in extra) labels += `,${k}="${escapeLabel(extra[k]!)}"`;
-    parts[i] = `${parts[i] ?? ''}${family}{${labels}} ${value(v)}\n`;
-  };
+type Visit = (familyIndex: number, extra: Record<string, string> | undefined, value: number) => void;
+
+/**
+ * Every series of one device, family by family in registerDeviceSeries' order: the one definition of
+ * what a device exposes, which the text (renderDevice) and the numbers (deviceSeries) both follow.
+ */
+function visitDevice(d: DeviceRecord, visit: Visit): void {
   for (let i = 0; i < agentMetrics.length; i++) {
     const def = agentMetrics[i]!;
     const samples = d.samplesByMetric.get(def.name);
     if (!samples) continue;
-    for (const s of samples) line(def.name, s.labels, def.type === 'counter' ? Math.max(0, s.value) : s.value, i);
+    for (const s of samples) visit(i, s.labels, def.type === 'counter' ? Math.max(0, s.value) : s.value);
   }
-  if (d.clockOffsetSeconds !== undefined) line(cm.clockOffset, undefined, d.clockOffsetSeconds);
+  const at = (name: string) => familyIndex.get(name)!;
+  if (d.clockOffsetSeconds !== undefined) visit(at(cm.clockOffset), undefined, d.clockOffsetSeconds);
   const r = d.report;
-  if (r) line(cm.reportInterval, undefined, r.intervalSeconds);
-  for (const p of r?.probes ?? []) line(cm.probeSuccess, { probe: p.name }, p.ok ? 1 : 0);
-  for (const p of r?.probes ?? []) line(cm.probeDuration, { probe: p.name }, p.durationSeconds);
+  if (r) visit(at(cm.reportInterval), undefined, r.intervalSeconds);
+  for (const p of r?.probes ?? []) visit(at(cm.probeSuccess), { probe: p.name }, p.ok ? 1 : 0);
+  for (const p of r?.probes ?? []) visit(at(cm.probeDuration), { probe: p.name }, p.durationSeconds);
   // One series per metric, first seen first; "unavailable" overrides a sample of the same metric.
   const available = new Map<string, number>();
   for (const metric of d.samplesByMetric.keys()) available.set(metric, 1);
   for (const u of r?.unavailable ?? []) available.set(u.metric, 0);
-  for (const [metric, v] of available) line(cm.metricAvailable, { metric }, v);
-  if (r) line(cm.agentInfo, { version: r.agent.version, platform: r.agent.platform }, 1);
-  return parts;
+  for (const [metric, v] of available) visit(at(cm.metricAvailable), { metric }, v);
+  if (r) visit(at(cm.agentInfo), { version: r.agent.version, platform: r.agent.platform }, 1);
+}
+
+/**
+ * The sample lines of one device as one text, and where each family's lines are in it: [start, end)
+ * in characters at 2i and 2i + 1, both -1 for a family without series. visitDevice goes family by
+ * family in index order, so each family's lines are one stretch of the text.
+ */
+export function renderDevice(d: DeviceRecord): { text: string; ranges: Int32Array } {
+  const ranges = new Int32Array(deviceFamilies.length * 2).fill(-1);
+  const base = `device="${escapeLabel(d.name)}",site="${escapeLabel(d.site)}"`;
+  let text = '';
+  visitDevice(d, (i, extra, v) => {
+    let labels = base;
+    if (extra) for (const k in extra) labels += `,${k}="${escapeLabel(extra[k]!)}"`;
+    if (ranges[2 * i] === -1) ranges[2 * i] = text.length;
+    text += `${deviceFamilies[i]!.name}{${labels}} ${value(v)}\n`;
+    ranges[2 * i + 1] = text.length;
+  });
+  return { text, ranges };
+}
+
+/** The same series as numbers (what the status page's evaluation reads), labels as a scrape would see them. */
+export function deviceSeries(d: DeviceRecord): Series[] {
+  const out: Series[] = [];
+  visitDevice(d, (i, extra, v) => out.push({ metric: deviceFamilies[i]!.name, labels: { device: d.name, site: d.site, ...extra }, value: v }));
+  return out;
 }
 
 export class DeviceExposition {
@@ -83,7 +114,19 @@ export class DeviceExposition {
   private rendered(d: DeviceRecord): Rendered {
     const c = this.cache.get(d);
     if (c && c.report === d.report && c.samples === d.samplesByMetric && c.site === d.site && c.clockOffsetSeconds === d.clockOffsetSeconds) return c;
-    const fresh: Rendered = { report: d.report, samples: d.samplesByMetric, site: d.site, clockOffsetSeconds: d.clockOffsetSeconds, parts: renderDevice(d) };
+    const { text, ranges } = renderDevice(d);
+    const body = Buffer.from(text);
+    // Plain ASCII (the usual case): character offsets are byte offsets. Otherwise count the bytes.
+    const ascii = body.length === text.length;
+    const bytesAt = (chars: number) => (ascii ? chars : Buffer.byteLength(text.slice(0, chars)));
+    // Filled, not holey: a scrape reads every family of every device, and holes are slow to read.
+    const families: Rendered['families'] = new Array(deviceFamilies.length).fill(undefined);
+    for (let i = 0; i < deviceFamilies.length; i++) {
+      if (ranges[2 * i] === -1) continue;
+      const start = bytesAt(ranges[2 * i]!);
+      families[i] = new Uint8Array(body.buffer, body.byteOffset + start, bytesAt(ranges[2 * i + 1]!) - start);
+    }
+    const fresh: Rendered = { report: d.report, samples: d.samplesByMetric, site: d.site, clockOffsetSeconds: d.clockOffsetSeconds, body, families };
     this.cache.set(d, fresh);
     return fresh;
   }
@@ -93,36 +136,51 @@ export class DeviceExposition {
     this.rendered(d);
   }
 
-  /** One device's target: every family with its headers, as registerDeviceSeries' registry prints it. */
-  deviceText(d: DeviceRecord): string {
-    const r = this.rendered(d);
-    if (r.text === undefined) {
-      let out = '';
-      for (let i = 0; i < deviceFamilies.length; i++) out += `${i === 0 ? '' : '\n'}${headers[i]}${r.parts[i] ?? ''}`;
-      r.text = out;
+  /**
+   * One device's target: its families with their headers, as registerDeviceSeries' registry prints
+   * them except that families without a series are left out (their HELP texts were most of the bytes).
+   */
+  deviceText(d: DeviceRecord): Buffer {
+    const { families } = this.rendered(d);
+    const pieces: Uint8Array[] = [];
+    for (let i = 0; i < deviceFamilies.length; i++) {
+      const lines = families[i];
+      if (lines === undefined) continue;
+      pieces.push(pieces.length === 0 ? headers[i]! : separatedHeaders[i]!, lines);
     }
-    return r.text;
+    return Buffer.concat(pieces);
   }
 
   /**
-   * Every given device's series, family by family (HELP and TYPE once each), in chunks of about
-   * `chunkChars`, to be streamed: at 10,000 devices the whole text is over 100 MiB.
+   * Every given device's series, family by family (HELP and TYPE once each, after the blank line that
+   * ends the text before it), in chunks of about `chunkBytes`, to be streamed: at 10,000 devices the
+   * whole text is over 100 MiB.
    */
-  *chunks(devices: readonly DeviceRecord[], chunkChars = 1 << 20): Generator<string> {
-    const parts = devices.map((d) => this.rendered(d).parts);
-    let buf = '';
+  *chunks(devices: readonly DeviceRecord[], chunkBytes = 1 << 20): Generator<Buffer> {
+    const rendered = devices.map((d) => this.rendered(d));
+    let chunk = Buffer.allocUnsafe(chunkBytes);
+    let used = 0;
+    const full: Buffer[] = [];
+    const append = (piece: Uint8Array) => {
+      if (used + piece.length > chunk.length) {
+        if (used > 0) full.push(chunk.subarray(0, used));
+        chunk = Buffer.allocUnsafe(Math.max(chunkBytes, piece.length));
+        used = 0;
+      }
+      chunk.set(piece, used); // a native copy: no view to allocate per device and family
+      used += piece.length;
+    };
     for (let i = 0; i < deviceFamilies.length; i++) {
-      buf += `\n${headers[i]}`;
-      for (const p of parts) {
-        const lines = p[i];
+      let headed = false;
+      for (const { families } of rendered) {
+        const lines = families[i];
         if (lines === undefined) continue;
-        buf += lines;
-        if (buf.length >= chunkChars) {
-          yield buf;
-          buf = '';
-        }
+        if (!headed) append(separatedHeaders[i]!);
+        headed = true;
+        append(lines);
+        while (full.length > 0) yield full.shift()!;
       }
     }
-    if (buf.length > 0) yield buf;
+    if (used > 0) yield chunk.subarray(0, used);
   }
 }

@@ -1,5 +1,7 @@
-// Prometheus exposition computed at scrape time (prom-client collect callbacks read the device
-// store). One Registry per view: all devices (/metrics) or a single device (/devices/<name>/metrics).
+// Series computed at scrape time by prom-client collect callbacks that read the device store: the
+// fleet series (every known device, reporting or not) in the collector's registry. Device series are
+// served as text rendered once per report (device-exposition.ts); registerDeviceSeries is their
+// prom-client definition, which that text is tested against and the benchmark's baseline measures.
 // Only devices that are reporting expose values: a silent device's series vanish, so Prometheus
 // marks them stale instead of repeating frozen last values.
 import { Counter, Gauge, Registry } from 'prom-client';

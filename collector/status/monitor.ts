@@ -9,7 +9,7 @@ import type { CollectorContext } from '../context.js';
 import type { DeviceRecord } from '../device-store.js';
 import type { BadgeState, DeviceEvent, EventLog } from '../store/events.js';
 import { deviceBadges, indicatorMetrics, type Badge } from './badges.js';
-import { snapshotOf } from './snapshot.js';
+import { metricsSnapshot } from './snapshot.js';
 
 /** How long after start a device that has not reported yet keeps its recorded states. */
 export const startupGraceMs = 5 * 60_000;
@@ -78,7 +78,7 @@ export class StatusMonitor {
     // After a collector restart the store knows no report yet: a device is silent because we just
     // started, not because it stopped. Its recorded states stand until it reports or the grace ends.
     const justStarted = now - this.startedAtMs < startupGraceMs;
-    const snapshot = await snapshotOf(this.ctx.allRegistry);
+    const snapshot = await metricsSnapshot(this.ctx, now);
     const evaluation = this.evaluator.evaluate(snapshot, now);
     const byDevice = new Map<string, Series[]>();
     for (const s of snapshot) {
@@ -88,12 +88,22 @@ export class StatusMonitor {
       if (!list) byDevice.set(d, (list = []));
       list.push(s);
     }
+    // Each device's alerts, grouped once: filtering all alerts for every device was quadratic in the
+    // fleet (seconds per evaluation at a few thousand devices, BENCHMARKS.md).
+    const alertsByDevice = new Map<string, Array<(typeof evaluation.alerts)[number]>>();
+    for (const a of evaluation.alerts) {
+      const d = a.labels.device;
+      if (d === undefined) continue;
+      let list = alertsByDevice.get(d);
+      if (!list) alertsByDevice.set(d, (list = []));
+      list.push(a);
+    }
     const changes: Omit<DeviceEvent, 'id'>[] = [];
     const initial: { device: string; indicator: string; state: BadgeState }[] = [];
     const devices = this.ctx.store.list().map((device) => {
       const reporting = this.ctx.store.isReporting(device, now);
       const series = byDevice.get(device.name) ?? [];
-      const badges = deviceBadges(device, reporting, this.indicators, evaluation.alerts, series);
+      const badges = deviceBadges(device, reporting, this.indicators, alertsByDevice.get(device.name) ?? [], series);
       const since: Record<string, number> = {};
       const unheard = justStarted && device.receivedAtMs === undefined;
       for (const b of badges) {

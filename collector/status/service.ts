@@ -45,7 +45,7 @@ export async function createStatusService(ctx: CollectorContext, log: Logger): P
   const inspections = new InspectionLog(db);
   const maintenance = new MaintenanceLog(db);
   const sessions = new SessionStore(db);
-  registerInspectionSeries([ctx.collectorRegistry, ctx.allRegistry], ctx.store, inspections, maintenance, ctx.nowMs);
+  registerInspectionSeries([ctx.collectorRegistry], ctx.store, inspections, maintenance, ctx.nowMs);
   const indicators = badgeIndicators(catalog);
   const monitor = new StatusMonitor(ctx, new CatalogEvaluator(catalog, thresholds), indicators, events, log);
   let pruner: NodeJS.Timeout | undefined;

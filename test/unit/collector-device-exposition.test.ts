@@ -1,6 +1,7 @@
 // The per-device exposition text (rendered once per report, collector/device-exposition.ts) must be
-// exactly what prom-client printed for the same devices (registerDeviceSeries), and /metrics with
-// several devices must still pass promtool: one HELP and TYPE per family, not one per device.
+// exactly what prom-client printed for the same devices (registerDeviceSeries) less the families
+// without series, the status page's numbers exactly what prom-client's registry held, and /metrics
+// with several devices must still pass promtool: one HELP and TYPE per family, not one per device.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,9 +10,11 @@ import { Registry } from 'prom-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildCollector } from '../../collector/app.js';
 import { resolveCollectorConfig } from '../../collector/config.js';
-import { DeviceExposition } from '../../collector/device-exposition.js';
+import { DeviceExposition, deviceSeries } from '../../collector/device-exposition.js';
 import { DeviceStore, type DeviceRecord } from '../../collector/device-store.js';
 import { registerDeviceSeries } from '../../collector/exposition.js';
+import { snapshotOf } from '../../collector/status/snapshot.js';
+import type { Series } from '../../alerts/evaluate.js';
 import { silentLogger } from '../../common/logger.js';
 import { makeReport } from '../helpers/reports.js';
 
@@ -19,10 +22,21 @@ const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 const T0 = 1_700_000_000_000;
 
+/** prom-client's text for these devices, without the families that have no series (HELP and TYPE only). */
 async function promClientText(devices: DeviceRecord[]): Promise<string> {
   const r = new Registry();
   registerDeviceSeries(r, () => devices);
-  return r.metrics();
+  const families = (await r.metrics()).replace(/\n$/, '').split('\n\n');
+  return `${families.filter((f) => f.split('\n').length > 2).join('\n\n')}\n`;
+}
+
+/** The series as the evaluator gets them, in one order (prom-client lists them metric by metric, we device by device). */
+const sorted = (xs: Series[]) => xs.map((x) => JSON.stringify(x)).sort();
+
+async function promClientSeries(devices: DeviceRecord[]) {
+  const r = new Registry();
+  registerDeviceSeries(r, () => devices);
+  return sorted(await snapshotOf(r));
 }
 
 function tricky(seq: number, cpu: number) {
@@ -52,14 +66,18 @@ describe('per-device exposition text', () => {
     store.accept('pc-02', undefined, { ...makeReport({ device: 'pc-02' }), site: 'branch-b' }, T0 + 2000);
     const exposition = new DeviceExposition();
     const [a, b] = [store.get('pc-01')!, store.get('pc-02')!];
-    expect(exposition.deviceText(a)).toBe(await promClientText([a]));
-    expect(exposition.deviceText(b)).toBe(await promClientText([b]));
-    expect([...exposition.chunks([a, b], 64)].join('')).toBe(`\n${await promClientText([a, b])}`);
+    const text = (d: DeviceRecord) => exposition.deviceText(d).toString('utf8');
+    const all = (chunkBytes?: number) => Buffer.concat([...exposition.chunks([a, b], chunkBytes)]).toString('utf8');
+    expect(text(a)).toBe(await promClientText([a]));
+    expect(text(b)).toBe(await promClientText([b]));
+    expect(all(64)).toBe(`\n${await promClientText([a, b])}`);
+    expect(sorted([...deviceSeries(a), ...deviceSeries(b)])).toEqual(await promClientSeries([a, b]));
 
     store.accept('pc-01', 'branch "a"', tricky(2, 0.75), T0 + 16_000);
-    expect(exposition.deviceText(a)).toContain('stationwatch_cpu_utilisation_ratio{device="pc-01",site="branch \\"a\\""} 0.75\n');
-    expect(exposition.deviceText(a)).toBe(await promClientText([a]));
-    expect([...exposition.chunks([a, b])].join('')).toBe(`\n${await promClientText([a, b])}`);
+    expect(text(a)).toContain('stationwatch_cpu_utilisation_ratio{device="pc-01",site="branch \\"a\\""} 0.75\n');
+    expect(text(a)).toBe(await promClientText([a]));
+    expect(all()).toBe(`\n${await promClientText([a, b])}`);
+    expect(sorted(deviceSeries(a))).toEqual(await promClientSeries([a]));
   });
 
   it('serves /metrics for several devices that promtool accepts, and each device target', async () => {
