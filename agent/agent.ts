@@ -8,7 +8,7 @@ import { systemClock, type Clock } from './clock.js';
 import { CollectorReachability } from './collector-reachability.js';
 import type { AgentConfig } from './config.js';
 import { probeDefinitions } from './probes/index.js';
-import type { ProbeDefinition } from './probes/probe.js';
+import { probeIntervalSeconds, type ProbeDefinition } from './probes/probe.js';
 import { enrollingTransport, tokenSource } from './enrol/enrol.js';
 import { Outbox } from './outbox/outbox.js';
 import { spoolDir } from './backup/spool.js';
@@ -36,7 +36,6 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   const procRoot = deps.procRoot ?? '/proc';
   const clock = deps.clock ?? systemClock(procRoot);
   const fastMs = config.intervals.fastSeconds * 1000;
-  const slowMs = config.intervals.slowSeconds * 1000;
   // A fast probe must finish well inside its interval; slow ones may take longer (inventory spawns).
   const fastTimeoutMs = Math.min(10_000, fastMs * 0.8);
   const scheduled: ScheduledProbe[] = [];
@@ -53,7 +52,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       settings: settings?.settings ?? {},
       collectorUrl: config.collector.url,
     });
-    const intervalMs = settings?.intervalSeconds ? settings.intervalSeconds * 1000 : definition.interval === 'fast' ? fastMs : slowMs;
+    const intervalMs = probeIntervalSeconds(definition, process.platform, config.intervals, settings?.intervalSeconds) * 1000;
     const timeoutMs = settings?.timeoutSeconds ? settings.timeoutSeconds * 1000 : definition.interval === 'fast' ? fastTimeoutMs : 120_000;
     scheduled.push({ definition, instance, intervalMs, timeoutMs });
   }

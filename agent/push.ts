@@ -3,7 +3,6 @@
 // be accepted), so the queue in front of it decides what to keep. node:http(s) rather than fetch:
 // a custom CA bundle for the collector's certificate needs the TLS options fetch does not take.
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import type { Report } from '../protocol/report.js';
 
 export type SendResult =
@@ -31,8 +30,10 @@ export interface HttpAnswer {
 }
 
 /** One JSON POST with a deadline for the whole exchange; the answer's body is capped at 64 KiB. */
-export function postJson(url: URL, body: string, headers: Record<string, string>, opts: TransportOptions): Promise<HttpAnswer> {
-  const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+export async function postJson(url: URL, body: string, headers: Record<string, string>, opts: TransportOptions): Promise<HttpAnswer> {
+  // node:https (and with it TLS) is loaded only for an https:// collector: on plain http it would be
+  // memory spent for nothing.
+  const request = url.protocol === 'https:' ? (await import('node:https')).request : httpRequest;
   return new Promise((resolve, reject) => {
     const req = request(url, {
       method: 'POST',

@@ -15,6 +15,8 @@ import { join } from 'node:path';
 export interface ProbeCost {
   probe: string;
   interval: 'fast' | 'slow';
+  /** Seconds between its runs at the agent's defaults (a probe may have its own: printers every 60 s). */
+  intervalSeconds: number;
   runs: number;
   ok: boolean;
   error?: string;
@@ -61,6 +63,7 @@ const tally = (xs: string[]) => {
 const [fastRuns, slowRuns, backgroundSeconds] = process.argv.slice(2).map(Number) as [number, number, number];
 const { resolveAgentConfig } = await import('../agent/config.js');
 const { probeDefinitions } = await import('../agent/probes/index.js');
+const { probeIntervalSeconds } = await import('../agent/probes/probe.js');
 const { systemClock } = await import('../agent/clock.js');
 const { silentLogger } = await import('../common/logger.js');
 
@@ -72,7 +75,11 @@ async function idleCpuMs(seconds: number): Promise<number> {
 }
 
 const stateDir = await mkdtemp(join(tmpdir(), 'sw-bench-probes-'));
-const idleBaselineMs = backgroundSeconds > 0 ? await idleCpuMs(backgroundSeconds) : 0;
+// Measured again after the probes (below) and the smaller taken: right after the imports V8 is still
+// compiling and collecting, which inflated a single early baseline until it hid the background work
+// of the network and stability probes (0 ms per minute, BENCHMARKS.md before this).
+let idleBaselineMs = backgroundSeconds > 0 ? await idleCpuMs(backgroundSeconds) : 0;
+const backgroundCpuMs = new Map<ProbeCost, number>();
 // The agent's defaults, with the collector on loopback: the network probe's default target is its host.
 const config = resolveAgentConfig({ site: 'bench', collector: { url: 'http://127.0.0.1:9', token: 'bench-token-0123456789' }, stateDir }, {}, 'bench');
 const results: ProbeCost[] = [];
@@ -110,6 +117,7 @@ try {
     const cost: ProbeCost = {
       probe: def.name,
       interval: def.interval,
+      intervalSeconds: probeIntervalSeconds(def, process.platform, config.intervals),
       runs,
       ok: error === undefined,
       ...(error ? { error: error.slice(0, 160) } : {}),
@@ -127,11 +135,14 @@ try {
       const cpu = await idleCpuMs(backgroundSeconds);
       const perMinute = 60 / backgroundSeconds;
       const bg = spawned.slice(b0);
-      cost.background = { cpuMsPerMinute: Math.max(0, cpu - idleBaselineMs) * perMinute, spawnsPerMinute: bg.length * perMinute, commands: tally(bg) };
+      backgroundCpuMs.set(cost, cpu);
+      cost.background = { cpuMsPerMinute: 0, spawnsPerMinute: bg.length * perMinute, commands: tally(bg) };
     }
     await instance.stop?.().catch(() => undefined);
     results.push(cost);
   }
+  if (backgroundSeconds > 0) idleBaselineMs = Math.min(idleBaselineMs, await idleCpuMs(backgroundSeconds));
+  for (const [cost, cpu] of backgroundCpuMs) cost.background!.cpuMsPerMinute = Math.max(0, cpu - idleBaselineMs) * (60 / backgroundSeconds);
 } finally {
   await rm(stateDir, { recursive: true, force: true });
 }

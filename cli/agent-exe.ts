@@ -1,6 +1,7 @@
 // Entry point of the self-contained agent executable (`npm run package`: bundled into one CommonJS
 // file and injected into a Node.js binary). It carries the workstation's commands only: the
 // collector's (SQLite, a native addon) stays in the npm package, so the executable has no native code.
+import './lean-v8-early.js';
 import { parseArgs } from 'node:util';
 import { ConfigError, readConfigFile } from '../common/config-file.js';
 import { VERSION } from '../common/version.js';

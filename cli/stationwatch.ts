@@ -1,9 +1,14 @@
 #!/usr/bin/env node
-// The `stationwatch` command. The only module that reads process.env and process.argv.
+// The `stationwatch` command. The only module that reads process.env and process.argv (besides
+// lean-v8-early.ts, which only looks whether the command is `agent`, before anything else loads).
+import './lean-v8-early.js';
 import { parseArgs } from 'node:util';
-import { createLogger } from '../common/logger.js';
-import { ConfigError, readConfigFile } from '../common/config-file.js';
 import { VERSION } from '../common/version.js';
+
+// Loaded only after lean-v8-early.ts has run: once a CommonJS package (pino, yaml) has been imported,
+// setting the agent's V8 flags no longer saves its memory (measured: agent/lean-v8.ts).
+const { createLogger } = await import('../common/logger.js');
+const { ConfigError, readConfigFile } = await import('../common/config-file.js');
 
 // Each command loads only its own modules: `stationwatch agent` must not carry the collector
 // (fastify, SQLite, the status page), the generators and the service installers in its memory —

@@ -4,7 +4,6 @@
 // itself refuses a fake success from any other local user. A file appears whole or not at all
 // (written under a dot-name, then renamed), and the agent deletes it only after it has saved what
 // the file said. Kept generic: the reliability work turns this into the agent's durable outbox.
-import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, readFile, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
@@ -55,6 +54,9 @@ export class SpoolWriteError extends Error {
 
 /** Writes one record atomically; the name sorts by time so the agent applies reports in order. */
 export async function writeSpoolFile(dir: string, record: unknown): Promise<string> {
+  // node:crypto on first use: only `stationwatch backup report` writes here, and the long-running agent,
+  // which imports this module for the spool's location, would otherwise hold it (about 2 MiB) for nothing.
+  const { randomBytes } = await import('node:crypto');
   const name = `${Date.now().toString().padStart(14, '0')}-${process.pid}-${randomBytes(4).toString('hex')}.json`;
   const tmp = join(dir, `.${name}.tmp`);
   try {

@@ -7,7 +7,8 @@ import { stat } from 'node:fs/promises';
 import { setPriority, constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { ChildAnswer, ChildRequest } from './verify-child.js';
-import { FileChangedError, type Verdict, type VerifyOptions } from './verify.js';
+import { FileChangedError } from './file-changed.js';
+import type { Verdict, VerifyOptions } from './verify.js';
 
 /** The compiled child script; from the TypeScript sources (tests) the build's copy of it. */
 function childScript(): string {

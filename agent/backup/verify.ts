@@ -36,9 +36,9 @@ export interface VerifyOptions extends ReadBudget {
 }
 
 /** The file changed while it was read: it was still being written, so there is no verdict yet. */
-export class FileChangedError extends Error {
-  override readonly name = 'FileChangedError';
-}
+import { FileChangedError } from './file-changed.js';
+
+export { FileChangedError };
 
 /** Trouble reading (I/O errors, a timeout or stop) rather than damage (zlib, tar, zip errors). */
 function isReadTrouble(e: unknown, signal: AbortSignal | undefined): boolean {

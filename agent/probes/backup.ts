@@ -12,11 +12,10 @@ import { readJsonFile, writeFileAtomic } from '../../common/atomic-file.js';
 import { m } from '../../protocol/metrics.js';
 import { BackupSettingsSchema, resolveJobs, type BackupJob, type BackupSettings } from '../backup/job.js';
 import { isManifestName } from '../backup/manifest.js';
-import { sha256File } from '../backup/polite-read.js';
 import { Settler } from '../backup/settle.js';
 import { BackupReport, ensureSpoolDir, listSpool, readSpoolFile, rejectSpoolFile, spoolDir } from '../backup/spool.js';
 import { countMissed, emptyState, parseBackupState, reconcileJobs, recordRun, rememberReport, type BackupState, type JobState } from '../backup/state.js';
-import { FileChangedError, verifyBackup } from '../backup/verify.js';
+import { FileChangedError } from '../backup/file-changed.js';
 import { sha256Isolated, verifyIsolated } from '../backup/verify-isolated.js';
 import { describeError } from '../runner.js';
 import { jobReadings } from './backup-readings.js';
@@ -58,8 +57,10 @@ export function createBackup(setup: ProbeSetup, options: BackupOptions = {}): Ba
   const spool = spoolDir(setup.stateDir, 'backup');
   const settler = new Settler(settings.settleSeconds * 1000, clock.monoMs);
   const stopping = new AbortController();
-  const verify = options.inProcess ? verifyBackup : verifyIsolated;
-  const checksum = options.inProcess ? (file: string, rate: number, signal: AbortSignal) => sha256File(file, { signal, bytesPerSecond: rate }) : sha256Isolated;
+  // In process (tests) the verifiers are imported on first use: the agent itself verifies in a child
+  // process and never loads tar, yauzl and zlib.
+  const verify: typeof verifyIsolated = options.inProcess ? async (...args) => (await import('../backup/verify.js')).verifyBackup(...args) : verifyIsolated;
+  const checksum = options.inProcess ? async (file: string, rate: number, signal: AbortSignal) => (await import('../backup/polite-read.js')).sha256File(file, { signal, bytesPerSecond: rate }) : sha256Isolated;
 
   let state: BackupState = emptyState();
   let startError: Error | undefined;

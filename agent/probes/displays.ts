@@ -2,9 +2,9 @@
 // On Linux the kernel's DRM connectors say it directly (no process to spawn, no X session needed);
 // elsewhere systeminformation asks the OS. Not knowing is reported as unavailable, never as 0.
 import { readdir, readFile } from 'node:fs/promises';
-import si from 'systeminformation';
 import { m } from '../../protocol/metrics.js';
 import { sample, unavailable, type ProbeDefinition, type ProbeInstance, type ProbeSetup, type Reading } from './probe.js';
+import { systemInformation } from './systeminformation.js';
 
 type Graphics = () => Promise<{ controllers: unknown[]; displays: unknown[] }>;
 
@@ -41,7 +41,7 @@ export async function countDrmDisplays(sysRoot: string): Promise<number | string
 }
 
 export function createDisplays(setup: ProbeSetup, options: DisplaysOptions = {}): ProbeInstance {
-  const graphics: Graphics = options.graphics ?? (() => si.graphics());
+  const graphics: Graphics = options.graphics ?? (async () => (await systemInformation()).graphics());
   return {
     async collect(): Promise<Reading[]> {
       if (setup.platform === 'linux') {

@@ -1,12 +1,13 @@
 // inventory: what the device is (manufacturer, model, serial, OS, CPU, disks), for equipment records
-// and replacement by age. systeminformation may run dmidecode, lsblk, ioreg or PowerShell, so this runs
-// on the slow interval. Memory size is not repeated here: resources reports memory_total_bytes every
+// and replacement by age. On Linux from sysfs, procfs and os-release (inventory-linux.ts); elsewhere
+// systeminformation, which may run ioreg or PowerShell, so this runs on the slow interval. Memory size is not repeated here: resources reports memory_total_bytes every
 // fast interval, and two probes reporting one series would collide in the report.
-import si from 'systeminformation';
 import { m } from '../../protocol/metrics.js';
+import { linuxInventorySource } from './inventory-linux.js';
 import { sample, unavailable, type ProbeDefinition, type Reading } from './probe.js';
+import { systemInformation } from './systeminformation.js';
 
-/** The systeminformation calls used, injectable so tests run on literal answers. */
+/** The questions asked (systeminformation's calls and answers), injectable so tests run on literal answers. */
 export interface InventorySource {
   system(): Promise<{ manufacturer: string; model: string; serial: string }>;
   cpu(): Promise<{ manufacturer: string; brand: string; cores: number }>;
@@ -54,10 +55,17 @@ function reason(what: string, result: PromiseSettledResult<unknown>): string {
   return `${what} failed: ${err instanceof Error ? err.message : String(err)}`.slice(0, 300);
 }
 
-export async function collectInventory(source: InventorySource = si): Promise<Reading[]> {
+const siInventory: InventorySource = {
+  system: async () => (await systemInformation()).system(),
+  cpu: async () => (await systemInformation()).cpu(),
+  osInfo: async () => (await systemInformation()).osInfo(),
+  diskLayout: async () => (await systemInformation()).diskLayout(),
+};
+
+export async function collectInventory(source: InventorySource = siInventory): Promise<Reading[]> {
   const [system, cpu, os, disks] = await Promise.allSettled([source.system(), source.cpu(), source.osInfo(), source.diskLayout()]);
   if ([system, cpu, os, disks].every((r) => r.status === 'rejected')) {
-    throw new Error('systeminformation inventory', { cause: system.status === 'rejected' ? system.reason : undefined });
+    throw new Error('every inventory query failed', { cause: system.status === 'rejected' ? system.reason : undefined });
   }
   const out: Reading[] = [];
 
@@ -103,5 +111,8 @@ export const inventoryProbe: ProbeDefinition = {
   name: 'inventory',
   interval: 'slow',
   metrics: [m.deviceInfo, m.cpuCores, m.diskInfo, m.diskSize],
-  create: () => ({ collect: () => collectInventory() }),
+  create: (setup) => {
+    const source = setup.platform === 'linux' ? linuxInventorySource({ sysRoot: setup.sysRoot, procRoot: setup.procRoot, etcRoot: '/etc', udevDataDir: '/run/udev/data' }) : siInventory;
+    return { collect: () => collectInventory(source) };
+  },
 };

@@ -8,7 +8,7 @@
 // The counts start at 0 with each agent process (a counter reset that rate()/increase() handle); they
 // are not persisted, because a link that changed while the agent was not running was not observed.
 import { readdir, readFile, stat } from 'node:fs/promises';
-import si from 'systeminformation';
+import { systemInformation } from './systeminformation.js';
 
 export interface LinkReading {
   name: string;
@@ -59,7 +59,7 @@ export async function readSysfsLinks(sysRoot: string, named: readonly string[]):
 /** Non-Linux: systeminformation (ipconfig/PowerShell/ifconfig underneath), so callers ask rarely. */
 export async function readSiLinks(named: readonly string[]): Promise<LinkReading[]> {
   const wanted = new Set(named);
-  const list = await si.networkInterfaces();
+  const list = await (await systemInformation()).networkInterfaces();
   const ifaces = Array.isArray(list) ? list : [list];
   return ifaces
     .filter((i) => (!i.virtual && !i.internal) || wanted.has(i.iface) || wanted.has(i.ifaceName))

@@ -5,7 +5,7 @@
 //   sample configuration recommends it, but on development and CI machines the gateway is not ours
 //   to ping.
 import { readFile } from 'node:fs/promises';
-import si from 'systeminformation';
+import { systemInformation } from './systeminformation.js';
 
 export interface TargetSpec {
   /** A host name, an address, or a keyword (`collector`, `gateway`). */
@@ -69,7 +69,7 @@ export async function defaultGateway(src: GatewaySource): Promise<string | undef
       return undefined;
     }
   }
-  const gw = await (src.defaultGateway ?? (() => si.networkGatewayDefault()))().catch(() => '');
+  const gw = await (src.defaultGateway ?? (async () => (await systemInformation()).networkGatewayDefault()))().catch(() => '');
   return gw || undefined;
 }
 

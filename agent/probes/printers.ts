@@ -1,7 +1,9 @@
 // printers: "printers respond slowly or don't work". Per print queue: state, error reasons mapped to
 // a fixed set, accepting jobs, queue length, age of the oldest waiting job (a stuck queue), supply
 // levels where reported, and how long the print service took to answer. CUPS over IPP on Linux and
-// macOS, the Windows spooler through PowerShell. Slow interval: one round trip per queue.
+// macOS, the Windows spooler through PowerShell. One round trip per queue: every minute where that is
+// an IPP request to CUPS (a few milliseconds, no process), so a stopped printer shows within minutes
+// rather than up to a slow interval late; on Windows (a PowerShell start each time) the slow interval.
 import { Type, type Static } from '@sinclair/typebox';
 import { m } from '../../protocol/metrics.js';
 import { parseCupsServer, type CupsServer } from '../peripherals/ipp-client.js';
@@ -55,10 +57,14 @@ export function createPrinters(setup: ProbeSetup): ProbeInstance {
   return { collect: async (ctx) => printerReadings(await snapshot(ctx.signal), limits) };
 }
 
+/** CUPS answers an IPP query in about 4 ms of agent CPU (BENCHMARKS.md, per-probe table): 0.25 s an hour at this pace. */
+export const PRINTERS_CUPS_INTERVAL_SECONDS = 60;
+
 export const printersProbe: ProbeDefinition = {
   name: 'printers',
   interval: 'slow',
   metrics: [m.printServiceUp, m.printerState, m.printerError, m.printerAcceptingJobs, m.printerQueueJobs, m.printerOldestJobAge, m.printerSupplyLevel, m.printerQueryDuration],
   settingsSchema: printersSettings,
+  defaultIntervalSeconds: (platform) => (platform === 'win32' ? undefined : PRINTERS_CUPS_INTERVAL_SECONDS),
   create: (setup) => createPrinters(setup),
 };

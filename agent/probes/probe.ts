@@ -62,5 +62,22 @@ export interface ProbeDefinition {
    * `stationwatch check-config` reports its problems with their paths), defaults filled in.
    */
   readonly settingsSchema?: TSchema;
+  /**
+   * Its own default interval in seconds, for a probe whose `interval` class is too slow for what it
+   * watches but too costly somewhere for every report (per platform; undefined: the class's interval).
+   * `probes.<name>.intervalSeconds` in the configuration still overrides it.
+   */
+  defaultIntervalSeconds?(platform: NodeJS.Platform): number | undefined;
   create(setup: ProbeSetup): ProbeInstance;
+}
+
+/**
+ * Seconds between a probe's runs: the configuration's, else the probe's own default (never slower than
+ * the configured slow interval, which a test or an impatient site may have shortened), else its class's.
+ */
+export function probeIntervalSeconds(definition: ProbeDefinition, platform: NodeJS.Platform, intervals: { fastSeconds: number; slowSeconds: number }, configured?: number): number {
+  if (configured !== undefined) return configured;
+  const own = definition.defaultIntervalSeconds?.(platform);
+  if (own !== undefined) return Math.min(own, intervals.slowSeconds);
+  return definition.interval === 'fast' ? intervals.fastSeconds : intervals.slowSeconds;
 }

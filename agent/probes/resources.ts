@@ -3,7 +3,7 @@
 // Elsewhere memory and filesystems come from systeminformation, which may spawn vm_stat/df/PowerShell.
 import { readFile, statfs } from 'node:fs/promises';
 import { cpus, loadavg, type CpuInfo } from 'node:os';
-import si from 'systeminformation';
+import { systemInformation } from './systeminformation.js';
 import { m } from '../../protocol/metrics.js';
 import { sample, unavailable, type CollectContext, type ProbeDefinition, type ProbeInstance, type ProbeSetup, type Reading } from './probe.js';
 import {
@@ -20,7 +20,7 @@ export interface ResourcesIo {
   fsSize(): Promise<{ fs: string; type: string; mount: string; size: number; used: number; available: number }[]>;
 }
 
-const systemIo: ResourcesIo = { statfs: (p) => statfs(p), cpus, loadavg, mem: si.mem, fsSize: () => si.fsSize() };
+const systemIo: ResourcesIo = { statfs: (p) => statfs(p), cpus, loadavg, mem: async () => (await systemInformation()).mem(), fsSize: async () => (await systemInformation()).fsSize() };
 
 const FIRST_CPU = 'first reading since the agent started: utilisation is measured between two collects';
 

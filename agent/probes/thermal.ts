@@ -2,9 +2,9 @@
 // Linux reads sysfs directly (cheap enough for the fast interval). Other platforms ask systeminformation,
 // which may start a process, so a machine that showed no sensors is asked again only now and then.
 // Unknown is not zero: a machine without sensors reports each measurement as unavailable.
-import si from 'systeminformation';
 import { m } from '../../protocol/metrics.js';
 import { sample, unavailable, type ProbeDefinition, type ProbeInstance, type ProbeSetup, type Reading } from './probe.js';
+import { systemInformation } from './systeminformation.js';
 import { readHwmon, readThrottle, type Fan, type Temperature } from './thermal-sysfs.js';
 
 const NO_TEMPERATURE = 'no temperature sensors exposed by the OS';
@@ -48,7 +48,9 @@ export function temperaturesFromSi(t: Awaited<ReturnType<CpuTemperatureSource['c
   return out;
 }
 
-export function createThermal(setup: ProbeSetup, source: CpuTemperatureSource = si): ProbeInstance {
+const siTemperature: CpuTemperatureSource = { cpuTemperature: async () => (await systemInformation()).cpuTemperature() };
+
+export function createThermal(setup: ProbeSetup, source: CpuTemperatureSource = siTemperature): ProbeInstance {
   const notRead = `not read on ${setup.platform}`;
   let retryAtMono = 0;
 
