@@ -46,6 +46,14 @@ export function compare(op: CompareOp, a: number, b: number): boolean {
   }
 }
 
+// Anchored as PromQL anchors them; compiled once per pattern (an evaluation tests every series).
+const compiled = new Map<string, RegExp>();
+function anchored(pattern: string): RegExp {
+  let re = compiled.get(pattern);
+  if (!re) compiled.set(pattern, (re = new RegExp(`^(?:${pattern})$`)));
+  return re;
+}
+
 function matches(labels: Labels, m: LabelMatcher): boolean {
   const v = labels[m.label] ?? '';
   switch (m.op) {
@@ -54,15 +62,19 @@ function matches(labels: Labels, m: LabelMatcher): boolean {
     case '!=':
       return v !== m.value;
     case '=~':
-      return new RegExp(`^(?:${m.value})$`).test(v);
+      return anchored(m.value).test(v);
     case '!~':
-      return !new RegExp(`^(?:${m.value})$`).test(v);
+      return !anchored(m.value).test(v);
   }
 }
 
 /** The `on(device, site, ...)` key of a series. */
 export function onKey(labels: Labels, extra: readonly string[] = []): string {
-  return JSON.stringify([...deviceLabels, ...extra].map((l) => labels[l] ?? ''));
+  // Values joined by a separator no label value holds (\u0000): a key per series per evaluation, so cheap.
+  let key = '';
+  for (const l of deviceLabels) key += `${labels[l] ?? ''}\u0000`;
+  for (const l of extra) key += `${labels[l] ?? ''}\u0000`;
+  return key;
 }
 
 function byKey<T extends { labels: Labels }>(list: readonly T[], extra: readonly string[]): Map<string, T> {
@@ -149,6 +161,13 @@ export function evaluateCondition(condition: Condition, indicator: Indicator, va
       throw new Error(`the status page cannot evaluate condition kind "${(unknown as { kind: string }).kind}"`);
     }
   }
+}
+
+/** Every metric a condition reads, the optional per-series limits included. */
+export function conditionMetrics(condition: Condition): string[] {
+  const { instant, counters } = conditionInputs(condition);
+  const limit = 'limitMetric' in condition ? condition.limitMetric : undefined;
+  return [...instant, ...counters, ...(limit === undefined ? [] : [limit])];
 }
 
 /** Metrics whose current value a condition reads (limits excluded: they are optional). */

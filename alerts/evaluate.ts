@@ -5,7 +5,7 @@
 // history of counter samples so increase() windows can be computed. Feed it a snapshot of every
 // series (what a scrape of the collector's /metrics yields) at each evaluation.
 import type { AlertDef, Indicator, ResolvedThresholds, Severity } from './catalog/types.js';
-import { evaluateCondition, onKey, conditionInputs, type Labels, type Readings, type Series } from './evaluate-conditions.js';
+import { evaluateCondition, onKey, conditionInputs, conditionMetrics, type Labels, type Readings, type Series } from './evaluate-conditions.js';
 import { extrapolatedIncrease, type Point } from './evaluate-increase.js';
 
 export type { Labels, Series } from './evaluate-conditions.js';
@@ -18,6 +18,8 @@ export interface AlertInstance {
   readonly value: number;
   readonly state: 'pending' | 'firing';
   readonly activeAtMs: number;
+  /** The alert and its series in one string, the same for the same series at every evaluation. */
+  readonly key: string;
 }
 
 export interface Evaluation {
@@ -25,6 +27,10 @@ export interface Evaluation {
   readonly alerts: readonly AlertInstance[];
   /** Alerts written with the promql escape hatch: only Prometheus can say whether they fire. */
   readonly notEvaluated: readonly string[];
+  /** Alert series that became active in this evaluation (what a store of pending times must add). */
+  readonly started: readonly AlertInstance[];
+  /** Alert series that were active and no longer are (what it must remove). */
+  readonly ended: readonly { alert: string; labels: Labels }[];
 }
 
 interface CounterHistory {
@@ -32,13 +38,26 @@ interface CounterHistory {
   points: Point[];
 }
 
+// Per labels object: the same series objects are read at every evaluation until their device reports again.
+const keyOf = new WeakMap<Labels, string>();
 function seriesKey(labels: Labels): string {
-  return JSON.stringify(Object.keys(labels).sort().map((k) => [k, labels[k]]));
+  let key = keyOf.get(labels);
+  if (key === undefined) keyOf.set(labels, (key = makeSeriesKey(labels)));
+  return key;
+}
+
+function makeSeriesKey(labels: Labels): string {
+  // Names and values, sorted by name, joined by \u0000 (in neither): made for every matching series
+  // at every evaluation, so no JSON.
+  const names = Object.keys(labels).sort();
+  let key = '';
+  for (const k of names) key += `${k}\u0000${labels[k]}\u0000`;
+  return key;
 }
 
 export class CatalogEvaluator {
-  /** `alert\u0000series` → when the condition started to hold. */
-  private readonly activeAt = new Map<string, number>();
+  /** `alert\u0000series` → when the condition started to hold (and whose it is, to report its end). */
+  private readonly activeAt = new Map<string, { since: number; alert: string; labels: Labels }>();
   private readonly counters = new Map<string, Map<string, CounterHistory>>();
   /** Per counter metric: how long to keep samples and the least spacing between kept samples. */
   private readonly keep = new Map<string, { retainMs: number; spacingMs: number }>();
@@ -64,9 +83,20 @@ export class CatalogEvaluator {
     }
   }
 
+  /** Every metric some evaluable alert reads (inputs, optional limits, business-hours gates): what a snapshot needs to hold. */
+  inputMetrics(): Set<string> {
+    const out = new Set<string>();
+    for (const indicator of this.indicators)
+      for (const alert of indicator.alerts) {
+        for (const m of conditionMetrics(alert.condition)) out.add(m);
+        if (alert.gate) out.add(alert.gate.metric);
+      }
+    return out;
+  }
+
   /** Pending/firing state from a previous run (so a restart does not restart every `for`). */
   restore(entries: Iterable<{ alert: string; labels: Labels; activeAtMs: number }>): void {
-    for (const e of entries) this.activeAt.set(`${e.alert}\u0000${seriesKey(e.labels)}`, e.activeAtMs);
+    for (const e of entries) this.activeAt.set(`${e.alert}\u0000${seriesKey(e.labels)}`, { since: e.activeAtMs, alert: e.alert, labels: e.labels });
   }
 
   evaluate(snapshot: readonly Series[], nowMs: number): Evaluation {
@@ -90,6 +120,7 @@ export class CatalogEvaluator {
       },
     };
     const alerts: AlertInstance[] = [];
+    const started: AlertInstance[] = [];
     const notEvaluated: string[] = [];
     const seen = new Set<string>();
     for (const indicator of this.indicators) {
@@ -104,15 +135,25 @@ export class CatalogEvaluator {
         for (const match of gated(alert, found, byMetric)) {
           const key = `${alert.name}\u0000${seriesKey(match.labels)}`;
           seen.add(key);
-          let since = this.activeAt.get(key);
-          if (since === undefined) this.activeAt.set(key, (since = nowMs));
-          alerts.push({ alert: alert.name, indicator: indicator.id, severity: alert.severity, labels: match.labels, value: match.value, state: nowMs - since >= forMs ? 'firing' : 'pending', activeAtMs: since });
+          const active = this.activeAt.get(key);
+          const since = active?.since ?? nowMs;
+          const instance: AlertInstance = { alert: alert.name, indicator: indicator.id, severity: alert.severity, labels: match.labels, value: match.value, state: nowMs - since >= forMs ? 'firing' : 'pending', activeAtMs: since, key };
+          if (!active) {
+            this.activeAt.set(key, { since, alert: alert.name, labels: match.labels });
+            started.push(instance);
+          }
+          alerts.push(instance);
         }
       }
     }
     // As in Prometheus: a series for which the condition no longer holds starts over next time.
-    for (const key of this.activeAt.keys()) if (!seen.has(key)) this.activeAt.delete(key);
-    return { atMs: nowMs, alerts, notEvaluated };
+    const ended: { alert: string; labels: Labels }[] = [];
+    for (const [key, a] of this.activeAt)
+      if (!seen.has(key)) {
+        this.activeAt.delete(key);
+        ended.push({ alert: a.alert, labels: a.labels });
+      }
+    return { atMs: nowMs, alerts, notEvaluated, started, ended };
   }
 
   /** Counter samples of this evaluation, kept within the longest window that reads them. */
@@ -146,8 +187,9 @@ export class CatalogEvaluator {
 function gated(alert: AlertDef, found: readonly { labels: Labels; value: number }[], byMetric: Map<string, Series[]>): readonly { labels: Labels; value: number }[] {
   if (!alert.gate) return found;
   const on = alert.gate.on;
-  const open = new Set((byMetric.get(alert.gate.metric) ?? []).filter((s) => s.value === 1).map((s) => JSON.stringify(on.map((l) => s.labels[l] ?? ''))));
-  return found.filter((f) => open.has(JSON.stringify(on.map((l) => f.labels[l] ?? ''))));
+  const key = (labels: Labels) => on.map((l) => labels[l] ?? '').join('\u0000');
+  const open = new Set((byMetric.get(alert.gate.metric) ?? []).filter((s) => s.value === 1).map((s) => key(s.labels)));
+  return found.filter((f) => open.has(key(f.labels)));
 }
 
 export { onKey };

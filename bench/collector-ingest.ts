@@ -19,7 +19,7 @@ const PUSHGATEWAY = '/usr/bin/prometheus-pushgateway';
 
 /** The collector's work per report, by the module that does it (deepest match on the stack wins). */
 const INGEST_BUCKETS: Bucket[] = [
-  { label: 'durable device state (JSON.stringify of the report, SQLite upsert, commit)', matches: (u) => u.includes('collector/store/device-state') },
+  { label: 'durable device state (SQLite upsert of the report text as received, commit)', matches: (u) => u.includes('collector/store/device-state') },
   { label: 'status page evaluation (every 15 s)', matches: (u) => u.includes('collector/status/') || u.includes('/alerts/evaluate') },
   { label: 'exposition text, rendered once per report', matches: (u) => u.includes('collector/device-exposition') },
   { label: 'device store: checking and indexing samples', matches: (u) => u.includes('collector/device-store') },

@@ -107,7 +107,7 @@ export async function detectionLatency(opts: BenchOptions): Promise<Section> {
         alert: 'StationwatchPrinterStopped',
         inCollector: (m) => lineValue(m, 'stationwatch_printer_state{', [d, 'printer="counter"', 'state="stopped"']) === 1,
         inPrometheus: `stationwatch_printer_state{${d},printer="counter",state="stopped"} == 1`,
-        expected: smoke ? '' : 'printers probe every 600 s + report ≤ 15 s + scrape ≤ 15 s + evaluation ≤ 15 s + for 5 m: 5–16 min',
+        expected: smoke ? '' : 'printers probe every 60 s (CUPS) + report ≤ 15 s + scrape ≤ 15 s + evaluation ≤ 15 s + for 5 m: 5–6.8 min',
         times: {},
       },
       {
@@ -171,7 +171,7 @@ export async function detectionLatency(opts: BenchOptions): Promise<Section> {
         },
       ],
       notes: [
-        'The printer queue is read by the printers probe on the slow interval (600 s), so a stopped printer waits up to 10 min before the alert\'s own 5 min start: the figure depends on where in that interval the fault falls.',
+        'The printers probe asks CUPS every 60 s (one IPP request, no process; on Windows, where each run starts PowerShell, it keeps the slow interval), so a stopped printer is seen within a minute and the alert\'s own 5 min decide the rest.',
         'Every packet stays between this machine and a network namespace the benchmark made (veth pair, its own /24 with an unreachable route); namespace, link and route are removed afterwards.',
       ],
       reproduce: `npm run bench -- --only detection${smoke ? ' --smoke' : ''}`,

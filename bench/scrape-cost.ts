@@ -7,7 +7,7 @@ import { loadgenDevices } from '../tools/loadgen/loadgen.js';
 import { seriesPerReport } from '../tools/loadgen/report-shape.js';
 import { startCollector } from './lib/collector.js';
 import { feedReports } from './lib/feed.js';
-import { timedGet } from './lib/http-time.js';
+import { curlGet, timedGet } from './lib/http-time.js';
 import { cpuSeconds, peakRssMiB, resetPeak, rssMiB } from './lib/proc-stats.js';
 import { startPrometheus } from './lib/prometheus.js';
 import { benchDist, sleep, waitFor, withScope, type Scope } from './lib/processes.js';
@@ -18,7 +18,7 @@ const SEED = 'bench-scrape';
 
 interface SizeResult {
   devices: number;
-  metrics: { ms: number; bytes: number; extraMiB: number };
+  metrics: { ms: number; bytes: number; extraMiB: number; cpuMs: number };
   target: { p50: number; p99: number; bytes: number };
   collectorMetrics: { ms: number; bytes: number };
   sd: { ms: number; bytes: number };
@@ -54,13 +54,14 @@ async function measureSize(scope: Scope, n: number, opts: BenchOptions): Promise
   const rss = rssMiB(pid);
 
   const runs = opts.smoke ? 1 : 3;
-  const whole: Array<{ ms: number; bytes: number; extraMiB: number }> = [];
+  const whole: Array<{ ms: number; bytes: number; extraMiB: number; cpuMs: number }> = [];
   for (let i = 0; i < runs; i++) {
     const before = rssMiB(pid);
     resetPeak(pid);
-    const r = await timedGet(`${collector.url}/metrics`);
+    const cpu0 = cpuSeconds(pid).own;
+    const r = await curlGet(`${collector.url}/metrics`);
     if (r.status !== 200) throw new Error(`/metrics answered ${r.status}`);
-    whole.push({ ms: r.ms, bytes: r.bytes, extraMiB: peakRssMiB(pid) - before });
+    whole.push({ ms: r.ms, bytes: r.bytes, extraMiB: peakRssMiB(pid) - before, cpuMs: (cpuSeconds(pid).own - cpu0) * 1000 });
   }
   const targetTimes: number[] = [];
   let targetBytes = 0;
@@ -75,9 +76,9 @@ async function measureSize(scope: Scope, n: number, opts: BenchOptions): Promise
   const sd = await timedGet(`${collector.url}/sd`);
 
   // A real Prometheus: first the one /metrics target, then one target per device through /sd.
-  const interval = opts.smoke ? 2 : 15;
+  const interval = opts.smoke ? 1 : 15;
   opts.log(`scrape: a real Prometheus scrapes /metrics of ${n} devices`);
-  const whole1 = await startPrometheus(scope, { global: { scrape_interval: `${interval}s`, scrape_timeout: `${interval - 1}s` }, scrape_configs: [{ job_name: 'whole', honor_labels: true, static_configs: [{ targets: [new URL(collector.url).host] }] }] }, { name: `scrape-prom-whole-${n}` });
+  const whole1 = await startPrometheus(scope, { global: { scrape_interval: `${interval}s`, scrape_timeout: `${Math.max(1, interval - 1)}s` }, scrape_configs: [{ job_name: 'whole', honor_labels: true, static_configs: [{ targets: [new URL(collector.url).host] }] }] }, { name: `scrape-prom-whole-${n}` });
   await waitFor('two scrapes of /metrics', async () => ((await whole1.scalar('count_over_time(scrape_duration_seconds{job="whole"}[10m])')) >= 2 ? true : undefined), 120_000, 1000);
   const promWhole = await whole1.scalar('max_over_time(scrape_duration_seconds{job="whole"}[10m])');
   const up = await whole1.scalar('min_over_time(up{job="whole"}[10m])');
@@ -100,7 +101,7 @@ async function measureSize(scope: Scope, n: number, opts: BenchOptions): Promise
   const base = await baseline(scope, n, runs);
   return {
     devices: n,
-    metrics: { ms: median(whole.map((w) => w.ms)), bytes: whole[0]!.bytes, extraMiB: Math.max(...whole.map((w) => w.extraMiB)) },
+    metrics: { ms: median(whole.map((w) => w.ms)), bytes: whole[0]!.bytes, extraMiB: Math.max(...whole.map((w) => w.extraMiB)), cpuMs: median(whole.map((w) => w.cpuMs)) },
     target: { p50: median(targetTimes), p99: percentile(targetTimes, 0.99), bytes: targetBytes },
     collectorMetrics: { ms: cm.ms, bytes: cm.bytes },
     sd: { ms: sd.ms, bytes: sd.bytes },
@@ -124,7 +125,7 @@ export async function scrapeCost(opts: BenchOptions): Promise<Section> {
   const MiB = (b: number) => fmt(b / 2 ** 20);
   return {
     title: 'Scrape cost',
-    method: `The collector (built CLI, pinned to core 0) holds N devices that each reported once (${seriesPerReport} series per report, the load generator's shape; report interval 3600 s so none goes stale). Times are from request to last byte over loopback (median of ${opts.smoke ? 1 : 3} for /metrics; median and p99 of ${opts.smoke ? 20 : 500} per-device targets); "extra memory" is the collector's peak RSS during the request (VmHWM, reset before) minus its RSS before. Then a real Prometheus scrapes the same collector every 15 s, first the one /metrics target, then one target per device from /sd, and its \`scrape_duration_seconds\` is read. Last, the same N reports in a prom-client registry computed at scrape time (registerDeviceSeries — how the collector served them before per-device text), in its own process.`,
+    method: `The collector (built CLI, pinned to core 0) holds N devices that each reported once (${seriesPerReport} series per report, the load generator's shape; report interval 3600 s so none goes stale). Times are from request to last byte over loopback (median of ${opts.smoke ? 1 : 3} for /metrics, read by curl — Node.js' own HTTP client would spend as much CPU reading 200 MiB as the collector spends serving it, on the same two cores; median and p99 of ${opts.smoke ? 20 : 500} per-device targets); "extra memory" is the collector's peak RSS during the request (VmHWM, reset before) minus its RSS before. Then a real Prometheus scrapes the same collector every 15 s, first the one /metrics target, then one target per device from /sd, and its \`scrape_duration_seconds\` is read. Last, the same N reports in a prom-client registry computed at scrape time (registerDeviceSeries — how the collector served them before per-device text), in its own process.`,
     headlines: [
       { what: `per-device target at ${big.devices} devices (p50 / p99, collector, request to last byte)`, value: `${fmt(big.target.p50)} / ${fmt(big.target.p99)} ms`, target: '≤ 1 ms', met: big.target.p50 <= 1 },
       { what: `full /metrics at ${big.devices} devices`, value: `${fmt(big.metrics.ms / 1000)} s for ${MiB(big.metrics.bytes)} MiB`, target: '≤ 1 s', met: big.metrics.ms <= 1000 },
@@ -134,11 +135,11 @@ export async function scrapeCost(opts: BenchOptions): Promise<Section> {
     tables: [
       {
         caption: '**Collector, request to last byte**',
-        headers: ['devices', 'collector RSS MiB', 'idle CPU (share of a core)', '/metrics s', '/metrics MiB', '/metrics extra memory MiB', 'device target p50 / p99 ms', 'device target KiB', '/collector/metrics ms (KiB)', '/sd ms (KiB)'],
-        rows: results.map((r) => [r.devices, fmt(r.rssMiB), `${fmt(r.idleCpuShare * 100)} %`, fmt(r.metrics.ms / 1000), MiB(r.metrics.bytes), fmt(r.metrics.extraMiB), `${fmt(r.target.p50)} / ${fmt(r.target.p99)}`, fmt(r.target.bytes / 1024), `${fmt(r.collectorMetrics.ms)} (${fmt(r.collectorMetrics.bytes / 1024)})`, `${fmt(r.sd.ms)} (${fmt(r.sd.bytes / 1024)})`]),
+        headers: ['devices', 'collector RSS MiB', 'idle CPU (share of a core)', '/metrics s', '/metrics collector CPU s', '/metrics MiB', '/metrics extra memory MiB', 'device target p50 / p99 ms', 'device target KiB', '/collector/metrics ms (KiB)', '/sd ms (KiB)'],
+        rows: results.map((r) => [r.devices, fmt(r.rssMiB), `${fmt(r.idleCpuShare * 100)} %`, fmt(r.metrics.ms / 1000), fmt(r.metrics.cpuMs / 1000), MiB(r.metrics.bytes), fmt(r.metrics.extraMiB), `${fmt(r.target.p50)} / ${fmt(r.target.p99)}`, fmt(r.target.bytes / 1024), `${fmt(r.collectorMetrics.ms)} (${fmt(r.collectorMetrics.bytes / 1024)})`, `${fmt(r.sd.ms)} (${fmt(r.sd.bytes / 1024)})`]),
       },
       {
-        caption: `**What a real Prometheus records** (\`scrape_duration_seconds\`, scrape interval ${opts.smoke ? 2 : 15} s)`,
+        caption: `**What a real Prometheus records** (\`scrape_duration_seconds\`, scrape interval ${opts.smoke ? 1 : 15} s)`,
         headers: ['devices', 'one /metrics target: s (longest)', 'per-device targets: p50 / p99 s', 'targets up', 'collector CPU ms per target scrape (incl. its idle work)', 'Prometheus RSS MiB holding the device series'],
         rows: results.map((r) => [r.devices, fmt(r.promWhole), `${fmt(r.promTargets.p50)} / ${fmt(r.promTargets.p99)}`, `${r.promTargets.scraped} / ${r.devices}`, fmt(r.promTargets.collectorCpuMsPerScrape), fmt(r.promRssMiB)]),
       },

@@ -38,10 +38,12 @@ export async function buildCollector(config: CollectorConfig, opts: { log: Logge
     requestTimeout: timeoutMs,
     ...tls,
   });
-  app.addHook('onSend', async (_req, reply) => {
+  // A callback hook, not an async one: it runs on every answer, and a promise per answer showed in the ingest profile.
+  app.addHook('onSend', (_req, reply, payload, done) => {
     // Every answer, the status page's included: no sniffing, no framing, no referrer leaks.
     reply.header('x-content-type-options', 'nosniff').header('x-frame-options', 'DENY').header('referrer-policy', 'no-referrer');
     if (config.listen.tls) reply.header('strict-transport-security', 'max-age=31536000');
+    done(null, payload);
   });
 
   app.setErrorHandler((err, req, reply) => {

@@ -73,7 +73,8 @@ export class DeviceStore {
       site: existing?.configured ? existing.site : saved.site,
       kind: 'agent',
       configured: existing?.configured ?? false,
-      report: saved.report,
+      // As accept() keeps it: the saved text is the report as it arrived (ingest route).
+      report: knownUnavailable(saved.report),
       intervalSeconds: saved.report.intervalSeconds,
       ...(saved.receivedAtMs !== undefined ? { receivedAtMs: saved.receivedAtMs } : {}),
       ...(saved.clockOffsetSeconds !== undefined ? { clockOffsetSeconds: saved.clockOffsetSeconds } : {}),
@@ -154,7 +155,7 @@ export class DeviceStore {
       d.receivedAtMs = receivedAtMs;
     }
     d.site = configuredSite ?? report.site ?? this.defaultSite;
-    d.report = { ...report, unavailable: report.unavailable.filter((u) => metricByName(u.metric)) };
+    d.report = knownUnavailable(report);
     d.intervalSeconds = report.intervalSeconds;
     d.clockOffsetSeconds = (report.sentAt - receivedAtMs) / 1000;
     d.samplesByMetric = byMetric;
@@ -163,41 +164,68 @@ export class DeviceStore {
   }
 }
 
-function seriesKey(s: Sample): string {
-  const labels = s.labels ? Object.keys(s.labels).sort().map((k) => `${k}=${s.labels![k]}`) : [];
-  return `${s.metric}{${labels.join(',')}}`;
+/** The report with only the "unavailable" entries of known metrics (the report itself when all are). */
+function knownUnavailable(report: Report): Report {
+  return report.unavailable.every((u) => metricByName(u.metric)) ? report : { ...report, unavailable: report.unavailable.filter((u) => metricByName(u.metric)) };
+}
+
+/**
+ * One series' identity within a report: the metric and its label values in the definition's order
+ * (the label names are checked to be exactly the definition's first). Each value is prefixed with its
+ * length, so no value can pose as two. Cheaper than sorting and joining the names for every sample.
+ */
+function seriesKey(s: Sample, labelNames: readonly string[]): string {
+  let key = s.metric;
+  for (const l of labelNames) {
+    const v = s.labels![l]!;
+    key += `\u0000${v.length}:${v}`;
+  }
+  return key;
+}
+
+/** Whether a sample has exactly the metric's labels, no more, no fewer. */
+function hasExactly(labels: Record<string, string> | undefined, names: readonly string[]): boolean {
+  let n = 0;
+  if (labels) for (const k in labels) if (Object.hasOwn(labels, k)) n++;
+  if (n !== names.length) return false;
+  for (const l of names) if (labels![l] === undefined) return false;
+  return true;
 }
 
 /** Keeps samples of known metrics with exactly the metric's labels; says why others were dropped. */
 export function indexSamples(samples: readonly Sample[], maxSeries = Infinity): { byMetric: Map<string, Sample[]>; dropped: AcceptResult['dropped'] } {
   const byMetric = new Map<string, Sample[]>();
   const dropped: AcceptResult['dropped'] = [];
+  // Series of labelled metrics by identity; a metric without labels has one series, its list.
   const seen = new Set<string>();
+  let series = 0;
   for (const s of samples) {
     const def = metricByName(s.metric);
     if (!def) {
       dropped.push({ metric: s.metric, reason: 'unknown_metric' });
       continue;
     }
-    const names = Object.keys(s.labels ?? {});
-    if (names.length !== def.labels.length || !def.labels.every((l) => s.labels?.[l] !== undefined)) {
+    if (!hasExactly(s.labels, def.labels)) {
       dropped.push({ metric: s.metric, reason: 'wrong_labels' });
       continue;
     }
-    const key = seriesKey(s);
-    if (seen.has(key)) {
+    let list = byMetric.get(def.name);
+    const key = def.labels.length === 0 ? undefined : seriesKey(s, def.labels);
+    if (key === undefined ? list !== undefined : seen.has(key)) {
       dropped.push({ metric: s.metric, reason: 'duplicate_series' });
       continue;
     }
     // A hostile or buggy agent cannot explode the number of series: the rest is dropped and counted.
-    if (seen.size >= maxSeries) {
+    if (series >= maxSeries) {
       dropped.push({ metric: s.metric, reason: 'series_limit' });
       continue;
     }
-    seen.add(key);
-    let list = byMetric.get(def.name);
+    series++;
+    if (key !== undefined) seen.add(key);
     if (!list) byMetric.set(def.name, (list = []));
-    list.push(s.labels ? { ...s, labels: sanitiseLabels(s.labels) } : s);
+    // The sample itself unless a label value had to be made safe (a copy per sample was mostly garbage).
+    const labels = s.labels && sanitiseLabels(s.labels);
+    list.push(labels === s.labels ? s : { ...s, labels });
   }
   return { byMetric, dropped };
 }
@@ -205,10 +233,15 @@ export function indexSamples(samples: readonly Sample[], maxSeries = Infinity): 
 // Control characters and lone UTF-16 surrogates (valid in JSON, not in a label) become U+FFFD; the
 // schema already caps each value at 256 characters and 10 labels.
 const unsafe = /[\u0000-\u001f\u007f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+// Any character the one above could object to: a cheap first test, as nearly every value is plain.
+const suspect = /[\u0000-\u001f\u007f\uD800-\uDFFF]/;
 
 export function sanitiseLabels(labels: Record<string, string>): Record<string, string> {
   let out: Record<string, string> | undefined;
-  for (const [k, v] of Object.entries(labels)) {
+  for (const k in labels) {
+    if (!Object.hasOwn(labels, k)) continue;
+    const v = labels[k]!;
+    if (!suspect.test(v)) continue;
     unsafe.lastIndex = 0;
     if (!unsafe.test(v)) continue;
     out ??= { ...labels };

@@ -46,8 +46,8 @@ export async function startCollector(
   await writeFile(join(dir, 'collector.yaml'), stringify(config));
   const proc = scope.startNode(cliPath, ['collector', '--config', join(dir, 'collector.yaml')], { ...(opts.core !== undefined ? { core: opts.core } : {}), ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}) });
   const url = `http://127.0.0.1:${port}`;
-  await waitFor('the collector to answer /healthz', () => httpOk(`${url}/healthz`), 60_000).catch((e: Error) => {
-    throw new Error(`${e.message}\ncollector said:\n${proc.output().slice(-4000)}`);
-  });
+  // A collector that exits (a bad configuration, a taken port) fails at once rather than after the timeout.
+  const answered = await waitFor('the collector to answer /healthz', async () => (proc.child.exitCode !== null || proc.child.signalCode !== null ? 'exited' : httpOk(`${url}/healthz`)), 60_000).catch((e: Error) => e.message);
+  if (answered !== true) throw new Error(`${answered === 'exited' ? `the collector exited (${proc.child.exitCode ?? proc.child.signalCode})` : answered}\ncollector said:\n${proc.output().slice(-4000)}`);
   return { url, port, proc, dir };
 }

@@ -14,7 +14,13 @@ export interface CpuTimes {
 }
 
 export function cpuSeconds(pid: number): CpuTimes {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`process ${pid} exited before it was measured (its output is in the failure above it, if any)`);
+    throw e;
+  }
   // The command name (field 2) may contain spaces and parentheses: fields count from its last ")".
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const n = (i: number) => Number(f[i - 3]);

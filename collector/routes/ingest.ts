@@ -20,6 +20,8 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest();
 declare module 'fastify' {
   interface FastifyRequest {
     tokenOwner?: TokenOwner;
+    /** The report's JSON text as received: what the durable device state stores (no re-serialising). */
+    reportText?: string;
   }
 }
 
@@ -40,25 +42,40 @@ export async function ingestRoutes(app: FastifyInstance, { ctx }: { ctx: Collect
     const enrolled = ctx.enrolment.deviceForToken(token);
     return enrolled && { name: enrolled.device, site: enrolled.site };
   };
+  // fastify's own JSON parser (the same prototype-poisoning checks; the route's body limit still
+  // applies while reading), keeping the text it parsed: storing it costs nothing, while
+  // JSON.stringify of the parsed report cost more CPU than the parse itself.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    // Without the byte-order mark the parser skips: the stored text must be plain JSON.parse input.
+    const text = (body as string).charCodeAt(0) === 0xfeff ? (body as string).slice(1) : (body as string);
+    req.reportText = text;
+    parseJson(req, text, done);
+  });
   const limits = ctx.config.limits;
   const limiter = new RateLimiter(limits.reportsPerSecond, limits.reportBurst, ctx.nowMs);
 
   // Before the body is read: an unknown caller is refused without parsing anything it sent.
-  app.addHook('onRequest', async (req: FastifyRequest, reply) => {
+  // A callback hook (no promise per request); an error passed to done() is answered by the error handler.
+  app.addHook('onRequest', (req: FastifyRequest, reply, done) => {
     const header = req.headers.authorization ?? '';
     const match = /^Bearer\s+(\S{1,512})\s*$/i.exec(header);
     const owner = match ? findOwner(match[1]!) : undefined;
     if (!owner) {
       ctx.reportsReceived.inc({ result: 'unauthorized' });
-      throw new ApiError('unauthorized');
+      done(new ApiError('unauthorized'));
+      return;
     }
     const waitMs = limiter.take(owner.name);
     if (waitMs > 0) {
       ctx.reportsReceived.inc({ result: 'rate_limited' });
       reply.header('retry-after', String(Math.ceil(waitMs / 1000)));
-      throw new ApiError('rate_limited');
+      done(new ApiError('rate_limited'));
+      return;
     }
     req.tokenOwner = owner;
+    done();
   });
 
   app.post('/api/v1/reports', { bodyLimit: ctx.config.bodyLimitBytes }, async (req, reply) => {
@@ -79,12 +96,15 @@ export async function ingestRoutes(app: FastifyInstance, { ctx }: { ctx: Collect
       ctx.reportsReceived.inc({ result: 'wrong_device' });
       throw new ApiError('wrong_device', undefined, `this token belongs to device "${owner.name}", not "${report.device}"`);
     }
+    const previous = ctx.store.get(owner.name)?.report;
     const result = ctx.store.accept(owner.name, owner.site, report, receivedAt);
     // Rendered now, while the report is at hand, so that scrapes only concatenate text (device-exposition.ts).
     if (result.status !== 'outdated') ctx.exposition.prepare(ctx.store.get(owner.name)!);
     if (result.status !== 'outdated') {
       try {
-        await ctx.deviceState.save(ctx.store.get(owner.name)!);
+        // The text is the device's report only when this report replaced it (not a late, older one).
+        const d = ctx.store.get(owner.name)!;
+        await ctx.deviceState.save(d, d.report !== previous ? req.reportText : undefined);
       } catch (err) {
         req.log.error({ err }, 'could not save the device state');
         ctx.reportsReceived.inc({ result: 'store_unavailable' });

@@ -39,14 +39,29 @@ export function badgeIndicators(catalog: readonly Indicator[]): Indicator[] {
   return catalog.filter((i) => i.alerts.some((a) => a.condition.kind !== 'promql'));
 }
 
+/** What deciding an indicator's badge needs from its catalog entry, worked out once per indicator. */
+interface BadgeInputs {
+  inputs: string[];
+  storeOnly: boolean;
+}
+const badgeInputs = new WeakMap<Indicator, BadgeInputs>();
+function inputsOf(indicator: Indicator): BadgeInputs {
+  let b = badgeInputs.get(indicator);
+  if (!b) {
+    const inputs = indicator.alerts.filter((a) => a.condition.kind !== 'promql').flatMap((a) => Object.values(conditionInputs(a.condition)).flat());
+    badgeInputs.set(indicator, (b = { inputs, storeOnly: inputs.every((m) => storeMetrics.has(m)) }));
+  }
+  return b;
+}
+
+/** `alerts`: the device's own alerts (those with its device label). */
 export function deviceBadges(d: DeviceRecord, reporting: boolean, indicators: readonly Indicator[], alerts: readonly AlertInstance[], seriesOfDevice: readonly Series[]): Badge[] {
   const mine = alerts.filter((a) => a.labels.device === d.name);
   const present = new Set(seriesOfDevice.map((s) => s.metric));
   return indicators.map((indicator) => {
     const firing = mine.filter((a) => a.indicator === indicator.id && a.state === 'firing');
     const pending = mine.filter((a) => a.indicator === indicator.id && a.state === 'pending');
-    const inputs = indicator.alerts.filter((a) => a.condition.kind !== 'promql').flatMap((a) => Object.values(conditionInputs(a.condition)).flat());
-    const storeOnly = inputs.every((m) => storeMetrics.has(m));
+    const { inputs, storeOnly } = inputsOf(indicator);
     let state: BadgeState;
     if (firing.length > 0) state = 'abnormal';
     else if (!storeOnly && !reporting) state = 'not_reporting';

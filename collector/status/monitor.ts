@@ -20,6 +20,7 @@ export interface DeviceStatus {
   badges: Badge[];
   /** Since when each badge has had its state (from the history). */
   since: Record<string, number>;
+  /** The device's series the catalog's alerts read (not every series it reports). */
   series: Series[];
 }
 
@@ -35,6 +36,8 @@ export class StatusMonitor {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<StatusSnapshot> | undefined;
   private startedAtMs: number | undefined;
+  /** The metrics the evaluation and the badges read: all a snapshot has to hold. */
+  private readonly wanted: ReadonlySet<string>;
 
   constructor(
     private readonly ctx: CollectorContext,
@@ -44,6 +47,7 @@ export class StatusMonitor {
     private readonly log: Logger,
   ) {
     this.states = events.currentStates();
+    this.wanted = new Set([...evaluator.inputMetrics(), ...indicators.flatMap(indicatorMetrics)]);
     evaluator.restore(events.pendingAlerts());
   }
 
@@ -78,7 +82,7 @@ export class StatusMonitor {
     // After a collector restart the store knows no report yet: a device is silent because we just
     // started, not because it stopped. Its recorded states stand until it reports or the grace ends.
     const justStarted = now - this.startedAtMs < startupGraceMs;
-    const snapshot = await metricsSnapshot(this.ctx, now);
+    const snapshot = await metricsSnapshot(this.ctx, now, this.wanted);
     const evaluation = this.evaluator.evaluate(snapshot, now);
     const byDevice = new Map<string, Series[]>();
     for (const s of snapshot) {
@@ -122,7 +126,7 @@ export class StatusMonitor {
     });
     this.events.setInitial(initial, now);
     this.events.record(changes);
-    this.events.savePendingAlerts(evaluation.alerts.map((a) => ({ alert: a.alert, labels: a.labels, activeAtMs: a.activeAtMs })));
+    this.events.updatePendingAlerts(evaluation.started, evaluation.ended);
     this.latest = { atMs: now, devices, notEvaluated: evaluation.notEvaluated };
     return this.latest;
   }

@@ -5,13 +5,15 @@
 import type { Registry } from 'prom-client';
 import type { Series } from '../../alerts/evaluate.js';
 import type { CollectorContext } from '../context.js';
-import { deviceSeries } from '../device-exposition.js';
 
-export async function snapshotOf(registry: Registry): Promise<Series[]> {
+/** The registry's series (only the `wanted` metrics if given: the others are not even computed). */
+export async function snapshotOf(registry: Registry, wanted?: ReadonlySet<string>): Promise<Series[]> {
   const out: Series[] = [];
-  for (const metric of await registry.getMetricsAsJSON()) {
+  for (const { name } of registry.getMetricsAsArray()) {
     // The collector's own process metrics are not read by any indicator.
-    if (!metric.name.startsWith('stationwatch_') || metric.name.startsWith('stationwatch_collector_')) continue;
+    if (!name.startsWith('stationwatch_') || name.startsWith('stationwatch_collector_')) continue;
+    if (wanted && !wanted.has(name)) continue;
+    const metric = await registry.getSingleMetric(name)!.get();
     for (const v of metric.values) {
       if (!Number.isFinite(v.value)) continue;
       const labels: Record<string, string> = {};
@@ -23,12 +25,14 @@ export async function snapshotOf(registry: Registry): Promise<Series[]> {
 }
 
 /**
- * Everything /metrics serves now, as numbers. Device series come straight from the store rather than
- * through prom-client: recomputing them in registries took seconds per evaluation at a few thousand
- * devices (BENCHMARKS.md, scrape cost).
+ * What /metrics serves now, as numbers — only the `wanted` metrics if given (the evaluator reads a
+ * few dozen of a device's ~150 series; making objects for the rest cost seconds per evaluation at
+ * 10,000 devices). Device series come straight from the store rather than through prom-client:
+ * recomputing them in registries took seconds per evaluation at a few thousand devices (BENCHMARKS.md,
+ * scrape cost).
  */
-export async function metricsSnapshot(ctx: CollectorContext, nowMs: number): Promise<Series[]> {
-  const out = await snapshotOf(ctx.collectorRegistry);
-  for (const d of ctx.store.list()) if (ctx.store.isReporting(d, nowMs)) for (const s of deviceSeries(d)) out.push(s);
+export async function metricsSnapshot(ctx: CollectorContext, nowMs: number, wanted?: ReadonlySet<string>): Promise<Series[]> {
+  const out = await snapshotOf(ctx.collectorRegistry, wanted);
+  for (const d of ctx.store.list()) if (ctx.store.isReporting(d, nowMs)) for (const s of ctx.exposition.series(d, wanted)) out.push(s);
   return out;
 }

@@ -16,7 +16,10 @@ export interface SavedDevice {
   gaps: Gap[];
 }
 
-interface Row {
+/** One upsert's parameters, in UPSERT's order. */
+type Row = readonly unknown[];
+
+interface StoredRow {
   device: string;
   site: string;
   report: string;
@@ -26,15 +29,28 @@ interface Row {
   gaps: string;
 }
 
+const UPSERT = `INSERT INTO device_state (device, site, report, received_at_ms, clock_offset_seconds, reports_accepted, gaps) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (device) DO UPDATE SET site = excluded.site, report = excluded.report, received_at_ms = excluded.received_at_ms,
+         clock_offset_seconds = excluded.clock_offset_seconds, reports_accepted = excluded.reports_accepted, gaps = excluded.gaps`;
+
 export class DeviceStateStore {
-  private pending = new Map<string, DeviceRecord>();
+  /** Per device, its record and the report text when known (for that very report object). */
+  private pending = new Map<string, { d: DeviceRecord; report: Report; text?: string }>();
   private waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   private scheduled = false;
 
-  constructor(private readonly db: Db) {}
+  /** One transaction (one commit) per batch, prepared once (preparing it per flush showed in the ingest profile). */
+  private readonly write: (rows: Row[]) => void;
+
+  constructor(private readonly db: Db) {
+    const upsert = db.prepare(UPSERT);
+    this.write = db.transaction((rows: Row[]) => {
+      for (const r of rows) upsert.run(r);
+    });
+  }
 
   loadAll(): SavedDevice[] {
-    const rows = this.db.prepare('SELECT * FROM device_state').all() as Row[];
+    const rows = this.db.prepare('SELECT * FROM device_state').all() as StoredRow[];
     return rows.map((r) => ({
       name: r.device,
       site: r.site,
@@ -46,10 +62,17 @@ export class DeviceStateStore {
     }));
   }
 
-  /** Resolves once the device's current state is committed; rejects when the write failed. */
-  save(d: DeviceRecord): Promise<void> {
+  /**
+   * Resolves once the device's current state is committed; rejects when the write failed.
+   * `reportText`: the JSON text of `d.report` as it arrived (the ingest route has it), stored as it
+   * is — re-serialising the parsed report cost more CPU than parsing it. Restoring reads it back
+   * through DeviceStore.restore, which applies the same checks as ingest.
+   */
+  save(d: DeviceRecord, reportText?: string): Promise<void> {
     if (!d.report) return Promise.resolve();
-    this.pending.set(d.name, d);
+    const queued = this.pending.get(d.name);
+    const text = reportText ?? (queued?.report === d.report ? queued.text : undefined);
+    this.pending.set(d.name, { d, report: d.report, ...(text !== undefined ? { text } : {}) });
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     if (!this.scheduled) {
       this.scheduled = true;
@@ -64,15 +87,13 @@ export class DeviceStateStore {
     this.pending = new Map();
     this.waiters = [];
     this.scheduled = false;
-    const upsert = this.db.prepare(
-      `INSERT INTO device_state (device, site, report, received_at_ms, clock_offset_seconds, reports_accepted, gaps) VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (device) DO UPDATE SET site = excluded.site, report = excluded.report, received_at_ms = excluded.received_at_ms,
-         clock_offset_seconds = excluded.clock_offset_seconds, reports_accepted = excluded.reports_accepted, gaps = excluded.gaps`,
-    );
+    const rows = batch.map(({ d, report, text }): Row => {
+      // The text only stands for the report it came with; a record changed since is serialised.
+      const json = text !== undefined && d.report === report ? text : JSON.stringify(d.report);
+      return [d.name, d.site, json, d.receivedAtMs ?? null, d.clockOffsetSeconds ?? null, d.reportsAccepted, JSON.stringify(d.gaps)];
+    });
     try {
-      this.db.transaction(() => {
-        for (const d of batch) upsert.run(d.name, d.site, JSON.stringify(d.report), d.receivedAtMs ?? null, d.clockOffsetSeconds ?? null, d.reportsAccepted, JSON.stringify(d.gaps));
-      })();
+      this.write(rows);
     } catch (err) {
       for (const w of waiters) w.reject(err);
       return;

@@ -89,9 +89,16 @@ describe('faults with real processes', () => {
     for (const [i, v] of after.entries()) {
       // The count of applied reports (persisted across the kill) equals the agent's own sequence:
       // no report lost, none applied twice.
-      const detail = (await (await fetch(`${base}/api/devices/${names[i]}`)).json()) as { reportsAccepted: number };
-      const report = await lastSeq(names[i]!);
-      expect(detail.reportsAccepted, names[i]).toBe(report + 1);
+      // The agents keep reporting meanwhile: the count (memory) and the stored seq (disk) are read
+      // one after the other, and a report accepted between the two reads would pair them wrongly, so
+      // they are read again until a pair is consistent — a lost or doubly applied report never is.
+      const counted = async () => {
+        const detail = (await (await fetch(`${base}/api/devices/${names[i]}`)).json()) as { reportsAccepted: number };
+        return { reportsAccepted: detail.reportsAccepted, seq: await lastSeq(names[i]!) };
+      };
+      let pair = await counted();
+      for (let tries = 0; tries < 20 && pair.reportsAccepted !== pair.seq + 1; tries++) pair = await counted();
+      expect(pair.reportsAccepted, names[i]).toBe(pair.seq + 1);
       expect(sample(v, 'stationwatch_boots_total')).toBe(boots[i]);
       expect(sample(v, 'stationwatch_agent_reports_dropped_total')).toBe(0);
     }

@@ -88,6 +88,30 @@ describe('ingest', () => {
     expect(metrics).not.toContain('stationwatch_future_thing');
   });
 
+  it('drops a second sample of the same series, and only that: label values cannot pose as other values', async () => {
+    const scan = (product: string, kind: string, value: number) => ({ metric: 'stationwatch_antivirus_last_scan_timestamp_seconds', labels: { product, kind }, value });
+    const res = await post(makeReport({
+      samples: [
+        { metric: 'stationwatch_cpu_utilisation_ratio', value: 0.1 },
+        { metric: 'stationwatch_cpu_utilisation_ratio', value: 0.2 },
+        // joined naively these two would be one series (the same characters end to end)
+        scan('a\u0000b', 'c', 1),
+        scan('a', 'b\u0000c', 2),
+        // labels in another order: the same series
+        { metric: 'stationwatch_antivirus_last_scan_timestamp_seconds', labels: { kind: 'c', product: 'a\u0000b' }, value: 3 },
+      ],
+    }));
+    expect(res.statusCode).toBe(202);
+    expect(res.json().dropped).toEqual([
+      { metric: 'stationwatch_cpu_utilisation_ratio', reason: 'duplicate_series' },
+      { metric: 'stationwatch_antivirus_last_scan_timestamp_seconds', reason: 'duplicate_series' },
+    ]);
+    const kept = c.ctx.store.get('pc-01')!.samplesByMetric;
+    expect(kept.get('stationwatch_cpu_utilisation_ratio')!.map((s) => s.value)).toEqual([0.1]);
+    // both kept, the control character made safe in the exposed value
+    expect(kept.get('stationwatch_antivirus_last_scan_timestamp_seconds')!.map((s) => [s.labels, s.value])).toEqual([[{ product: 'a\uFFFDb', kind: 'c' }, 1], [{ product: 'a', kind: 'b\uFFFDc' }, 2]]);
+  });
+
   it('a late report does not overwrite a newer one', async () => {
     await post(makeReport({ seq: 5 }));
     const res = await post(makeReport({ seq: 4, samples: [{ metric: 'stationwatch_cpu_utilisation_ratio', value: 0.99 }] }));

@@ -121,6 +121,49 @@ describe('late reports and backfill', () => {
   });
 });
 
+describe('durable device state', () => {
+  it('stores the report as it arrived, and restores it through the same checks as ingest', async () => {
+    const a = await collector();
+    const sent = {
+      ...report(1, now),
+      unavailable: [{ metric: 'stationwatch_temperature_celsius', reason: 'no sensor' }, { metric: 'stationwatch_future_thing', reason: 'newer agent' }],
+      samples: [{ metric: 'stationwatch_boots_total', value: 4 }, { metric: 'stationwatch_future_thing', value: 1 }],
+      futureField: { anything: true }, // newer agents may send fields this collector does not know
+    };
+    const body = JSON.stringify(sent);
+    const res = await a.app.inject({ method: 'POST', url: '/api/v1/reports', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, payload: body });
+    expect(res.statusCode).toBe(202); // answered once committed
+    const live = a.ctx.store.get('pc-01')!;
+    const deviceLines = async (c: CollectorApp) => (await c.app.inject('/metrics')).body.split('\n').filter((l) => l.includes('device="pc-01"'));
+    const liveLines = await deviceLines(a);
+    expect(liveLines.length).toBeGreaterThan(3);
+    const row = a.ctx.db.prepare('SELECT report FROM device_state WHERE device = ?').get('pc-01') as { report: string };
+    expect(row.report).toBe(body); // the text received, not a re-serialisation
+    await a.app.close();
+    apps.length = 0;
+
+    const b = await collector();
+    const restored = b.ctx.store.get('pc-01')!;
+    // the unknown metric's sample and "unavailable" entry are dropped again, as at ingest
+    expect(restored.report!.unavailable).toEqual(live.report!.unavailable);
+    expect(restored.report!.unavailable.map((u) => u.metric)).toEqual(['stationwatch_temperature_celsius']);
+    expect([...restored.samplesByMetric.keys()]).toEqual(['stationwatch_boots_total']);
+    expect(await deviceLines(b)).toEqual(liveLines); // the device's series as before the restart
+  });
+
+  it('a report sent with a byte-order mark is stored without it and restored', async () => {
+    const a = await collector();
+    const body = JSON.stringify(report(1, now));
+    const res = await a.app.inject({ method: 'POST', url: '/api/v1/reports', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, payload: `\uFEFF${body}` });
+    expect(res.statusCode).toBe(202);
+    await a.app.close();
+    apps.length = 0;
+    const b = await collector();
+    expect(b.ctx.store.get('pc-01')!.report?.seq).toBe(1);
+    expect((b.ctx.db.prepare('SELECT report FROM device_state').get() as { report: string }).report).toBe(body);
+  });
+});
+
 describe('backfill sender', () => {
   it('retries a receiver that is away and gives up on one that refuses, counting both', async () => {
     const { Registry } = await import('prom-client');
