@@ -78,7 +78,7 @@ async function serverRate(read: () => Promise<number>, pid: number, generatorPid
 
 export async function collectorIngest(opts: BenchOptions): Promise<Section> {
   requireBinary(PUSHGATEWAY, 'prometheus-pushgateway', 'collector ingest is measured next to Pushgateway');
-  const devices = opts.smoke ? 50 : 1000;
+  const devices = opts.smoke ? 20 : 1000;
   const warm = opts.smoke ? 1 : 5;
   const window = opts.smoke ? 2 : 20;
   const paced = { agents: devices, seconds: window, intervalSeconds: devices / 1000, concurrency: 64, tokenSeed: SEED, site: 'loadgen' };

@@ -25,7 +25,7 @@ const perHour = (c: ProbeCost) => {
 };
 
 export async function measureProbeCosts(scope: Scope, smoke: boolean): Promise<ProbeCosts> {
-  const worker = scope.startNode(join(benchDist, 'probe-costs-worker.js'), smoke ? ['1', '1', '2'] : ['10', '3', '30']);
+  const worker = scope.startNode(join(benchDist, 'probe-costs-worker.js'), smoke ? ['1', '1', '1'] : ['10', '3', '30']);
   const code = await new Promise<number | null>((resolve) => worker.child.once('exit', resolve));
   const line = worker.output().trim().split('\n').reverse().find((l) => l.startsWith('['));
   if (code !== 0 || !line) throw new Error(`the probe cost worker failed (exit ${code}):\n${worker.output().slice(-3000)}`);
