@@ -5,7 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { benchDevices, startCollector } from './lib/collector.js';
-import { cpuSeconds, peakRssMiB, sampleRss, type Sampler } from './lib/proc-stats.js';
+import { cpuSeconds, descendantsCpuBetween, liveDescendantsCpu, peakRssMiB, sampleRss, type Sampler } from './lib/proc-stats.js';
 import { startPrometheus } from './lib/prometheus.js';
 import { cliPath, freePort, httpOk, requireBinary, sleep, waitFor, withScope, type Proc } from './lib/processes.js';
 import { fmt, median, ratio, type Section } from './lib/report.js';
@@ -18,6 +18,8 @@ interface Measured {
   name: string;
   proc: Proc;
   cpu0: { own: number; children: number };
+  /** Its live descendants' CPU at the start (the agent's long-running ping). */
+  live0: Map<number, number>;
   sampler?: Sampler;
 }
 
@@ -56,10 +58,10 @@ export async function agentFootprint(opts: BenchOptions): Promise<Section> {
     const startupPeak = peakRssMiB(agent.pid);
 
     const subjects: Measured[] = [
-      { name: 'stationwatch agent (all probes, default intervals)', proc: agent, cpu0: cpuSeconds(agent.pid) },
-      { name: 'prometheus-node-exporter (default collectors)', proc: nodeExporter, cpu0: cpuSeconds(nodeExporter.pid) },
-      { name: 'bare Node.js `setInterval(()=>{},1e3)`', proc: bare, cpu0: cpuSeconds(bare.pid) },
-      { name: 'Prometheus scraping node_exporter (for reference)', proc: prometheus.proc, cpu0: cpuSeconds(prometheus.proc.pid) },
+      { name: 'stationwatch agent (all probes, default intervals)', proc: agent, cpu0: cpuSeconds(agent.pid), live0: liveDescendantsCpu(agent.pid) },
+      { name: 'prometheus-node-exporter (default collectors)', proc: nodeExporter, cpu0: cpuSeconds(nodeExporter.pid), live0: liveDescendantsCpu(nodeExporter.pid) },
+      { name: 'bare Node.js `setInterval(()=>{},1e3)`', proc: bare, cpu0: cpuSeconds(bare.pid), live0: liveDescendantsCpu(bare.pid) },
+      { name: 'Prometheus scraping node_exporter (for reference)', proc: prometheus.proc, cpu0: cpuSeconds(prometheus.proc.pid), live0: liveDescendantsCpu(prometheus.proc.pid) },
     ];
     for (const s of subjects) s.sampler = sampleRss(s.proc.pid, 1000);
     const reports0 = await acceptedReports(collector.url);
@@ -73,8 +75,11 @@ export async function agentFootprint(opts: BenchOptions): Promise<Section> {
     const rows = subjects.map((s) => {
       s.sampler!.stop();
       const c = cpuSeconds(s.proc.pid);
-      const cpu = c.own - s.cpu0.own + (c.children - s.cpu0.children);
-      return { s, cpu, children: c.children - s.cpu0.children, steady: median(s.sampler!.rss), peak: peakRssMiB(s.proc.pid) };
+      // Children: those reaped in the window (cutime/cstime) and those still running (the agent's
+      // long-running ping per target), so nothing a process makes others do is left out.
+      const children = c.children - s.cpu0.children + descendantsCpuBetween(s.live0, liveDescendantsCpu(s.proc.pid));
+      const cpu = c.own - s.cpu0.own + children;
+      return { s, cpu, children, steady: median(s.sampler!.rss), peak: peakRssMiB(s.proc.pid) };
     });
     const [a, ne, floor, prom] = rows as [typeof rows[0], typeof rows[0], typeof rows[0], typeof rows[0]];
     const perHour = (cpu: number) => (cpu / seconds) * 3600;
@@ -88,7 +93,7 @@ export async function agentFootprint(opts: BenchOptions): Promise<Section> {
 
     return {
       title: 'Agent footprint',
-      method: `The agent (built CLI, ${opts.smoke ? `smoke run: fast interval shrunk to ${fast} s` : `default intervals: fast ${FAST_SECONDS} s, slow 600 s`}, every probe enabled with default settings, pushing to a collector on loopback) runs beside Debian's \`prometheus-node-exporter\` (default collectors) scraped every ${fast} s by a real Prometheus, and a bare Node.js process. After a warm-up (the agent's first cycle runs every slow probe), all are measured over the same ${fmt(seconds)} s window: CPU from \`/proc/<pid>/stat\` (utime+stime, plus the children the process waited for: the agent's \`ping\`s), RSS sampled every second from \`/proc/<pid>/status\` (steady = median), peak = VmHWM since start.`,
+      method: `The agent (built CLI, ${opts.smoke ? `smoke run: fast interval shrunk to ${fast} s` : `default intervals: fast ${FAST_SECONDS} s, slow 600 s`}, every probe enabled with default settings, pushing to a collector on loopback) runs beside Debian's \`prometheus-node-exporter\` (default collectors) scraped every ${fast} s by a real Prometheus, and a bare Node.js process. After a warm-up (the agent's first cycle runs every slow probe), all are measured over the same ${fmt(seconds)} s window: CPU from \`/proc/<pid>/stat\` (utime+stime, plus its children's: reaped ones from cutime+cstime, running ones — the agent's \`ping\` — from their own stat), RSS sampled every second from \`/proc/<pid>/status\` (steady = median), peak = VmHWM since start.`,
       headlines: [
         { what: 'agent steady RSS above bare Node.js', value: `${fmt(a.steady - floor.steady)} MiB (${fmt(a.steady)} vs ${fmt(floor.steady)} MiB)`, target: '≤ 10 MiB', met: a.steady - floor.steady <= 10 },
         { what: 'agent CPU, share of one core (steady window)', value: `${fmt((a.cpu / seconds) * 100, 2)} %`, target: '≤ 0.2 %', met: (a.cpu / seconds) * 100 <= 0.2 },
@@ -111,7 +116,8 @@ export async function agentFootprint(opts: BenchOptions): Promise<Section> {
       ],
       notes: [
         `Agent start-up (process start to the second report, first run of every slow probe included): ${fmt(startupCpu.own + startupCpu.children)} s CPU, peak RSS ${fmt(startupPeak)} MiB.`,
-        'The per-probe table runs each probe in one process with node:child_process wrapped to count spawns; "background" is CPU and spawns while idle for probes with their own loop or watcher (the network probe pings in bursts of 5 requests 1 s apart, then pauses 5 s: one `ping` process per target every ~10 s).',
+        'The per-probe table runs each probe in one process with node:child_process wrapped to count spawns; "background" is CPU and spawns while idle for probes with their own loop or watcher (on Linux the network probe keeps one `ping` per target running, a request every 2 s, and reads its lines; Windows and macOS ping in bursts).',
+        'CPU of a process includes its children: those it reaped during the window and those still running (read from /proc/<pid>/task/*/children), so the agent\'s long-running ping counts.',
         'Probes that fail here (no CUPS, no smartctl, not root …) cost what their failing costs on this machine; on a counter PC with a printer their cost is that of a real query.',
       ],
       reproduce: `npm run bench -- --only agent${opts.smoke ? ' --smoke' : ''}`,

@@ -115,7 +115,7 @@ export async function detectionLatency(opts: BenchOptions): Promise<Section> {
         alert: 'StationwatchNetworkDisconnected',
         inCollector: (m) => (lineValue(m, 'stationwatch_network_ping_lost_total{', [d, 'target="bench-target"']) ?? 0) > lostBefore,
         inPrometheus: `increase(stationwatch_network_ping_lost_total{${d},target="bench-target"}[1m]) > 0`,
-        expected: smoke ? '' : 'a burst every ~10 s; all lost over the 2 m window + for 1 m + scrape and evaluation ≤ 30 s: 3–3.5 min',
+        expected: smoke ? '' : 'a request every 2 s (Linux: one long-running ping); all lost over the 2 m window + for 1 m + scrape and evaluation ≤ 30 s: 3–3.5 min',
         times: {},
       },
       {
@@ -123,7 +123,7 @@ export async function detectionLatency(opts: BenchOptions): Promise<Section> {
         alert: 'StationwatchNetworkPacketLoss',
         inCollector: (m) => (lineValue(m, 'stationwatch_network_ping_lost_total{', [d, 'target="bench-target"']) ?? 0) > lostBefore,
         inPrometheus: `increase(stationwatch_network_ping_lost_total{${d},target="bench-target"}[1m]) > 0`,
-        expected: smoke ? '' : 'loss over 5 m above 5 % after ~2 bursts + for 5 m + scrape and evaluation ≤ 30 s: 5.5–6 min',
+        expected: smoke ? '' : 'loss over 5 m above 5 % after a few requests + for 5 m + scrape and evaluation ≤ 30 s: 5–6 min',
         times: {},
       },
       {

@@ -62,6 +62,7 @@ const tally = (xs: string[]) => {
 
 const [fastRuns, slowRuns, backgroundSeconds] = process.argv.slice(2).map(Number) as [number, number, number];
 const { resolveAgentConfig } = await import('../agent/config.js');
+const { descendantsCpuBetween, liveDescendantsCpu } = await import('./lib/proc-stats.js');
 const { probeDefinitions } = await import('../agent/probes/index.js');
 const { probeIntervalSeconds } = await import('../agent/probes/probe.js');
 const { systemClock } = await import('../agent/clock.js');
@@ -69,9 +70,10 @@ const { silentLogger } = await import('../common/logger.js');
 
 /** CPU of this process doing nothing for `seconds`: V8's and libuv's own idle work, subtracted from each probe's background figure. */
 async function idleCpuMs(seconds: number): Promise<number> {
-  const [o0, c0] = [ownCpuMs(), childCpuMs()];
+  // Children still running count too: the network probe's long-running ping on Linux.
+  const [o0, c0, l0] = [ownCpuMs(), childCpuMs(), liveDescendantsCpu(process.pid)];
   await new Promise((r) => setTimeout(r, seconds * 1000));
-  return ownCpuMs() - o0 + childCpuMs() - c0;
+  return ownCpuMs() - o0 + childCpuMs() - c0 + descendantsCpuBetween(l0, liveDescendantsCpu(process.pid)) * 1000;
 }
 
 const stateDir = await mkdtemp(join(tmpdir(), 'sw-bench-probes-'));

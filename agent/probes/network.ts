@@ -1,7 +1,8 @@
 // network — "connection stable, no disconnects, latency or packet loss" (断线、延迟、丢包).
-// Each target has its own loop that runs a small ping burst, pauses, and runs the next, in the
-// background from start() to stop(), so a short outage between two reports is still caught; collect()
-// only reads the counters. One loop per target and each burst awaited to its process' exit: never two
+// Each target is pinged in the background from start() to stop(), so a short outage between two
+// reports is still caught; collect() only reads the counters. On Linux one long-running iputils ping
+// per target (network-ping-live.ts: no process per measurement); elsewhere a loop per target runs a
+// small burst, pauses, and runs the next, each burst awaited to its process' exit. Either way never two
 // ping processes for one target. Losses (no reply, name not found, no route) are counted; a ping that
 // cannot measure at all (no privilege, bad arguments) makes the probe fail with that message.
 //
@@ -11,10 +12,13 @@ import { Type, type Static } from '@sinclair/typebox';
 import { m } from '../../protocol/metrics.js';
 import { describeError } from '../runner.js';
 import { LinkTracker, readSiLinks, readSysfsLinks, type LinkReading } from './network-links.js';
-import { PingError, rttStats } from './network-ping-parse.js';
+import { LivePing, liveIntervalSeconds } from './network-ping-live.js';
+import { PingError } from './network-ping-parse.js';
 import { burstDeadlineMs, pingCommand, runBurst, type PingSpawner } from './network-ping-run.js';
 import { buildTargets, normaliseTargets, type Target } from './network-targets.js';
+import { targetReadings } from './network-target-readings.js';
 import { sample, unavailable, type ProbeDefinition, type ProbeInstance, type ProbeSetup, type Reading } from './probe.js';
+import { abortableSleep } from './abortable-sleep.js';
 
 // A host or address as ping gets it: never starting with "-", so it cannot be read as an option.
 const Host = Type.String({ pattern: '^[A-Za-z0-9_\\[][A-Za-z0-9_.:%\\[\\]-]{0,252}$', description: 'a host name, an address, or the keyword collector or gateway' });
@@ -37,6 +41,12 @@ export const NetworkSettings = Type.Object(
       ]),
       { default: ['collector'], maxItems: 32 },
     ),
+    /**
+     * Windows and macOS run bursts of `count` requests `intervalSeconds` apart with `pauseSeconds`
+     * between them. Linux runs one ping per target that never stops, at the bursts' average rate: one
+     * request every (count × intervalSeconds + pauseSeconds) / count seconds (defaults: 2 s), and a
+     * request counts as lost once the next is due without its reply; `timeoutSeconds` is ping's -W.
+     */
     burst: Type.Object(
       {
         count: Type.Integer({ minimum: 1, maximum: 100, default: 5 }),
@@ -67,26 +77,14 @@ export interface NetworkIo {
   defaultGateway?: () => Promise<string>;
   /** Overrides the burst deadline (tests of the kill path). */
   deadlineMs?: number;
+  /** Linux: overrides the silence after which a running ping is killed (tests of the kill path). */
+  silenceMs?: number;
 }
 
 interface BurstRecord {
   endMono: number;
   rttsMs: number[];
   summary?: { minMs: number; avgMs: number; maxMs: number; devMs?: number };
-}
-
-/** Always through a timer, even for 0 ms: a loop whose bursts fail at once must not starve the event loop. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, Math.max(0, ms));
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 /** One target's loop and counters. */
@@ -121,7 +119,7 @@ class TargetMonitor {
       const nominalMs = this.settings.burst.count * this.settings.burst.intervalSeconds * 1000;
       const elapsed = this.setup.clock.monoMs() - t0;
       const rest = this.error ? Math.max(1000, nominalMs) - elapsed : nominalMs - elapsed;
-      await sleep(Math.max(0, rest) + this.settings.burst.pauseSeconds * 1000, signal);
+      await abortableSleep(Math.max(0, rest) + this.settings.burst.pauseSeconds * 1000, signal);
     }
   }
 
@@ -163,22 +161,16 @@ class TargetMonitor {
   }
 
   readings(nowMono: number, windowMs: number): Reading[] {
-    const labels = { target: this.target.label };
     while (this.bursts.length > 0 && this.bursts[0]!.endMono < nowMono - windowMs) this.bursts.shift();
-    const out: Reading[] = [sample(m.pingSent, this.sent, labels), sample(m.pingLost, this.lost, labels)];
-    if (this.host !== undefined) out.push(sample(m.targetInfo, 1, { target: this.target.label, host: this.host }));
-    if (this.lastReplyWallMs !== undefined) out.push(sample(m.lastReply, this.lastReplyWallMs / 1000, labels));
-    const spec = this.target.spec;
-    if (spec.maxLossRatio !== undefined) out.push(sample(m.lossLimit, spec.maxLossRatio, labels));
-    if (spec.maxRttMs !== undefined) out.push(sample(m.rttLimit, spec.maxRttMs / 1000, labels));
-    const stats = rttStats(this.bursts.flatMap((b) => b.rttsMs));
     const summary = [...this.bursts].reverse().find((b) => b.summary)?.summary;
-    const figures = stats ?? (summary ? { ...summary, ...(summary.devMs === undefined ? {} : { jitterMs: summary.devMs }) } : undefined);
-    if (figures) {
-      out.push(sample(m.rttMin, figures.minMs / 1000, labels), sample(m.rttAvg, figures.avgMs / 1000, labels), sample(m.rttMax, figures.maxMs / 1000, labels));
-      if ('jitterMs' in figures && figures.jitterMs !== undefined) out.push(sample(m.jitter, figures.jitterMs / 1000, labels));
+    return targetReadings(this.target, this, this.bursts.flatMap((b) => b.rttsMs), summary);
+  }
+
+  stuck(now: number): string | undefined {
+    if (this.runningSinceMono !== undefined && now - this.runningSinceMono > this.deadlineMs + 5000) {
+      return `ping has not exited ${Math.round((now - this.runningSinceMono) / 1000)} s after it started (killed, still waiting for it)`;
     }
-    return out;
+    return undefined;
   }
 }
 
@@ -198,7 +190,22 @@ export function createNetwork(setup: ProbeSetup, io: NetworkIo = {}): ProbeInsta
     // A configuration mistake the schema cannot see (a label used twice): the probe fails with it.
     return { collect: () => Promise.reject(err) };
   }
-  const monitors = targets.map((t) => new TargetMonitor(t, setup, settings, io));
+  const windowMs = settings.windowSeconds * 1000;
+  const monitors: (TargetMonitor | LivePing)[] = targets.map((t) =>
+    setup.platform === 'linux'
+      ? new LivePing(
+          t,
+          setup,
+          { intervalSeconds: liveIntervalSeconds(settings.burst), timeoutSeconds: settings.burst.timeoutSeconds },
+          {
+            windowMs,
+            ...(io.spawner ? { spawner: io.spawner } : {}),
+            ...(settings.pingPath ? { pingPath: settings.pingPath } : {}),
+            ...(io.silenceMs === undefined ? {} : { silenceMs: io.silenceMs }),
+          },
+        )
+      : new TargetMonitor(t, setup, settings, io),
+  );
   const tracker = new LinkTracker();
   const controller = new AbortController();
   let loops: Promise<void>[] = [];
@@ -223,7 +230,8 @@ export function createNetwork(setup: ProbeSetup, io: NetworkIo = {}): ProbeInsta
 
     async stop() {
       controller.abort();
-      // Each loop ends once its ping process has exited (it is killed on abort).
+      // Each loop ends once its ping process has exited (it is killed on abort); a process that does
+      // not die of SIGKILL within 5 s is not waited for (collect would have reported it).
       await Promise.race([Promise.all(loops), new Promise((r) => setTimeout(r, 5000).unref())]);
     },
 
@@ -233,10 +241,9 @@ export function createNetwork(setup: ProbeSetup, io: NetworkIo = {}): ProbeInsta
       const readings: Reading[] = [];
       for (const mon of monitors) {
         if (mon.error) problems.push(`${mon.target.label}: ${mon.error}`);
-        if (mon.runningSinceMono !== undefined && now - mon.runningSinceMono > mon.deadlineMs + 5000) {
-          problems.push(`${mon.target.label}: ping has not exited ${Math.round((now - mon.runningSinceMono) / 1000)} s after it started (killed, still waiting for it)`);
-        }
-        readings.push(...mon.readings(now, settings.windowSeconds * 1000));
+        const stuck = mon.stuck(now);
+        if (stuck) problems.push(`${mon.target.label}: ${stuck}`);
+        readings.push(...mon.readings(now, windowMs));
       }
       if (problems.length > 0) throw new Error(`cannot measure the network: ${problems.join('; ')}`);
       const linkStates = tracker.update(await links());

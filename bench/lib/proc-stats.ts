@@ -2,7 +2,7 @@
 // our agent, node_exporter, Pushgateway and Prometheus. CPU is utime+stime (own) and cutime+cstime
 // (children that were waited for: the agent's ping processes); memory is VmRSS now and VmHWM, the
 // peak since start or since the last resetPeak().
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 const TICKS_PER_SECOND = 100; // USER_HZ: 100 on every Linux architecture we run on
 
@@ -60,4 +60,51 @@ export function sampleRss(pid: number, everyMs: number): Sampler {
   take();
   const timer = setInterval(take, everyMs);
   return { rss, stop: () => clearInterval(timer) };
+}
+
+/**
+ * CPU seconds of each live descendant of `pid` (children, their children …), by pid. A child the
+ * process has not waited for yet — the agent's long-running `ping` — is in neither its own nor its
+ * `children` figure, so a fair account adds these (cpuInWindow).
+ */
+export function liveDescendantsCpu(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  const visit = (p: number) => {
+    let tasks: string[];
+    try {
+      tasks = readdirSync(`/proc/${p}/task`);
+    } catch {
+      return; // exited meanwhile
+    }
+    for (const t of tasks) {
+      let children: string;
+      try {
+        children = readFileSync(`/proc/${p}/task/${t}/children`, 'utf8');
+      } catch {
+        continue;
+      }
+      for (const c of children.trim().split(/\s+/).filter(Boolean).map(Number)) {
+        try {
+          out.set(c, cpuSeconds(c).own);
+        } catch {
+          continue;
+        }
+        visit(c);
+      }
+    }
+  };
+  visit(pid);
+  return out;
+}
+
+/**
+ * CPU the live descendants used between two liveDescendantsCpu snapshots. One that was alive at the
+ * start and has since been reaped is already in the parent's `children` figure with its whole life:
+ * its CPU before the start is taken off again.
+ */
+export function descendantsCpuBetween(before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>): number {
+  let cpu = 0;
+  for (const [p, s] of after) cpu += s - (before.get(p) ?? 0);
+  for (const [p, s] of before) if (!after.has(p)) cpu -= s;
+  return cpu;
 }

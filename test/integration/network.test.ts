@@ -39,19 +39,19 @@ function metricValue(text: string, name: string, labels: Record<string, string>)
   return undefined;
 }
 
-/** Ping processes aimed at the namespace's address right now. */
-function pingProcesses(): number {
-  let n = 0;
+/** Pids of the ping processes aimed at the namespace's address right now. */
+function pingProcesses(): string[] {
+  const pids: string[] = [];
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     try {
       const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      if (/(^|\/)ping$/.test(argv[0] ?? '') && argv.includes(net().peerAddr)) n++;
+      if (/(^|\/)ping$/.test(argv[0] ?? '') && argv.includes(net().peerAddr)) pids.push(pid);
     } catch {
       // exited meanwhile
     }
   }
-  return n;
+  return pids;
 }
 
 describe('network probe with real packets (netns + veth + iptables statistic)', () => {
@@ -93,6 +93,7 @@ describe('network probe with real packets (netns + veth + iptables statistic)', 
         '    settings:',
         // Only the namespace: nothing else is pinged (no collector keyword, no gateway).
         `      targets: [{ host: ${net().peerAddr}, label: ns-peer, maxLossRatio: 0.5 }]`,
+        // Linux: one ping at the bursts' average rate, (20 × 0.02 + 0) / 20 = one request every 20 ms.
         '      burst: { count: 20, intervalSeconds: 0.02, timeoutSeconds: 0.3, pauseSeconds: 0 }',
         '      windowSeconds: 5',
         `      interfaces: [${net().hostIf}]`,
@@ -123,9 +124,15 @@ describe('network probe with real packets (netns + veth + iptables statistic)', 
   });
 
   it(`measures the share iptables drops (P = ${P}) within ±${TOLERANCE} over ≥ ${MIN_PACKETS} requests, and exactly the DROP rule's count up to requests in flight`, async () => {
-    // Sample the process table meanwhile: never two ping processes for the one target.
+    // Sample the process table meanwhile: never two ping processes for the one target, and on Linux
+    // the same one all along (one long-running ping per target, not one per burst).
     let most = 0;
-    const sampler = setInterval(() => (most = Math.max(most, pingProcesses())), 20);
+    const seen = new Set<string>();
+    const sampler = setInterval(() => {
+      const pids = pingProcesses();
+      most = Math.max(most, pids.length);
+      for (const pid of pids) seen.add(pid);
+    }, 20);
     let c: Awaited<ReturnType<typeof counts>>;
     try {
       c = await waitFor(`${MIN_PACKETS} echo requests counted by the collector`, async () => {
@@ -147,6 +154,7 @@ describe('network probe with real packets (netns + veth + iptables statistic)', 
     expect(rules.dropped).toBeGreaterThanOrEqual(lost);
     expect(rules.dropped - lost).toBeLessThanOrEqual(rules.arrived - sent);
     expect(most).toBe(1);
+    expect(seen.size).toBe(1);
     // Beside the values: the RTT figures, the target's own limit, the link up on the named veth.
     expect(metricValue(c.text, 'stationwatch_network_rtt_avg_seconds', { target: 'ns-peer' })).toBeGreaterThan(0);
     expect(metricValue(c.text, 'stationwatch_network_loss_limit_ratio', { target: 'ns-peer' })).toBe(0.5);
@@ -164,10 +172,10 @@ describe('network probe with real packets (netns + veth + iptables statistic)', 
       const changes = metricValue(text, 'stationwatch_network_link_changes_total', { interface: net().hostIf }) ?? 0;
       return up === 0 && changes >= 1 ? true : undefined;
     });
-    // Let the burst that straddled the change end and be reported, then compare two readings.
+    // Let the requests in flight at the change be settled and reported, then compare two readings.
     await new Promise((r) => setTimeout(r, 2500));
     const before = await counts();
-    const after = await waitFor('two more bursts to be reported', async () => {
+    const after = await waitFor('40 more requests to be reported', async () => {
       const now = await counts();
       return now.sent! - before.sent! >= 40 ? now : undefined;
     });

@@ -6,15 +6,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCommand } from '../../agent/peripherals/run-command.js';
 import { commandRunner } from '../../agent/probes/posture-command.js';
+import { alive } from '../helpers/alive.js';
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('hanging external commands', () => {
   it('a command that ignores SIGTERM is killed at its timeout, and nothing else waits for it', async () => {
