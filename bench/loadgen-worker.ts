@@ -1,18 +1,11 @@
 // The reliability issue's load generator (tools/loadgen) in its own process, so it can be pinned to
 // its own core: simulated agents with the real report queue and HTTP transport. Prints one JSON line
 // with its result and the CPU it used (to show whether the generator or the server was the limit).
-import { runLoad, type LoadResult } from '../tools/loadgen/loadgen.js';
+import { runLoad, type LoadOptions, type LoadResult } from '../tools/loadgen/loadgen.js';
 import { silentLogger } from '../common/logger.js';
 
-export interface LoadgenArgs {
-  url: string;
-  agents: number;
-  seconds: number;
-  intervalSeconds: number;
-  concurrency: number;
-  tokenSeed: string;
-  site: string;
-}
+/** The load generator's own options, without what only a process of its own can hold (its logger). */
+export type LoadgenArgs = Omit<LoadOptions, 'log' | 'graceSeconds'>;
 
 export interface LoadgenOutput {
   result: LoadResult;

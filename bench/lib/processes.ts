@@ -4,10 +4,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, waitFor as pollUntil } from '../../common/wait-for.js';
 
 /** The repository root (bench/ is compiled to dist/bench/, so two or three levels up). */
 export const repoRoot = fileURLToPath(new URL(existsSync(fileURLToPath(new URL('../../../package.json', import.meta.url))) ? '../../../' : '../../', import.meta.url));
@@ -27,31 +27,11 @@ export function requireBinary(path: string, pkg: string, why: string): void {
   if (!existsSync(path)) throw new Error(`${path} not found: ${why} — install it with: apt-get install -y --no-install-recommends ${pkg}`);
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
-/** Polls until `check` returns a value; the error says what was awaited and the last failure. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000, everyMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(everyMs);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+/** Polls until `check` returns a value (not undefined) or the deadline passes; says what it waited for. */
+export function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000, everyMs = 200): Promise<T> {
+  return pollUntil(what, check, timeoutMs, everyMs);
 }
 
 export async function httpOk(url: string): Promise<true | undefined> {

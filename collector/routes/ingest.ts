@@ -98,12 +98,12 @@ export async function ingestRoutes(app: FastifyInstance, { ctx }: { ctx: Collect
     }
     const previous = ctx.store.get(owner.name)?.report;
     const result = ctx.store.accept(owner.name, owner.site, report, receivedAt);
-    // Rendered now, while the report is at hand, so that scrapes only concatenate text (device-exposition.ts).
-    if (result.status !== 'outdated') ctx.exposition.prepare(ctx.store.get(owner.name)!);
     if (result.status !== 'outdated') {
+      const d = ctx.store.get(owner.name)!;
+      // Rendered now, while the report is at hand, so that scrapes only concatenate text (device-exposition.ts).
+      ctx.exposition.prepare(d);
       try {
         // The text is the device's report only when this report replaced it (not a late, older one).
-        const d = ctx.store.get(owner.name)!;
         await ctx.deviceState.save(d, d.report !== previous ? req.reportText : undefined);
       } catch (err) {
         req.log.error({ err }, 'could not save the device state');
