@@ -11,9 +11,9 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { generateRules } from '../alerts/generate-rules.js';
+import { createPrivateCups } from '../common/daemons/private-cups.js';
 import { parseOverrides } from '../alerts/overrides.js';
 import { benchDevices, startCollector } from './lib/collector.js';
-import { startPrivateCups } from './lib/cups.js';
 import { createNamespace } from './lib/netns.js';
 import { startPrometheus } from './lib/prometheus.js';
 import { cliPath, sleep, waitFor, withScope } from './lib/processes.js';
@@ -40,8 +40,10 @@ export async function detectionLatency(opts: BenchOptions): Promise<Section> {
   const smoke = opts.smoke;
   return withScope(async (scope) => {
     const [device] = benchDevices(1, 'detect');
-    const cups = await startPrivateCups(scope);
-    await cups.cups('lpadmin', '-p', 'counter', '-E', '-v', 'file:///dev/null');
+    const cups = await createPrivateCups(await scope.tempDir('cups'));
+    scope.onClose(() => cups.stop());
+    await cups.start();
+    await cups.addQueue('counter');
     const ns = createNamespace(scope, 'dl');
     const collector = await startCollector(scope, [device!], { name: 'detect-collector' });
 
@@ -138,7 +140,7 @@ export async function detectionLatency(opts: BenchOptions): Promise<Section> {
 
     opts.log('detection: injecting the three faults');
     const t0 = Date.now();
-    await cups.cups('cupsdisable', '-r', 'stopped by the benchmark', 'counter');
+    await cups.disable('counter', 'stopped by the benchmark');
     ns.dropAll(true);
     writeFileSync(join(dir, 'watched', 'backup-2.tar.gz.sha256'), `${sha}  backup-2.tar.gz\n`);
     await rename(join(dir, 'backup-2.tar.gz'), join(dir, 'watched', 'backup-2.tar.gz'));

@@ -1,12 +1,12 @@
 // Child processes for the benchmarks: started (optionally pinned to one CPU core with taskset, so
 // "on one core" means one core), waited for, and always stopped — a Scope stops everything it
 // started and removes its temporary directories, also when a benchmark fails.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawnDaemon, type Daemon } from '../../common/daemons/daemon.js';
 import { freePort, waitFor as pollUntil } from '../../common/wait-for.js';
 
 /** The repository root (bench/ is compiled to dist/bench/, so two or three levels up). */
@@ -14,12 +14,8 @@ export const repoRoot = fileURLToPath(new URL(existsSync(fileURLToPath(new URL('
 export const cliPath = join(repoRoot, 'dist', 'cli', 'stationwatch.js');
 export const benchDist = join(repoRoot, 'dist', 'bench');
 
-export interface Proc {
-  child: ChildProcess;
-  pid: number;
-  output(): string;
-  stop(signal?: NodeJS.Signals): Promise<void>;
-}
+/** A started process: output kept, exit observable (common/daemons/daemon.ts, shared with the tests). */
+export type Proc = Daemon;
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -55,27 +51,8 @@ export class Scope {
   /** `core`: pin the process (and all its threads) to that CPU with taskset. */
   start(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; core?: number; cwd?: string } = {}): Proc {
     const [file, argv] = opts.core === undefined ? [cmd, args] : ['taskset', ['-c', String(opts.core), cmd, ...args]];
-    const child = spawn(file, argv, { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'], ...(opts.cwd ? { cwd: opts.cwd } : {}) });
-    let out = '';
-    const keep = (b: Buffer) => {
-      out += b.toString();
-      if (out.length > 2_000_000) out = out.slice(-1_000_000); // a chatty process must not eat the runner's memory
-    };
-    child.stdout!.on('data', keep);
-    child.stderr!.on('data', keep);
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    if (child.pid === undefined) throw new Error(`could not start ${cmd}`);
-    const proc: Proc = {
-      child,
-      pid: child.pid, // taskset execs the command in place: the pid is the command's
-      output: () => out,
-      async stop(signal = 'SIGTERM') {
-        if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        await exited;
-        clearTimeout(timer);
-      },
-    };
+    // taskset execs the command in place: the pid is the command's.
+    const proc = spawnDaemon(file, argv, { name: basename(cmd), killAfterMs: 10_000, ...(opts.env ? { env: opts.env } : {}), ...(opts.cwd ? { cwd: opts.cwd } : {}) });
     this.procs.push(proc);
     return proc;
   }

@@ -3,7 +3,9 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { freePort, httpOk, requireBinary, waitFor, type Proc, type Scope } from './processes.js';
+import { checkPrometheusConfig, writeChecked } from '../../common/daemons/config-check.js';
+import { whenReady } from '../../common/daemons/daemon.js';
+import { freePort, httpOk, requireBinary, type Proc, type Scope } from './processes.js';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 
@@ -24,7 +26,7 @@ export async function startPrometheus(scope: Scope, config: object, opts: { remo
   requireBinary(PROMETHEUS, 'prometheus', 'the benchmarks compare against what a real Prometheus records');
   const dir = await scope.tempDir(opts.name ?? 'prometheus');
   for (const [file, text] of Object.entries(opts.ruleFiles ?? {})) await writeFile(join(dir, file), text);
-  await writeFile(join(dir, 'prometheus.yml'), stringify(config));
+  await writeChecked(join(dir, 'prometheus.yml'), stringify(config), checkPrometheusConfig);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const proc = scope.start(PROMETHEUS, [
@@ -35,9 +37,7 @@ export async function startPrometheus(scope: Scope, config: object, opts: { remo
     '--log.level=warn',
     ...(opts.remoteWriteReceiver ? ['--web.enable-remote-write-receiver'] : []),
   ]);
-  await waitFor('Prometheus to be ready', () => httpOk(`${url}/-/ready`), 60_000).catch((e: Error) => {
-    throw new Error(`${e.message}\nPrometheus said:\n${proc.output()}`);
-  });
+  await whenReady(proc, `${url}/-/ready`, () => httpOk(`${url}/-/ready`), { timeoutMs: 60_000 });
   const query: Prometheus['query'] = async (expr, at) => {
     const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(expr)}${at ? `&time=${at}` : ''}`);
     const body = (await res.json()) as { status: string; error?: string; data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } };
@@ -54,7 +54,7 @@ export async function startPrometheus(scope: Scope, config: object, opts: { remo
       return r.length === 0 ? NaN : Number(r[0]!.value[1]);
     },
     async reload(next) {
-      await writeFile(join(dir, 'prometheus.yml'), stringify(next));
+      await writeChecked(join(dir, 'prometheus.yml'), stringify(next), checkPrometheusConfig);
       const res = await fetch(`${url}/-/reload`, { method: 'POST' });
       if (!res.ok) throw new Error(`Prometheus refused the configuration: ${res.status} ${await res.text()}`);
     },

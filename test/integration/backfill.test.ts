@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeDefinitions } from '../../agent/probes/index.js';
+import { checkPrometheusConfig, writeChecked } from '../../common/daemons/config-check.js';
+import { whenReady } from '../../common/daemons/daemon.js';
 import { cliPath, freePort, start, startCli, waitFor, type Proc } from './fixtures/processes.js';
 import { suiteTimer } from './fixtures/prometheus.js';
 
@@ -46,14 +48,14 @@ describe('remote-write backfill of an outage', () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
 
-    await writeFile(
+    await writeChecked(
       join(dir, 'prometheus.yml'),
       `global: { scrape_interval: 1s }\nstorage: { tsdb: { out_of_order_time_window: 1h } }\nscrape_configs:\n  - job_name: stationwatch-devices\n    honor_labels: true\n    http_sd_configs: [{ url: "${base}/sd", refresh_interval: 1s }]\n`,
+      checkPrometheusConfig,
     );
-    prometheus = start(PROMETHEUS, [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'prom-data')}`, `--web.listen-address=127.0.0.1:${promPort}`, '--web.enable-remote-write-receiver', '--log.level=warn']);
-    await waitFor('the backfill Prometheus to be ready', async () => ((await fetch(`${promUrl}/-/ready`)).ok ? true : undefined), 30_000).catch((e: Error) => {
-      throw new Error(`${e.message}\n${prometheus?.output()}`);
-    });
+    const prom = start(PROMETHEUS, [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'prom-data')}`, `--web.listen-address=127.0.0.1:${promPort}`, '--web.enable-remote-write-receiver', '--log.level=warn'], {}, 'the backfill Prometheus');
+    prometheus = prom;
+    await whenReady(prom, `${promUrl}/-/ready`, async () => ((await fetch(`${promUrl}/-/ready`)).ok ? true : undefined), { timeoutMs: 30_000, everyMs: 250 });
 
     await writeFile(
       join(dir, 'collector.yaml'),
