@@ -2,26 +2,19 @@
 // file and injected into a Node.js binary). It carries the workstation's commands only: the
 // collector's (SQLite, a native addon) stays in the npm package, so the executable has no native code.
 import './lean-v8-early.js';
-import { parseArgs } from 'node:util';
 import { ConfigError, readConfigFile } from '../common/config-file.js';
 import { VERSION } from '../common/version.js';
 import { resolveAgentConfig } from '../agent/config.js';
 import { runAgentProcess } from './agent-run.js';
 import { runBackup } from './backup.js';
 import { runAgentEnrol } from './agent-enrol.js';
-import { SERVICE_COMMANDS, runServiceCommand, serviceUsage } from './service.js';
+import { SERVICE_COMMANDS, runServiceCommand } from './service.js';
+import { AGENT_EXE_COMMANDS, agentCommand, checkAgentConfigCommand } from './commands.js';
+import { consoleIo, formatGroupUsage, parseCommand, usageError } from './usage.js';
 
-const usage = `stationwatch ${VERSION} (agent executable) — workstation health monitor
-
-usage:
-  stationwatch agent --config agent.yaml      run the agent in the foreground
-${serviceUsage.replace(/^usage:\n/, '')}
-  stationwatch check-config agent.yaml        report every problem in an agent configuration
-  stationwatch agent enrol --code CODE [--collector URL] [--config agent.yaml]
-                                              trade a one-time code for this device's token
-  stationwatch backup report|verify …         report a backup run to the agent; verify backup files
-  stationwatch --version
-`;
+// The executable's own list (no collector commands), from the same descriptions as `stationwatch`.
+const usage = `${formatGroupUsage(AGENT_EXE_COMMANDS, '', `stationwatch ${VERSION} (agent executable) — workstation health monitor`)}
+stationwatch --version prints the version.`;
 
 /**
  * The backup verification runs in a child process forked from "the script beside it", which in the
@@ -39,6 +32,7 @@ async function main(argv: string[]): Promise<number> {
     return -1;
   }
   const [command, ...rest] = argv;
+  if (command === 'help' && rest.length > 0) return main([...rest, '--help']);
   const env = process.env;
   if (command === 'agent' && rest[0] !== undefined && SERVICE_COMMANDS.has(rest[0])) {
     return runServiceCommand(rest, env, { executable: process.execPath, command: process.execPath, args: [] });
@@ -47,17 +41,16 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'agent' && rest[0] === 'enrol') return runAgentEnrol(rest.slice(1), env);
   switch (command) {
     case 'agent': {
-      const { values } = parseArgs({ args: rest, options: { config: { type: 'string', short: 'c' } } });
-      await runAgentProcess(values.config, env);
+      const parsed = parseCommand(agentCommand, rest, consoleIo, AGENT_EXE_COMMANDS);
+      if (typeof parsed === 'number') return parsed;
+      await runAgentProcess(parsed.values.config, env);
       return -1;
     }
     case 'check-config': {
-      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { config: { type: 'string', short: 'c' } } });
-      const file = positionals[0] ?? values.config;
-      if (!file) {
-        console.error('check-config needs a file: stationwatch check-config FILE');
-        return 2;
-      }
+      const parsed = parseCommand(checkAgentConfigCommand, rest);
+      if (typeof parsed === 'number') return parsed;
+      const file = parsed.positionals[0] ?? parsed.values.config;
+      if (!file || parsed.positionals.length > 1) return usageError(checkAgentConfigCommand, 'name one configuration file');
       resolveAgentConfig(await readConfigFile(file), env, file);
       console.log(`${file}: valid agent configuration`);
       return 0;
@@ -67,11 +60,13 @@ async function main(argv: string[]): Promise<number> {
       console.log(VERSION);
       return 0;
     case undefined:
+      console.error(usage);
+      return 2;
     case 'help':
     case '--help':
     case '-h':
       console.log(usage);
-      return command === undefined ? 2 : 0;
+      return 0;
     default:
       console.error(`unknown command "${command}"\n\n${usage}`);
       return 2;

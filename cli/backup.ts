@@ -2,23 +2,13 @@
 // through its spool (delivered whether the agent runs now or starts later), and anyone can verify
 // backup files from a terminal with the very checks the agent runs.
 import { stat } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { defaultStateDir, loadAgentConfig } from '../agent/config.js';
 import type { BackupSettings, VerifyMode } from '../agent/backup/job.js';
 import { BackupReport, SpoolWriteError, spoolDir, writeSpoolFile } from '../agent/backup/spool.js';
 import { FileChangedError, verifyBackup, type Verdict } from '../agent/backup/verify.js';
 import { Value } from '@sinclair/typebox/value';
-
-export const backupUsage = `usage:
-  stationwatch backup report --job NAME --status ok|failed [--duration SECONDS] [--message TEXT]
-                             [--config agent.yaml]
-      hand the result of a backup run to the agent (as the agent's account or an administrator).
-      For a job whose files the agent watches, "ok" makes it look now and the file's verification
-      counts; "failed" counts at once. A job that never reports becomes overdue.
-  stationwatch backup verify PATH... [--verify auto|checksum|archive|size] [--min-size BYTES]
-      verify backup files now: checksum manifest beside them (NAME.sha256, SHA256SUMS), archive
-      integrity (.zip, .tar.gz, .tgz, .gz, .tar). Exit 0: all verified; 3: some could only be
-      checked in structure or size; 1: some corrupt or failed.`;
+import { COMMANDS, backupReportCommand, backupVerifyCommand } from './commands.js';
+import { groupHelp, parseCommand, usageError } from './usage.js';
 
 interface Io {
   out: (line: string) => void;
@@ -33,12 +23,13 @@ export async function runBackup(args: string[], env: NodeJS.ProcessEnv, io: Io =
   const [sub, ...rest] = args;
   if (sub === 'report') return report(rest, env, io);
   if (sub === 'verify') return verify(rest, io);
-  io.err(sub === undefined || sub === 'help' || sub === '--help' ? backupUsage : `unknown backup command "${sub}"\n\n${backupUsage}`);
-  return 2;
+  return groupHelp(COMMANDS, 'backup', args, io);
 }
 
 async function report(args: string[], env: NodeJS.ProcessEnv, io: Io): Promise<number> {
-  const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, job: { type: 'string' }, status: { type: 'string' }, duration: { type: 'string' }, message: { type: 'string' } } });
+  const parsed = parseCommand(backupReportCommand, args, io);
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   const record = {
     version: 1,
     job: values.job,
@@ -48,14 +39,10 @@ async function report(args: string[], env: NodeJS.ProcessEnv, io: Io): Promise<n
     ...(values.message !== undefined ? { message: values.message } : {}),
   };
   const problems = [];
-  if (!values.job) problems.push('--job NAME is required');
-  if (values.status !== 'ok' && values.status !== 'failed') problems.push(`--status must be ok or failed${values.status ? `, not "${values.status}"` : ''}`);
+  if (values.status !== 'ok' && values.status !== 'failed') problems.push(`--status must be ok or failed, not "${values.status}"`);
   if (values.duration !== undefined && !(Number(values.duration) >= 0)) problems.push(`--duration must be seconds (a number, 0 or more), not "${values.duration}"`);
   if (problems.length === 0) for (const e of Value.Errors(BackupReport, record)) problems.push(`${e.path.replace('/job', '--job').replace('/message', '--message').replace('/durationSeconds', '--duration')}: ${e.message}`);
-  if (problems.length > 0) {
-    io.err(`backup report: ${problems.join('; ')}\n\n${backupUsage}`);
-    return 2;
-  }
+  if (problems.length > 0) return usageError(backupReportCommand, problems.join('; '), io);
 
   let stateDir: string;
   if (values.config) {
@@ -82,7 +69,9 @@ async function report(args: string[], env: NodeJS.ProcessEnv, io: Io): Promise<n
 }
 
 async function verify(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { verify: { type: 'string', default: 'auto' }, 'min-size': { type: 'string', default: '1' } } });
+  const parsed = parseCommand(backupVerifyCommand, args, io);
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
   const mode = values.verify as VerifyMode;
   const minSizeBytes = Number(values['min-size']);
   const bad = [
@@ -90,10 +79,7 @@ async function verify(args: string[], io: Io): Promise<number> {
     !['auto', 'checksum', 'archive', 'size'].includes(mode) ? `--verify must be auto, checksum, archive or size, not "${mode}"` : undefined,
     !(Number.isInteger(minSizeBytes) && minSizeBytes >= 1) ? `--min-size must be a whole number of bytes, 1 or more` : undefined,
   ].filter(Boolean);
-  if (bad.length > 0) {
-    io.err(`backup verify: ${bad.join('; ')}\n\n${backupUsage}`);
-    return 2;
-  }
+  if (bad.length > 0) return usageError(backupVerifyCommand, bad.join('; '), io);
   let worst = 0;
   for (const path of positionals) {
     const size = (await stat(path).catch(() => undefined))?.size ?? 0;

@@ -2,7 +2,8 @@
 // device's), as a technician on the floor would on the status page. Logs in with the user's password
 // (STATIONWATCH_PASSWORD or standard input), records, and ends the session again.
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
+import { COMMANDS, inspectListCommand, inspectRecordCommand } from './commands.js';
+import { formatGroupUsage, groupHelp, parseCommand } from './usage.js';
 
 export interface InspectOptions {
   sub: string | undefined;
@@ -15,7 +16,7 @@ export interface InspectOptions {
   stdin: NodeJS.ReadableStream;
 }
 
-const usage = 'usage: stationwatch inspect record --device D --result ok|fault [--note "..."] [--collector URL] [--user NAME]\n       stationwatch inspect list --device D [--collector URL] [--user NAME]\n(the password comes from STATIONWATCH_PASSWORD or standard input)';
+const usage = formatGroupUsage(COMMANDS, 'inspect');
 
 async function firstLine(input: NodeJS.ReadableStream): Promise<string> {
   const rl = createInterface({ input, terminal: false });
@@ -62,17 +63,17 @@ export async function runInspect(o: InspectOptions, out: (line: string) => void)
   return 0;
 }
 
-/** Parses `inspect` arguments (options of its own) and runs it; env: STATIONWATCH_COLLECTOR_URL, _USER, _PASSWORD. */
+/** Parses `inspect record|list` arguments and runs it; env: STATIONWATCH_COLLECTOR_URL, _USER, _PASSWORD. */
 export async function runInspectCommand(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { device: { type: 'string' }, result: { type: 'string' }, note: { type: 'string' }, collector: { type: 'string' }, user: { type: 'string' } },
-  });
+  const [sub, ...rest] = args;
+  if (sub !== 'record' && sub !== 'list') return groupHelp(COMMANDS, 'inspect', args);
+  const parsed = sub === 'record' ? parseCommand(inspectRecordCommand, rest) : parseCommand(inspectListCommand, rest);
+  if (typeof parsed === 'number') return parsed;
+  const values: { device: string; result?: string; note?: string; collector?: string; user?: string } = parsed.values;
   try {
     return await runInspect(
       {
-        sub: positionals[0],
+        sub,
         ...(values.device ? { device: values.device } : {}),
         ...(values.result ? { result: values.result } : {}),
         ...(values.note !== undefined ? { note: values.note } : {}),

@@ -4,7 +4,6 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { parseConfigText } from '../common/config-file.js';
 import { resolveAgentConfig } from '../agent/config.js';
 import {
@@ -23,17 +22,10 @@ import {
   type ServiceProgram,
   type ServiceRunner,
 } from '../agent/service/index.js';
+import { installServiceCommand, serviceStatusCommand, uninstallServiceCommand } from './commands.js';
+import { parseCommand, usageError } from './usage.js';
 
 export const SERVICE_COMMANDS = new Set(['install-service', 'uninstall-service', 'service-status']);
-
-export const serviceUsage = `usage:
-  stationwatch agent install-service [--config agent.yaml] [--dry-run]
-      install the agent as a service (systemd, Windows service, launchd) and start it; run again
-      to upgrade: configuration, token and state are kept unless --config gives a new configuration
-  stationwatch agent uninstall-service [--purge] [--dry-run]
-      stop and remove the service; --purge also deletes its configuration, token and state
-  stationwatch agent service-status
-      exit 0 running, 3 installed but stopped, 4 not installed`;
 
 export interface ServiceIo {
   out: (line: string) => void;
@@ -69,15 +61,20 @@ async function checkedConfig(file: string, label: string): Promise<{ text: strin
 
 export async function runServiceCommand(args: string[], env: NodeJS.ProcessEnv, program: ServiceProgram, io: ServiceIo = defaultIo): Promise<number> {
   const [sub, ...rest] = args;
-  const { values } = parseArgs({ args: rest, options: { config: { type: 'string', short: 'c' }, 'dry-run': { type: 'boolean' }, purge: { type: 'boolean' } } });
   const ctx: ServiceContext = { platform: servicePlatform(io.platform ?? process.platform), run: io.run ?? systemRunner, env, root: io.root ?? '/' };
 
   if (sub === 'service-status') {
+    const parsed = parseCommand(serviceStatusCommand, rest, io);
+    if (typeof parsed === 'number') return parsed;
     const state = await serviceStatus(ctx);
     io.out(formatStatus(state));
     return statusExitCode(state);
   }
 
+  if (sub !== 'install-service' && sub !== 'uninstall-service') throw new Error(`unknown service command "agent ${sub ?? ''}"`);
+  const parsed = sub === 'install-service' ? parseCommand(installServiceCommand, rest, io) : parseCommand(uninstallServiceCommand, rest, io);
+  if (typeof parsed === 'number') return parsed;
+  const values: { config?: string; 'dry-run'?: boolean; purge?: boolean } = parsed.values;
   const dryRun = values['dry-run'] === true;
   const isAdmin = io.isAdmin ?? (typeof process.getuid !== 'function' || process.getuid() === 0);
   if (!dryRun && !isAdmin) {
@@ -87,22 +84,16 @@ export async function runServiceCommand(args: string[], env: NodeJS.ProcessEnv, 
 
   let steps;
   if (sub === 'install-service') {
-    if (values.purge) throw new Error('--purge belongs to uninstall-service');
     const installed = installedConfigFile(ctx);
     // Without --config the installed configuration stays, checked again against this version.
     const file = values.config !== undefined ? resolve(values.config) : rooted(ctx, installed);
     if (values.config === undefined && !existsSync(file)) {
-      io.err(`no configuration is installed yet (${installed}): give one with --config FILE\n\n${serviceUsage}`);
-      return 2;
+      return usageError(installServiceCommand, `no configuration is installed yet (${installed}): give one with --config FILE`, io);
     }
     const checked = await checkedConfig(file, values.config !== undefined ? 'the configuration' : 'the installed configuration');
     steps = await planInstall(ctx, { program, ...(values.config !== undefined ? { configText: checked.text } : {}), config: checked.config });
-  } else if (sub === 'uninstall-service') {
-    if (values.config !== undefined) throw new Error('--config belongs to install-service');
-    steps = await planUninstall(ctx, program, values.purge === true);
   } else {
-    io.err(`unknown command "agent ${sub ?? ''}"\n\n${serviceUsage}`);
-    return 2;
+    steps = await planUninstall(ctx, program, values.purge === true);
   }
 
   if (dryRun) {

@@ -2,8 +2,9 @@
 // The `stationwatch` command. The only module that reads process.env and process.argv (besides
 // lean-v8-early.ts, which only looks whether the command is `agent`, before anything else loads).
 import './lean-v8-early.js';
-import { parseArgs } from 'node:util';
 import { VERSION } from '../common/version.js';
+import { COMMANDS, agentCommand, allInOneCommand, checkConfigCommand, collectorCommand, generateCommand } from './commands.js';
+import { consoleIo, formatGroupUsage, parseCommand, usageError } from './usage.js';
 
 // Loaded only after lean-v8-early.ts has run: once a CommonJS package (pino, yaml) has been imported,
 // setting the agent's V8 flags no longer saves its memory (measured: agent/lean-v8.ts).
@@ -29,29 +30,9 @@ const runLoadgen = lazy(async () => (await import('./loadgen.js')).runLoadgen);
 const runAgentProcess = lazy(async () => (await import('./agent-run.js')).runAgentProcess);
 const serviceCommands = () => import('./service.js');
 
-const usage = `stationwatch ${VERSION} — workstation and device health monitor
-
-usage:
-  stationwatch all-in-one [--host 127.0.0.1] [--port 9847] [--state-dir .stationwatch]
-                                      collector + an agent for this machine, no configuration
-  stationwatch agent --config agent.yaml
-  stationwatch agent install-service [--config agent.yaml] | uninstall-service [--purge] | service-status
-                                      the agent as a service (systemd, Windows service, launchd); --dry-run shows the steps
-  stationwatch collector --config collector.yaml
-  stationwatch check-config FILE [--kind agent|collector]
-                                      report every problem in a configuration file
-  stationwatch generate [--overrides site.yaml] [--out DIR]
-                                      write the Prometheus rules from the indicator catalog
-  stationwatch backup report --job NAME --status ok|failed | backup verify PATH...
-                                      report a backup run to the agent; verify backup files
-  stationwatch inspect record --device D --result ok|fault [--note "..."] [--collector URL] [--user NAME]
-                                      record a physical inspection (inspect list --device D: show them)
-  stationwatch user hash-password     hash a password (read from standard input) for the collector's users
-  stationwatch agent enrol --code CODE [--collector URL]   trade a one-time code for this device's token
-  stationwatch collector enrol-code --site SITE | devices list | devices revoke NAME
-                                      enrolment codes and enrolled devices (on the collector host)
-  stationwatch loadgen --url URL --agents N --seconds S    simulate N agents (loopback only)
-`;
+// Generated from cli/commands.ts, like every subcommand's --help.
+const usage = `${formatGroupUsage(COMMANDS, '', `stationwatch ${VERSION} — workstation and device health monitor`)}
+stationwatch --version prints the version.`;
 
 function onShutdown(close: () => Promise<void>): void {
   let closing = false;
@@ -78,6 +59,7 @@ function guessKind(raw: unknown): 'agent' | 'collector' {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === 'help' && rest.length > 0) return main([...rest, '--help']);
   // backup's subcommands have options of their own (see cli/backup.ts).
   if (command === 'backup') return runBackup(rest, process.env);
   if (command === 'inspect') return runInspectCommand(rest, process.env);
@@ -88,29 +70,20 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'collector' && ['enrol-code', 'devices'].includes(rest[0] ?? '')) return runCollectorAdmin(rest, process.env);
   if (command === 'agent' && rest[0] === 'enrol') return runAgentEnrol(rest.slice(1), process.env);
   if (command === 'loadgen') return runLoadgen(rest, process.env);
-  if (command === 'user') return runUser(rest[0], { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: {
-      config: { type: 'string', short: 'c' },
-      kind: { type: 'string' },
-      host: { type: 'string' },
-      port: { type: 'string' },
-      'state-dir': { type: 'string' },
-      overrides: { type: 'string' },
-      out: { type: 'string' },
-    },
-  });
+  if (command === 'user') return runUser(rest, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
   const env = process.env;
   switch (command) {
     case 'agent': {
+      const parsed = parseCommand(agentCommand, rest, consoleIo, COMMANDS);
+      if (typeof parsed === 'number') return parsed;
       // Shared with the agent executable: the same clean stop on SIGTERM/SIGINT (cli/agent-run.ts).
-      await runAgentProcess(values.config, env);
+      await runAgentProcess(parsed.values.config, env);
       return -1;
     }
     case 'collector': {
-      const config = await loadCollectorConfig(values.config, env);
+      const parsed = parseCommand(collectorCommand, rest, consoleIo, COMMANDS);
+      if (typeof parsed === 'number') return parsed;
+      const config = await loadCollectorConfig(parsed.values.config, env);
       const log = createLogger(config.log.level, 'stationwatch-collector');
       const collector = await startCollector(config, log);
       log.info({ url: collector.url, devices: config.devices.length }, 'collector listening');
@@ -118,6 +91,9 @@ async function main(argv: string[]): Promise<number> {
       return -1;
     }
     case 'all-in-one': {
+      const parsed = parseCommand(allInOneCommand, rest);
+      if (typeof parsed === 'number') return parsed;
+      const { values } = parsed;
       const log = createLogger(env.STATIONWATCH_LOG_LEVEL ?? 'info', 'stationwatch');
       const port = Number(values.port ?? env.STATIONWATCH_LISTEN_PORT ?? 9847);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('--port', [`"${values.port}" is not a port number`]);
@@ -133,34 +109,36 @@ Press Ctrl+C to stop.\n`);
       return -1;
     }
     case 'check-config': {
+      const parsed = parseCommand(checkConfigCommand, rest);
+      if (typeof parsed === 'number') return parsed;
+      const { values, positionals } = parsed;
       const file = positionals[0] ?? values.config;
-      if (!file) {
-        console.error('check-config needs a file: stationwatch check-config FILE');
-        return 2;
-      }
+      if (!file || positionals.length > 1) return usageError(checkConfigCommand, 'name one configuration file');
+      if (values.kind !== undefined && values.kind !== 'agent' && values.kind !== 'collector') return usageError(checkConfigCommand, `--kind must be agent or collector, not "${values.kind}"`);
       const raw = await readConfigFile(file);
       const kind = values.kind ?? guessKind(raw);
       if (kind === 'agent') await resolveAgentConfig(raw, env, file);
-      else if (kind === 'collector') await resolveCollectorConfig(raw, env, file);
-      else {
-        console.error(`--kind must be agent or collector, not "${kind}"`);
-        return 2;
-      }
+      else await resolveCollectorConfig(raw, env, file);
       console.log(`${file}: valid ${kind} configuration`);
       return 0;
     }
-    case 'generate':
-      return runGenerate({ overrides: values.overrides, out: values.out });
+    case 'generate': {
+      const parsed = parseCommand(generateCommand, rest);
+      if (typeof parsed === 'number') return parsed;
+      return runGenerate(parsed.values);
+    }
     case '--version':
     case 'version':
       console.log(VERSION);
       return 0;
     case undefined:
+      console.error(usage);
+      return 2;
     case 'help':
     case '--help':
     case '-h':
       console.log(usage);
-      return command === undefined ? 2 : 0;
+      return 0;
     default:
       console.error(`unknown command "${command}"\n\n${usage}`);
       return 2;

@@ -2,6 +2,8 @@
 // shell history and the process list) and prints the hash to paste into the collector's `users`.
 import { createInterface } from 'node:readline';
 import { hashPassword } from '../collector/store/users.js';
+import { COMMANDS, hashPasswordCommand } from './commands.js';
+import { groupHelp, parseCommand, type LineIo } from './usage.js';
 
 async function readPassword(input: NodeJS.ReadableStream & { isTTY?: boolean }, output: NodeJS.WritableStream): Promise<string> {
   if (input.isTTY) output.write('Password (input is shown; clear the terminal afterwards): ');
@@ -13,11 +15,13 @@ async function readPassword(input: NodeJS.ReadableStream & { isTTY?: boolean }, 
   return '';
 }
 
-export async function runUser(sub: string | undefined, io: { stdin: NodeJS.ReadableStream; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<number> {
-  if (sub !== 'hash-password') {
-    io.stderr.write('usage: stationwatch user hash-password   (reads the password from standard input)\n');
-    return 2;
-  }
+/** args: what follows `stationwatch user`. */
+export async function runUser(args: string[], io: { stdin: NodeJS.ReadableStream; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<number> {
+  const lines: LineIo = { out: (l) => io.stdout.write(`${l}\n`), err: (l) => io.stderr.write(`${l}\n`) };
+  const [sub, ...rest] = args;
+  if (sub !== 'hash-password') return groupHelp(COMMANDS, 'user', args, lines);
+  const parsed = parseCommand(hashPasswordCommand, rest, lines);
+  if (typeof parsed === 'number') return parsed;
   const password = await readPassword(io.stdin, io.stderr);
   try {
     io.stdout.write(`${await hashPassword(password)}\n`);
