@@ -5,7 +5,7 @@ import { DeviceStore } from './device-store.js';
 import { businessHoursOf, type Calendar } from './business-hours.js';
 import { DeviceExposition } from './device-exposition.js';
 import { registerFleetSeries } from './exposition.js';
-import { collectorMetrics as cm } from './metric-names.js';
+import { collectorMetrics as cm } from '../protocol/collector-metrics.js';
 import { Backfill } from './remote-write/backfill.js';
 import { openStore, type Db } from './store/db.js';
 import { DeviceStateStore } from './store/device-state.js';

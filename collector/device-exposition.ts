@@ -5,10 +5,10 @@
 // families in the same order, the same sample lines — without the families a device has no series in;
 // HELP and TYPE are written once per family when devices are put together, so /metrics stays one
 // family per metric name (promtool-clean).
-import type { Series } from '../alerts/evaluate.js';
+import type { Series } from '../protocol/series.js';
 import { agentMetrics } from '../protocol/metrics.js';
 import type { DeviceRecord } from './device-store.js';
-import { collectorMetrics as cm } from './metric-names.js';
+import { collectorMetrics as cm } from '../protocol/collector-metrics.js';
 
 interface Family {
   name: string;
