@@ -7,6 +7,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { reportProblems, type Report } from '../../protocol/report.js';
 import type { CollectorContext } from '../context.js';
+import { contentCoding, inflated } from '../content-encoding.js';
 import { ApiError } from '../errors.js';
 import { RateLimiter } from '../rate-limit.js';
 
@@ -52,6 +53,17 @@ export async function ingestRoutes(app: FastifyInstance, { ctx }: { ctx: Collect
     const text = (body as string).charCodeAt(0) === 0xfeff ? (body as string).slice(1) : (body as string);
     req.reportText = text;
     parseJson(req, text, done);
+  });
+  // Compressed bodies are inflated as a stream under the route's body limit (content-encoding.ts);
+  // an encoding the collector cannot read is refused before anything is read.
+  app.addHook('preParsing', (req, _reply, payload, done) => {
+    const coding = contentCoding(req.headers['content-encoding']);
+    if (coding === undefined) {
+      ctx.reportsReceived.inc({ result: 'unsupported_encoding' });
+      done(new ApiError('unsupported_encoding', undefined, `Content-Encoding "${String(req.headers['content-encoding']).slice(0, 40)}" is not supported: send gzip, deflate or none`));
+      return;
+    }
+    done(null, coding === 'identity' ? payload : inflated(payload, coding, ctx.config.bodyLimitBytes));
   });
   const limits = ctx.config.limits;
   const limiter = new RateLimiter(limits.reportsPerSecond, limits.reportBurst, ctx.nowMs);
