@@ -67,7 +67,7 @@ function visitDevice(d: DeviceRecord, visit: Visit): void {
     const def = agentMetrics[i]!;
     const samples = d.samplesByMetric.get(def.name);
     if (!samples) continue;
-    for (const s of samples) visit(i, s.labels, def.type === 'counter' ? Math.max(0, s.value) : s.value);
+    for (const s of samples) visit(i, s.labels, s.value); // counters are not negative (indexSamples drops those)
   }
   const at = (name: string) => familyIndex.get(name)!;
   if (d.clockOffsetSeconds !== undefined) visit(at(cm.clockOffset), undefined, d.clockOffsetSeconds);
