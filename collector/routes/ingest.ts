@@ -2,7 +2,8 @@
 // plugin's scope, so no other route is accidentally behind it or outside it). Tokens are those of
 // configured devices (compared as digests in constant time) and of enrolled devices (looked up by
 // hash on every request, so a revocation takes effect at once). A report is answered 202 only once
-// the device's new state is committed to the store.
+// the device's new state is committed to the store, and the collector's memory takes that state only
+// after the commit: a failed commit (503) leaves everything as it was, and the retry applies once.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { reportProblems, type Report } from '../../protocol/report.js';
