@@ -2,6 +2,7 @@
 // only marks itself failed: every run is bounded by its timeout, a probe still running is not started
 // again, and the report is built from whatever the other probes returned.
 import type { Logger } from '../common/logger.js';
+import type { MetricType } from '../protocol/metrics.js';
 import type { ProbeStatus, Sample, Unavailable } from '../protocol/report.js';
 import type { ProbeDefinition, ProbeInstance, Reading } from './probes/probe.js';
 
@@ -93,13 +94,30 @@ export class ProbeRunner {
       probes.push(last.status);
       for (const r of last.readings) {
         if (r.kind === 'sample') {
-          if (Number.isFinite(r.value)) samples.push(r.labels ? { metric: r.metric.name, labels: r.labels, value: r.value } : { metric: r.metric.name, value: r.value });
+          const wrong = notAValue(r.value, r.metric.type);
+          if (wrong === undefined) samples.push(r.labels ? { metric: r.metric.name, labels: r.labels, value: r.value } : { metric: r.metric.name, value: r.value });
+          // Unknown, not zero and not left out silently: the collector shows the metric as unavailable, with why.
+          else unavailable.push({ metric: r.metric.name, reason: `${wrong}${r.labels ? ` (${labelText(r.labels)})` : ''}`.slice(0, 300) });
         } else unavailable.push({ metric: r.metric.name, reason: r.reason.slice(0, 300) });
       }
     }
     return { probes, samples, unavailable };
   }
 }
+
+/**
+ * Why a probe's value cannot be sent as a sample, or undefined when it can: JSON has no NaN or
+ * Infinity (they would arrive as null and fail the report), and a counter cannot be negative (the
+ * collector would drop it as a false reset).
+ */
+function notAValue(value: number, type: MetricType): string | undefined {
+  if (Number.isNaN(value)) return 'the probe produced NaN, not a number';
+  if (!Number.isFinite(value)) return `the probe produced ${value}, not a finite number`;
+  if (type === 'counter' && value < 0) return `the probe produced ${value} for a counter, which cannot be negative`;
+  return undefined;
+}
+
+const labelText = (labels: Record<string, string>) => Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(', ');
 
 /** An error and its causes on one line: "query CUPS: connect ECONNREFUSED". */
 export function describeError(err: unknown): string {

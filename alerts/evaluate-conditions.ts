@@ -5,15 +5,9 @@
 import type { CompareOp, Condition, Indicator, LabelMatcher } from './catalog/types.js';
 import { deviceLabels } from './render-promql.js';
 import { thresholdValue } from './thresholds.js';
+import type { Labels, Series } from '../protocol/series.js';
 
-export type Labels = Readonly<Record<string, string>>;
-
-export interface Series {
-  readonly metric: string;
-  /** Including device and site. */
-  readonly labels: Labels;
-  readonly value: number;
-}
+export type { Labels, Series } from '../protocol/series.js';
 
 /** What a condition reads: instant values, and counter growth over a window as increase() gives it. */
 export interface Readings {

@@ -1,7 +1,7 @@
 // Checks the catalog for mistakes the type checker cannot see: a duration key used as a ratio, a
 // metric name nobody exports, a threshold no rule reads (a site would override it to no effect), a
 // text left untranslated. generateRules refuses a catalog with problems.
-import { collectorMetrics } from '../collector/metric-names.js';
+import { collectorMetrics } from '../protocol/collector-metrics.js';
 import { agentMetrics } from '../protocol/metrics.js';
 import type { AlertDef, Condition, Indicator, ThresholdRef, Unit } from './catalog/types.js';
 import { placeholderKeys } from './thresholds.js';

@@ -5,7 +5,7 @@ import { DeviceStore } from './device-store.js';
 import { businessHoursOf, type Calendar } from './business-hours.js';
 import { DeviceExposition } from './device-exposition.js';
 import { registerFleetSeries } from './exposition.js';
-import { collectorMetrics as cm } from './metric-names.js';
+import { collectorMetrics as cm } from '../protocol/collector-metrics.js';
 import { Backfill } from './remote-write/backfill.js';
 import { openStore, type Db } from './store/db.js';
 import { DeviceStateStore } from './store/device-state.js';
@@ -40,7 +40,7 @@ export function createContext(config: CollectorConfig, nowMs: () => number = Dat
   // prom-client names these gauges `_total`, which promtool (rightly) rejects; the rest are fine.
   for (const kind of ['handles', 'requests', 'resources']) collectorRegistry.removeSingleMetric(`stationwatch_collector_nodejs_active_${kind}_total`);
   const reportsReceived = new Counter({ name: cm.reportsReceived, help: 'Reports received, by outcome', labelNames: ['result'], registers: [collectorRegistry] });
-  const samplesDropped = new Counter({ name: cm.samplesDropped, help: 'Samples dropped from accepted reports (unknown metric, wrong labels, duplicates)', labelNames: ['reason'], registers: [collectorRegistry] });
+  const samplesDropped = new Counter({ name: cm.samplesDropped, help: 'Samples dropped from accepted reports (unknown metric, wrong labels, duplicates, series limit, negative counters)', labelNames: ['reason'], registers: [collectorRegistry] });
   registerFleetSeries(collectorRegistry, store, nowMs, businessHoursOf(config.businessHours, calendar));
 
   const backfill = config.remoteWrite ? new Backfill(config.remoteWrite, collectorRegistry) : undefined;

@@ -5,10 +5,10 @@
 // families in the same order, the same sample lines — without the families a device has no series in;
 // HELP and TYPE are written once per family when devices are put together, so /metrics stays one
 // family per metric name (promtool-clean).
-import type { Series } from '../alerts/evaluate.js';
+import type { Series } from '../protocol/series.js';
 import { agentMetrics } from '../protocol/metrics.js';
 import type { DeviceRecord } from './device-store.js';
-import { collectorMetrics as cm } from './metric-names.js';
+import { collectorMetrics as cm } from '../protocol/collector-metrics.js';
 
 interface Family {
   name: string;
@@ -67,7 +67,7 @@ function visitDevice(d: DeviceRecord, visit: Visit): void {
     const def = agentMetrics[i]!;
     const samples = d.samplesByMetric.get(def.name);
     if (!samples) continue;
-    for (const s of samples) visit(i, s.labels, def.type === 'counter' ? Math.max(0, s.value) : s.value);
+    for (const s of samples) visit(i, s.labels, s.value); // counters are not negative (indexSamples drops those)
   }
   const at = (name: string) => familyIndex.get(name)!;
   if (d.clockOffsetSeconds !== undefined) visit(at(cm.clockOffset), undefined, d.clockOffsetSeconds);

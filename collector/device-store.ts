@@ -28,7 +28,7 @@ export interface Gap {
   toMs: number;
 }
 
-export type DropReason = 'unknown_metric' | 'wrong_labels' | 'duplicate_series' | 'series_limit';
+export type DropReason = 'unknown_metric' | 'wrong_labels' | 'duplicate_series' | 'series_limit' | 'negative_counter';
 
 export interface AcceptResult {
   /**
@@ -40,6 +40,17 @@ export interface AcceptResult {
   dropped: Array<{ metric: string; reason: DropReason }>;
   /** A late report's samples from a period in which the device was shown as not reporting. */
   backfill?: { atMs: number; samples: Sample[] };
+}
+
+/**
+ * What accepting a report would do, worked out without changing anything: `next` (when the report
+ * changes the device) is the record as it will be. The ingest route commits `next` to SQLite first
+ * and only then installs it with apply(), so memory never holds what the store does not: after a
+ * failed commit the agent's retry of the same report is applied, once.
+ */
+export interface AcceptPlan {
+  result: AcceptResult;
+  next?: DeviceRecord;
 }
 
 /** Gaps kept per device: enough for a day of flapping; older gaps can no longer be backfilled anyway. */
@@ -122,46 +133,97 @@ export class DeviceStore {
     return { status: 'accepted', dropped };
   }
 
+  /** Plans and applies at once, in memory only (tests and benchmarks; the ingest route commits in between). */
   accept(name: string, configuredSite: string | undefined, report: Report, receivedAtMs: number): AcceptResult {
-    let d = this.devices.get(name);
+    const plan = this.plan(name, configuredSite, report, receivedAtMs);
+    if (plan.next) this.apply(plan.next);
+    return plan.result;
+  }
+
+  /** Installs a planned record (after its commit): the device's record object is kept, its fields replaced. */
+  apply(next: DeviceRecord): DeviceRecord {
+    const d = this.devices.get(next.name);
     if (!d) {
-      d = { name, site: configuredSite ?? this.defaultSite, kind: 'agent', configured: false, samplesByMetric: new Map(), reportsAccepted: 0, gaps: [] };
-      this.devices.set(name, d);
+      this.devices.set(next.name, next);
+      return next;
     }
+    return Object.assign(d, next);
+  }
+
+  /** What accepting `report` would make of the device; changes nothing (see AcceptPlan). */
+  plan(name: string, configuredSite: string | undefined, report: Report, receivedAtMs: number): AcceptPlan {
+    const d: DeviceRecord = this.devices.get(name) ?? { name, site: configuredSite ?? this.defaultSite, kind: 'agent', configured: false, samplesByMetric: new Map(), reportsAccepted: 0, gaps: [] };
     // Age on the device's own clock (sent minus made), so a wrong device clock does not matter.
-    const late = report.sentAt - report.createdAt > this.windowMs(report.intervalSeconds);
-    const { byMetric, dropped } = indexSamples(report.samples, this.limits.maxSeriesPerDevice);
+    const age = report.sentAt - report.createdAt;
+    const late = age > this.windowMs(report.intervalSeconds);
     let backfill: AcceptResult['backfill'];
+    let indexed: ReturnType<typeof indexSamples> | undefined;
     if (late) {
       const atMs = report.createdAt - (report.sentAt - receivedAtMs);
-      if (this.wasNotReporting(d, atMs, receivedAtMs)) backfill = { atMs, samples: [...byMetric.values()].flat() };
+      if (this.wasNotReporting(d, atMs, receivedAtMs)) {
+        indexed = indexSamples(report.samples, this.limits.maxSeriesPerDevice);
+        backfill = { atMs, samples: [...indexed.byMetric.values()].flat() };
+      }
     }
-    // A queued report that arrives after a newer one must not overwrite the newer state. Within one
-    // agent process seq orders; across processes startedAt does — except that a fresh report is the
-    // device's present whatever its startedAt (an agent restarted after its clock was set back).
-    const cur = d.report;
-    const newer = !cur || (report.agent.startedAt === cur.agent.startedAt ? report.seq > cur.seq : report.agent.startedAt > cur.agent.startedAt || !late);
-    if (!newer) {
-      return { status: late ? 'late' : 'outdated', dropped: [], ...(backfill ? { backfill } : {}) };
+    if (!isNewer(d, report, late, receivedAtMs)) {
+      return { result: { status: late ? 'late' : 'outdated', dropped: [], ...(backfill ? { backfill } : {}) } };
     }
+    const { byMetric, dropped } = indexed ?? indexSamples(report.samples, this.limits.maxSeriesPerDevice);
+    let gaps = d.gaps;
+    let receivedAt = d.receivedAtMs;
     if (!late) {
       // A fresh report ends a period of not reporting: remember it, so reports queued during it can be backfilled.
       if (d.receivedAtMs !== undefined && d.intervalSeconds !== undefined && !this.isReporting(d, receivedAtMs)) {
-        d.gaps.push({ fromMs: d.receivedAtMs + this.windowMs(d.intervalSeconds), toMs: receivedAtMs });
-        if (d.gaps.length > MAX_GAPS) d.gaps.splice(0, d.gaps.length - MAX_GAPS);
+        gaps = [...gaps, { fromMs: d.receivedAtMs + this.windowMs(d.intervalSeconds), toMs: receivedAtMs }].slice(-MAX_GAPS);
       } else if (d.receivedAtMs === undefined) {
-        d.gaps.push({ fromMs: 0, toMs: receivedAtMs });
+        gaps = [...gaps, { fromMs: 0, toMs: receivedAtMs }];
       }
-      d.receivedAtMs = receivedAtMs;
+      receivedAt = receivedAtMs;
     }
-    d.site = configuredSite ?? report.site ?? this.defaultSite;
-    d.report = knownUnavailable(report);
-    d.intervalSeconds = report.intervalSeconds;
-    d.clockOffsetSeconds = (report.sentAt - receivedAtMs) / 1000;
-    d.samplesByMetric = byMetric;
-    d.reportsAccepted++;
-    return { status: late ? 'late' : 'accepted', dropped, ...(backfill ? { backfill } : {}) };
+    const next: DeviceRecord = {
+      ...d,
+      site: configuredSite ?? report.site ?? this.defaultSite,
+      report: knownUnavailable(report),
+      intervalSeconds: report.intervalSeconds,
+      clockOffsetSeconds: (report.sentAt - receivedAtMs) / 1000,
+      samplesByMetric: byMetric,
+      reportsAccepted: d.reportsAccepted + 1,
+      gaps,
+      ...(receivedAt !== undefined ? { receivedAtMs: receivedAt } : {}),
+    };
+    return { result: { status: late ? 'late' : 'accepted', dropped, ...(backfill ? { backfill } : {}) }, next };
   }
+}
+
+/**
+ * When the report was made on the collector's clock: received minus its age on the device's clock.
+ * An age below zero (made "after" it was sent) counts as zero, so no report can claim to be made
+ * later than it arrived.
+ */
+function madeAtMs(r: Report, receivedAtMs: number): number {
+  return receivedAtMs - Math.max(0, r.sentAt - r.createdAt);
+}
+
+/**
+ * Whether `report` replaces the device's stored report. A resend (same agent process, seq and
+ * creation time) never does. Within one agent process seq orders — a report queued during an outage
+ * that arrives after a newer one must not overwrite it — but only while the collector's own timeline
+ * agrees: a fresh report made after the stored one arrived is the device's present whatever seq the
+ * stored one claimed, so no single report (a seq of 2^53−1, say) can make a device's later reports
+ * `outdated`. Across processes startedAt orders, and a fresh report is the present whatever its
+ * startedAt (an agent restarted after its clock was set back).
+ */
+function isNewer(d: DeviceRecord, report: Report, late: boolean, receivedAtMs: number): boolean {
+  const cur = d.report;
+  if (!cur) return true;
+  if (report.agent.startedAt !== cur.agent.startedAt) return report.agent.startedAt > cur.agent.startedAt || !late;
+  if (report.seq === cur.seq && report.createdAt === cur.createdAt) return false;
+  if (report.seq > cur.seq) return true;
+  if (late) return false;
+  // The stored report's arrival on the collector's clock, from what was kept with it (its clock offset
+  // is sent minus received), so this holds after a restart too.
+  const curReceivedAtMs = cur.sentAt - (d.clockOffsetSeconds ?? 0) * 1000;
+  return madeAtMs(report, receivedAtMs) > madeAtMs(cur, curReceivedAtMs);
 }
 
 /** The report with only the "unavailable" entries of known metrics (the report itself when all are). */
@@ -192,7 +254,7 @@ function hasExactly(labels: Record<string, string> | undefined, names: readonly 
   return true;
 }
 
-/** Keeps samples of known metrics with exactly the metric's labels; says why others were dropped. */
+/** Keeps samples of known metrics with exactly the metric's labels (counters not negative); says why others were dropped. */
 export function indexSamples(samples: readonly Sample[], maxSeries = Infinity): { byMetric: Map<string, Sample[]>; dropped: AcceptResult['dropped'] } {
   const byMetric = new Map<string, Sample[]>();
   const dropped: AcceptResult['dropped'] = [];
@@ -207,6 +269,11 @@ export function indexSamples(samples: readonly Sample[], maxSeries = Infinity): 
     }
     if (!hasExactly(s.labels, def.labels)) {
       dropped.push({ metric: s.metric, reason: 'wrong_labels' });
+      continue;
+    }
+    // A counter only grows: exposing a negative one (or 0 in its place) would be a false counter reset.
+    if (def.type === 'counter' && s.value < 0) {
+      dropped.push({ metric: s.metric, reason: 'negative_counter' });
       continue;
     }
     let list = byMetric.get(def.name);

@@ -6,6 +6,8 @@ export const errorCatalog = {
   invalid_report: { status: 400, message: 'the report does not match the schema' },
   body_too_large: { status: 413, message: 'the body exceeds the collector\'s size limit' },
   unsupported_media_type: { status: 415, message: 'reports must be sent as application/json' },
+  unsupported_encoding: { status: 415, message: 'reports may be sent with Content-Encoding gzip or deflate, or none' },
+  invalid_encoding: { status: 400, message: 'the body is not valid for its Content-Encoding' },
   not_found: { status: 404, message: 'not found' },
   not_reporting: { status: 503, message: 'the device is not reporting' },
   // status page, inspections, maintenance, exports
@@ -48,6 +50,8 @@ export function fromFastifyError(err: { code?: string; statusCode?: number; mess
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return new ApiError('invalid_json', undefined, `the body is not valid JSON: ${err.message}`);
   }
+  // zlib's errors while inflating a gzip or deflate body (corrupt, truncated).
+  if (err.code?.startsWith('Z_')) return new ApiError('invalid_encoding', undefined, `the body is not valid for its Content-Encoding: ${err.message}`);
   if (err instanceof SyntaxError || err.statusCode === 400) return new ApiError('invalid_json', undefined, `the body is not valid JSON: ${err.message}`);
   return undefined;
 }

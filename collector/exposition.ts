@@ -7,7 +7,7 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import { agentMetrics } from '../protocol/metrics.js';
 import type { DeviceRecord, DeviceStore } from './device-store.js';
-import { collectorMetrics as cm } from './metric-names.js';
+import { collectorMetrics as cm } from '../protocol/collector-metrics.js';
 
 type Source = () => DeviceRecord[];
 

@@ -16,6 +16,11 @@ const LabelName = Type.String({ pattern: '^[a-z_][a-z0-9_]*$', maxLength: 64 });
 export const Sample = Type.Object({
   metric: MetricName,
   labels: Type.Optional(Type.Record(LabelName, Type.String({ maxLength: 256 }), { maxProperties: 10 })),
+  /**
+   * Finite (TypeBox refuses NaN and ±Infinity; JSON can only say them as an overflowing literal such
+   * as 1e999, which fails the report). A counter's value must not be negative: the collector drops
+   * such a sample and names it in `dropped` (the schema does not know which metrics are counters).
+   */
   value: Type.Number(),
 });
 
@@ -47,14 +52,17 @@ export const Report = Type.Object({
     /** Epoch milliseconds when this agent process started. */
     startedAt: Moment,
   }),
-  /** Increases by one per report of one agent process; with startedAt it orders reports. */
+  /**
+   * Increases by one per report of one agent process; with startedAt it orders reports. The collector
+   * trusts it only as far as its own clock agrees (device-store.ts isNewer): no seq wedges a device.
+   */
   seq: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
   /** Epoch milliseconds (device clock) when this snapshot was taken. */
   createdAt: Moment,
   /** Epoch milliseconds (device clock) of this send attempt: the collector's clock-offset reading. */
   sentAt: Moment,
-  /** The agent's report interval; the collector's staleness window is a multiple of it. */
-  intervalSeconds: Type.Number({ exclusiveMinimum: 0, maximum: 3600 }),
+  /** The agent's report interval (the agent's own minimum, 0.2 s); the collector's staleness window is a multiple of it. */
+  intervalSeconds: Type.Number({ minimum: 0.2, maximum: 3600 }),
   probes: Type.Array(ProbeStatus, { maxItems: 64 }),
   samples: Type.Array(Sample, { maxItems: 10000 }),
   unavailable: Type.Array(Unavailable, { maxItems: 1000 }),

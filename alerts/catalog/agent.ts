@@ -1,7 +1,7 @@
 // agent — the health of stationwatch's own agent. A probe that keeps failing leaves its indicator
 // blind (its metrics vanish, so its own alerts cannot fire): that blindness must itself be visible.
 import { m } from '../../protocol/metrics.js';
-import { collectorMetrics as cm } from '../../collector/metric-names.js';
+import { collectorMetrics as cm } from '../../protocol/collector-metrics.js';
 import { count, duration } from './threshold.js';
 import { defineIndicator } from './types.js';
 

@@ -6,7 +6,7 @@
 // Office workstations are off at night and on holidays: the alert is gated on the collector's
 // stationwatch_site_open{site} (per-site hours, time zone, holiday and 调休 calendar; 1 at
 // all times where none are configured). SNMP devices (printers) follow their site's hours too.
-import { collectorMetrics as cm } from '../../collector/metric-names.js';
+import { collectorMetrics as cm } from '../../protocol/collector-metrics.js';
 import { duration } from './threshold.js';
 import { defineIndicator } from './types.js';
 

@@ -2,7 +2,7 @@
 // their timestamps. Two views of one problem: the offset the collector measures on every report
 // (send time on the device clock vs receive time on the collector's, so it includes a few
 // milliseconds of transit), and the OS's own word on whether it is synchronised.
-import { collectorMetrics as cm } from '../../collector/metric-names.js';
+import { collectorMetrics as cm } from '../../protocol/collector-metrics.js';
 import { m } from '../../protocol/metrics.js';
 import { duration } from './threshold.js';
 import { defineIndicator } from './types.js';

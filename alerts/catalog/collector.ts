@@ -3,7 +3,7 @@
 // collector that keeps refusing reports (wrong tokens, invalid reports) is blind to those devices.
 // These alerts concern the collector, not a device: they carry the scrape's `job` and `instance`
 // instead of `device` and `site`.
-import { collectorMetrics as cm } from '../../collector/metric-names.js';
+import { collectorMetrics as cm } from '../../protocol/collector-metrics.js';
 import { count, duration } from './threshold.js';
 import { defineIndicator } from './types.js';
 

@@ -6,7 +6,7 @@
 // quiet forever. The age is a gauge the collector computes at scrape time (rather than
 // `time() - last` in the rule) because the "first seen" fallback lives in the collector's store, and
 // because a structured threshold is what the status page evaluates with the same definition.
-import { collectorMetrics as cm } from '../../collector/metric-names.js';
+import { collectorMetrics as cm } from '../../protocol/collector-metrics.js';
 import { duration } from './threshold.js';
 import { defineIndicator } from './types.js';
 

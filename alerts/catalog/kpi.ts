@@ -6,7 +6,7 @@
 // means a firing alert of one of the six core indicators, or the device not reporting while its site
 // is open. Time outside business hours is left out of both numerator and denominator: a counter PC
 // that is switched off at night is neither failing nor proving itself healthy.
-import { collectorMetrics as cm } from '../../collector/metric-names.js';
+import { collectorMetrics as cm } from '../../protocol/collector-metrics.js';
 import { defineIndicator } from './types.js';
 
 /** Indicators whose alerts count as a system failure for the assessment. */

@@ -2,19 +2,23 @@
 // plugin's scope, so no other route is accidentally behind it or outside it). Tokens are those of
 // configured devices (compared as digests in constant time) and of enrolled devices (looked up by
 // hash on every request, so a revocation takes effect at once). A report is answered 202 only once
-// the device's new state is committed to the store.
+// the device's new state is committed to the store, and the collector's memory takes that state only
+// after the commit: a failed commit (503) leaves everything as it was, and the retry applies once.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { reportProblems, type Report } from '../../protocol/report.js';
 import type { CollectorContext } from '../context.js';
+import { contentCoding, inflated } from '../content-encoding.js';
 import { ApiError } from '../errors.js';
 import { RateLimiter } from '../rate-limit.js';
+import { reportCheckProblems } from '../report-checks.js';
 
 interface TokenOwner {
   name: string;
   site?: string;
 }
 
+const noop = () => {};
 const sha256 = (s: string) => createHash('sha256').update(s).digest();
 
 declare module 'fastify' {
@@ -53,6 +57,29 @@ export async function ingestRoutes(app: FastifyInstance, { ctx }: { ctx: Collect
     req.reportText = text;
     parseJson(req, text, done);
   });
+  // Compressed bodies are inflated as a stream under the route's body limit (content-encoding.ts);
+  // an encoding the collector cannot read is refused before anything is read.
+  app.addHook('preParsing', (req, _reply, payload, done) => {
+    const coding = contentCoding(req.headers['content-encoding']);
+    if (coding === undefined) {
+      ctx.reportsReceived.inc({ result: 'unsupported_encoding' });
+      done(new ApiError('unsupported_encoding', undefined, `Content-Encoding "${String(req.headers['content-encoding']).slice(0, 40)}" is not supported: send gzip, deflate or none`));
+      return;
+    }
+    done(null, coding === 'identity' ? payload : inflated(payload, coding, ctx.config.bodyLimitBytes));
+  });
+  // Per device, the tail of its reports being planned and committed (see oneAtATime's use below).
+  const inFlight = new Map<string, Promise<unknown>>();
+  const oneAtATime = <T>(device: string, work: () => Promise<T>): Promise<T> => {
+    const before = inFlight.get(device);
+    const run = before ? before.then(work) : work();
+    const settled = run.then(noop, noop);
+    inFlight.set(device, settled);
+    void settled.then(() => {
+      if (inFlight.get(device) === settled) inFlight.delete(device);
+    });
+    return run;
+  };
   const limits = ctx.config.limits;
   const limiter = new RateLimiter(limits.reportsPerSecond, limits.reportBurst, ctx.nowMs);
 
@@ -96,22 +123,31 @@ export async function ingestRoutes(app: FastifyInstance, { ctx }: { ctx: Collect
       ctx.reportsReceived.inc({ result: 'wrong_device' });
       throw new ApiError('wrong_device', undefined, `this token belongs to device "${owner.name}", not "${report.device}"`);
     }
-    const previous = ctx.store.get(owner.name)?.report;
-    const result = ctx.store.accept(owner.name, owner.site, report, receivedAt);
-    if (result.status !== 'outdated') {
-      const d = ctx.store.get(owner.name)!;
-      // Rendered now, while the report is at hand, so that scrapes only concatenate text (device-exposition.ts).
-      ctx.exposition.prepare(d);
+    const implausible = reportCheckProblems(report, receivedAt);
+    if (implausible.length > 0) {
+      ctx.reportsReceived.inc({ result: 'invalid' });
+      throw new ApiError('invalid_report', implausible);
+    }
+    // One report of a device at a time, each planned against the committed state: a second report
+    // waits for the first one's commit (or failure) instead of planning against what may be rolled back.
+    const result = await oneAtATime(owner.name, async () => {
+      const plan = ctx.store.plan(owner.name, owner.site, report, receivedAt);
+      if (!plan.next) return plan.result;
       try {
-        // The text is the device's report only when this report replaced it (not a late, older one).
-        await ctx.deviceState.save(d, d.report !== previous ? req.reportText : undefined);
+        // The text is that of the report `next` holds: a plan has `next` only when this report replaces the stored one.
+        await ctx.deviceState.save(plan.next, req.reportText);
       } catch (err) {
+        // Nothing changed in memory: the agent's retry of this report is planned afresh and applied once.
         req.log.error({ err }, 'could not save the device state');
         ctx.reportsReceived.inc({ result: 'store_unavailable' });
         throw new ApiError('store_unavailable');
       }
-    }
-    if (result.backfill) ctx.backfill?.enqueue(owner.name, ctx.store.get(owner.name)!.site, result.backfill.atMs, result.backfill.samples);
+      const d = ctx.store.apply(plan.next);
+      // Rendered now, while the report is at hand, so that scrapes only concatenate text (device-exposition.ts).
+      ctx.exposition.prepare(d);
+      return plan.result;
+    });
+    if (result.backfill) ctx.backfill?.enqueue(owner.name, ctx.store.get(owner.name)?.site ?? owner.site ?? ctx.config.defaultSite, result.backfill.atMs, result.backfill.samples);
     ctx.reportsReceived.inc({ result: result.status });
     for (const d of result.dropped) ctx.samplesDropped.inc({ reason: d.reason });
     if (result.dropped.length > 0) req.log.warn({ device: owner.name, dropped: result.dropped.slice(0, 10) }, 'samples dropped from report');

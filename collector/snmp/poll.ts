@@ -1,5 +1,6 @@
 // One poll of one SNMP device: uptime, then printers (hrDeviceTable/hrPrinterTable) and their
 // supplies (Printer-MIB). The result is samples of the protocol's metrics, as an agent would send.
+import { m } from '../../protocol/metrics.js';
 import type { Sample } from '../../protocol/report.js';
 import { decodeErrorState, labelText, oids, printerState, supplyRatio } from './printer-mib.js';
 import type { SnmpClient, Varbind } from './session.js';
@@ -21,7 +22,7 @@ export async function pollDevice(client: SnmpClient): Promise<Sample[]> {
   const samples: Sample[] = [];
   const [uptime] = await client.get([oids.sysUpTime]);
   const ticks = num(uptime?.value);
-  if (ticks !== undefined) samples.push({ metric: 'stationwatch_snmp_uptime_seconds', value: ticks / 100 });
+  if (ticks !== undefined) samples.push({ metric: m.snmpUptime.name, value: ticks / 100 });
 
   const devices = await client.walk('1.3.6.1.2.1.25.3.2.1');
   const types = byIndex(devices, oids.hrDeviceType);
@@ -44,10 +45,10 @@ export async function pollDevice(client: SnmpClient): Promise<Sample[]> {
     if (usedNames.has(printer)) printer = `${printer} (${idx})`.slice(0, 72);
     usedNames.add(printer);
     const state = printerState(num(status.get(idx)), num(pStatus.get(idx)));
-    if (state) for (const s of ['idle', 'processing', 'stopped']) samples.push({ metric: 'stationwatch_printer_state', labels: { printer, state: s }, value: s === state ? 1 : 0 });
+    if (state) for (const s of ['idle', 'processing', 'stopped']) samples.push({ metric: m.printerState.name, labels: { printer, state: s }, value: s === state ? 1 : 0 });
     const errs = pErrors.get(idx);
     if (Buffer.isBuffer(errs)) {
-      for (const reason of decodeErrorState(errs).reasons) samples.push({ metric: 'stationwatch_printer_error', labels: { printer, reason }, value: 1 });
+      for (const reason of decodeErrorState(errs).reasons) samples.push({ metric: m.printerError.name, labels: { printer, reason }, value: 1 });
     }
     let count = 0;
     for (const [key, level] of sLevel) {
@@ -58,7 +59,7 @@ export async function pollDevice(client: SnmpClient): Promise<Sample[]> {
       let supply = labelText(text(sDescr.get(key)), `supply ${key.split('.')[1]}`);
       if (usedNames.has(`${printer}\u0000${supply}`)) supply = `${supply} (${key.split('.')[1]})`.slice(0, 72);
       usedNames.add(`${printer}\u0000${supply}`);
-      samples.push({ metric: 'stationwatch_printer_supply_level_ratio', labels: { printer, supply }, value: ratio });
+      samples.push({ metric: m.printerSupplyLevel.name, labels: { printer, supply }, value: ratio });
     }
   }
   return samples;

@@ -1,6 +1,7 @@
 // Polls every SNMP target on its own timer: a slow or unreachable device never delays another, and
 // no poll of a target starts while its previous one is still running.
 import type { Logger } from '../../common/logger.js';
+import { m } from '../../protocol/metrics.js';
 import type { Sample } from '../../protocol/report.js';
 import type { DeviceStore } from '../device-store.js';
 import type { SnmpTarget } from './config.js';
@@ -58,7 +59,7 @@ export class SnmpPoller {
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`poll took longer than ${deadlineMs / 1000} s`)), deadlineMs)));
       try {
-        samples = [...(await Promise.race([this.connect(t, pollDevice), deadline])), { metric: 'stationwatch_snmp_up', value: 1 }];
+        samples = [...(await Promise.race([this.connect(t, pollDevice), deadline])), { metric: m.snmpUp.name, value: 1 }];
       } finally {
         clearTimeout(timer);
       }
@@ -68,9 +69,9 @@ export class SnmpPoller {
       const message = describe(err);
       if (this.lastError.get(t.name) !== message) log.warn({ err: message }, 'SNMP device did not answer');
       this.lastError.set(t.name, message);
-      samples = [{ metric: 'stationwatch_snmp_up', value: 0 }];
+      samples = [{ metric: m.snmpUp.name, value: 0 }];
     }
-    samples.push({ metric: 'stationwatch_snmp_poll_duration_seconds', value: (performance.now() - t0) / 1000 });
+    samples.push({ metric: m.snmpPollDuration.name, value: (performance.now() - t0) / 1000 });
     const { dropped } = this.store.acceptPoll(t.name, samples, this.nowMs());
     if (dropped.length > 0) log.warn({ dropped: dropped.slice(0, 5) }, 'SNMP samples dropped');
   }

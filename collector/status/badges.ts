@@ -7,7 +7,7 @@ import type { AlertInstance, Series } from '../../alerts/evaluate.js';
 import { conditionInputs } from '../../alerts/evaluate-conditions.js';
 import type { Indicator } from '../../alerts/catalog/types.js';
 import type { DeviceRecord } from '../device-store.js';
-import { collectorMetrics as cm } from '../metric-names.js';
+import { collectorMetrics as cm } from '../../protocol/collector-metrics.js';
 import type { BadgeState } from '../store/events.js';
 
 export type { BadgeState } from '../store/events.js';

@@ -4,7 +4,7 @@
 // inspection found a fault, and whether the device is under maintenance now.
 import { Gauge, type Registry } from 'prom-client';
 import type { DeviceStore } from '../device-store.js';
-import { collectorMetrics as cm } from '../metric-names.js';
+import { collectorMetrics as cm } from '../../protocol/collector-metrics.js';
 import type { InspectionLog } from '../store/inspections.js';
 import type { MaintenanceLog } from '../store/maintenance.js';
 

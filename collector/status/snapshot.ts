@@ -3,7 +3,7 @@
 // series for every device) and each reporting device's series (collector/device-exposition.ts). So
 // the badges see exactly what Prometheus sees.
 import type { Registry } from 'prom-client';
-import type { Series } from '../../alerts/evaluate.js';
+import type { Series } from '../../protocol/series.js';
 import type { CollectorContext } from '../context.js';
 
 /** The registry's series (only the `wanted` metrics if given: the others are not even computed). */

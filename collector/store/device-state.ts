@@ -63,7 +63,8 @@ export class DeviceStateStore {
   }
 
   /**
-   * Resolves once the device's current state is committed; rejects when the write failed.
+   * Resolves once `d` is committed; rejects when the write failed. `d` is the state the device is to
+   * have (DeviceStore.plan): the ingest route installs it in memory only after this resolves.
    * `reportText`: the JSON text of `d.report` as it arrived (the ingest route has it), stored as it
    * is — re-serialising the parsed report cost more CPU than parsing it. Restoring reads it back
    * through DeviceStore.restore, which applies the same checks as ingest.

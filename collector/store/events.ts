@@ -3,7 +3,7 @@
 // and prevent recurrence" step. Also the current state per device and indicator, so a restart
 // compares against what was last recorded instead of inventing transitions, and the alerts' pending
 // times, so a restart does not restart every `for`.
-import type { Labels } from '../../alerts/evaluate.js';
+import type { Labels } from '../../protocol/series.js';
 import type { Db } from './db.js';
 
 export type BadgeState = 'normal' | 'abnormal' | 'unavailable' | 'not_reporting';

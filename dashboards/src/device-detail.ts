@@ -3,7 +3,7 @@
 // inventory, what it can measure), with its event
 // history as annotations — alerts firing and resolving (the "normal → abnormal → normal" history),
 // boots, unclean shutdowns, freezes and periods without reports.
-import { collectorMetrics as cm } from '../../collector/metric-names.js';
+import { collectorMetrics as cm } from '../../protocol/collector-metrics.js';
 import { m } from '../../protocol/metrics.js';
 import { AnnotationQueryBuilder, type DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import type { Text } from '../../alerts/catalog/types.js';

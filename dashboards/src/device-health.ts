@@ -1,7 +1,7 @@
 // Device detail rows: status, resources (CPU, memory, swap, filesystems), temperatures and fans,
 // and stability (boots, hangs, unclean shutdowns). Thresholds are the catalog's, after overrides.
 import { formatDuration } from '../../alerts/units.js';
-import { collectorMetrics as cm } from '../../collector/metric-names.js';
+import { collectorMetrics as cm } from '../../protocol/collector-metrics.js';
 import { m } from '../../protocol/metrics.js';
 import { BigValueTextMode } from '@grafana/grafana-foundation-sdk/common';
 import { RowBuilder, type DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';

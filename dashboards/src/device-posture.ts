@@ -1,7 +1,7 @@
 // Device detail rows beyond the six core indicators: security posture (firewall, antivirus, failed
 // logins), pending OS updates, physical inspection, disk health (SMART) and time synchronisation.
 import { formatDuration } from '../../alerts/units.js';
-import { collectorMetrics as cm } from '../../collector/metric-names.js';
+import { collectorMetrics as cm } from '../../protocol/collector-metrics.js';
 import { m } from '../../protocol/metrics.js';
 import { BigValueTextMode } from '@grafana/grafana-foundation-sdk/common';
 import { RowBuilder, type DashboardBuilder, type DynamicConfigValue } from '@grafana/grafana-foundation-sdk/dashboard';

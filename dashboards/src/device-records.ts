@@ -1,6 +1,6 @@
 // Device detail rows: backups per job, disks and clock, inventory, and what the device can and cannot
 // measure (the honest list behind every empty panel).
-import { collectorMetrics as cm } from '../../collector/metric-names.js';
+import { collectorMetrics as cm } from '../../protocol/collector-metrics.js';
 import { m } from '../../protocol/metrics.js';
 import { RowBuilder, type DashboardBuilder, type DynamicConfigValue } from '@grafana/grafana-foundation-sdk/dashboard';
 import type { Ctx } from './context.js';

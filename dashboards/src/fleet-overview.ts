@@ -3,7 +3,7 @@
 // the firing alerts with the time they started, and the same per site.
 import { failureIndicators } from '../../alerts/catalog/kpi.js';
 import { formatDuration } from '../../alerts/units.js';
-import { collectorMetrics as cm } from '../../collector/metric-names.js';
+import { collectorMetrics as cm } from '../../protocol/collector-metrics.js';
 import { RowBuilder, type DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { baseDashboard, deviceLink } from './base.js';
 import type { Ctx } from './context.js';

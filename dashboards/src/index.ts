@@ -1,7 +1,7 @@
 // dashboards/: Grafana dashboards as code (grafana-foundation-sdk builders, one module per
 // dashboard) → JSON under dashboards/generated/<lang>/, provisioned into Grafana by
 // dashboards/provisioning/. Thresholds come from the indicator catalog (with a site's overrides),
-// metric names from protocol/metrics.ts and collector/metric-names.ts, the label selector from
+// metric names from protocol/metrics.ts and protocol/collector-metrics.ts, the label selector from
 // selectors.ts. The JSON is committed; a unit test fails when it differs from what this generates.
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import type { ThresholdOverrides } from '../../alerts/thresholds.js';

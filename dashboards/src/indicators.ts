@@ -2,7 +2,7 @@
 // them per device: abnormal while one of the indicator's catalog alerts fires, otherwise normal when
 // the device measures the indicator, unavailable when its agent reported the sensor as absent, and
 // empty when the device sends nothing for it (not configured, or the device is not reporting).
-import { collectorMetrics as cm } from '../../collector/metric-names.js';
+import { collectorMetrics as cm } from '../../protocol/collector-metrics.js';
 import { m } from '../../protocol/metrics.js';
 import type { Ctx } from './context.js';
 import { valueText } from './panels.js';

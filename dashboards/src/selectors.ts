@@ -2,7 +2,7 @@
 // "All" = every site); the device dashboard adds the single `device` variable. Every device series
 // carries `device` and `site` (the collector adds them), so one helper serves every query.
 import { QueryVariableBuilder, VariableRefresh, VariableSort } from '@grafana/grafana-foundation-sdk/dashboard';
-import { collectorMetrics as cm } from '../../collector/metric-names.js';
+import { collectorMetrics as cm } from '../../protocol/collector-metrics.js';
 import { prometheus, type Ctx } from './context.js';
 
 export type Scope = 'fleet' | 'device';

@@ -11,7 +11,7 @@ import { parse } from 'yaml';
 import { catalog, indicatorById } from '../../alerts/catalog/index.js';
 import { failureIndicators } from '../../alerts/catalog/kpi.js';
 import { resolveThresholds } from '../../alerts/thresholds.js';
-import { collectorMetrics } from '../../collector/metric-names.js';
+import { collectorMetrics } from '../../protocol/collector-metrics.js';
 import { ALERTMANAGER_UID, PROMETHEUS_UID, dashboardIds, langs } from '../../dashboards/src/context.js';
 import { buildDashboards } from '../../dashboards/src/index.js';
 import { coreIndicators } from '../../dashboards/src/indicators.js';

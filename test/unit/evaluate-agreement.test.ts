@@ -15,7 +15,7 @@ import { catalog } from '../../alerts/catalog/index.js';
 import { CatalogEvaluator, type Labels, type Series } from '../../alerts/evaluate.js';
 import { rulesFileName } from '../../alerts/generate-rules.js';
 import { resolveThresholds } from '../../alerts/thresholds.js';
-import { collectorMetrics as cm } from '../../collector/metric-names.js';
+import { collectorMetrics as cm } from '../../protocol/collector-metrics.js';
 import { m } from '../../protocol/metrics.js';
 
 interface Row {

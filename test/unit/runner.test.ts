@@ -51,11 +51,27 @@ describe('probe runner', () => {
     expect(runner.snapshot().unavailable).toEqual([{ metric: 'stationwatch_temperature_celsius', reason: 'no sensors' }]);
   });
 
-  it('drops non-finite values rather than sending them', async () => {
-    const p = scheduled('p', { collect: async () => [sample(m.cpuUtilisation, NaN), sample(m.load1, 1.5)] });
+  it('sends a NaN, an infinite value or a negative counter as unavailable, with why, not as a sample', async () => {
+    const p = scheduled('p', {
+      collect: async () => [
+        sample(m.cpuUtilisation, NaN),
+        sample(m.load1, 1.5),
+        sample(m.fsUtilisation, Infinity, { mountpoint: '/', fstype: 'ext4' }),
+        sample(m.boots, -2),
+        sample(m.failedLogins, 0),
+      ],
+    });
     const runner = new ProbeRunner([p], silentLogger, realClock.mono, realClock.wall);
     await runner.runDue();
-    expect(runner.snapshot().samples).toEqual([{ metric: 'stationwatch_load1', value: 1.5 }]);
+    const snap = runner.snapshot();
+    expect(snap.samples).toEqual([{ metric: 'stationwatch_load1', value: 1.5 }, { metric: 'stationwatch_failed_logins_total', value: 0 }]);
+    expect(snap.unavailable).toEqual([
+      { metric: 'stationwatch_cpu_utilisation_ratio', reason: 'the probe produced NaN, not a number' },
+      { metric: 'stationwatch_filesystem_utilisation_ratio', reason: 'the probe produced Infinity, not a finite number (mountpoint="/", fstype="ext4")' },
+      { metric: 'stationwatch_boots_total', reason: 'the probe produced -2 for a counter, which cannot be negative' },
+    ]);
+    // what the agent sends is plain JSON that keeps every value
+    expect(JSON.parse(JSON.stringify(snap))).toEqual(snap);
   });
 
   it('describeError handles non-errors', () => {

@@ -1,5 +1,6 @@
-// Series the collector derives itself (beside the agent metrics of protocol/metrics.ts). Rules and
-// dashboards import these names rather than spelling them again.
+// Series the collector derives itself (beside the agent metrics of metrics.ts). Rules and dashboards
+// import these names rather than spelling them again: in protocol/, so that alerts/ and dashboards/
+// depend on the contract, not on the collector's code.
 export const collectorMetrics = {
   deviceReporting: 'stationwatch_device_reporting',
   siteBusinessHours: 'stationwatch_site_open',
