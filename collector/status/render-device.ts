@@ -50,7 +50,7 @@ export function renderDevice(p: DevicePageData, c: Caller): Html {
   const name = d.device.name;
   const byId = new Map(p.indicators.map((i) => [i.id, i]));
   const technician = hasRole(c.user, 'technician');
-  const csrf = html`<input type="hidden" name="_csrf" value="${c.session?.csrf ?? ''}">`;
+  const csrf = html`<input type="hidden" name="_csrf" value="${c.csrf ?? ''}">`;
   const active = p.maintenance.filter((x) => x.startsMs <= p.nowMs && x.endsMs > p.nowMs);
   const base = `/devices/${encodeURIComponent(name)}`;
   const badgesHtml = d.badges.map((b) => {
