@@ -17,7 +17,7 @@ export interface InspectOptions {
 
 const usage = 'usage: stationwatch inspect record --device D --result ok|fault [--note "..."] [--collector URL] [--user NAME]\n       stationwatch inspect list --device D [--collector URL] [--user NAME]\n(the password comes from STATIONWATCH_PASSWORD or standard input)';
 
-async function firstLine(input: NodeJS.ReadableStream): Promise<string> {
+export async function firstLine(input: NodeJS.ReadableStream): Promise<string> {
   const rl = createInterface({ input, terminal: false });
   for await (const line of rl) {
     rl.close();
@@ -26,7 +26,7 @@ async function firstLine(input: NodeJS.ReadableStream): Promise<string> {
   return '';
 }
 
-async function api(url: string, init: RequestInit): Promise<unknown> {
+export async function api(url: string, init: RequestInit): Promise<unknown> {
   let res: Response;
   try {
     res = await fetch(url, { ...init, signal: AbortSignal.timeout(15_000) });

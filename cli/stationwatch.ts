@@ -48,8 +48,8 @@ usage:
                                       record a physical inspection (inspect list --device D: show them)
   stationwatch user hash-password     hash a password (read from standard input) for the collector's users
   stationwatch agent enrol --code CODE [--collector URL]   trade a one-time code for this device's token
-  stationwatch collector enrol-code --site SITE | devices list | devices revoke NAME
-                                      enrolment codes and enrolled devices (on the collector host)
+  stationwatch collector enrol-code --site SITE | devices list | devices revoke NAME | devices forget NAME --user ADMIN
+                                      enrolment codes and enrolled devices (on the collector host); forget a decommissioned device
   stationwatch loadgen --url URL --agents N --seconds S    simulate N agents (loopback only)
 `;
 
