@@ -92,6 +92,18 @@ export const devicesRevokeCommand = command({
   options: { config: collectorConfig },
 });
 
+export const devicesForgetCommand = command({
+  name: 'collector devices forget',
+  args: 'NAME',
+  summary: 'remove a decommissioned device: its token, state and series (its history stays)',
+  details: "Through the running collector's API as an administrator; the password from STATIONWATCH_PASSWORD or standard input.",
+  options: {
+    user: { type: 'string', value: 'ADMIN', description: 'an administrator of the collector', defaultNote: 'STATIONWATCH_USER' },
+    collector: { type: 'string', value: 'URL', description: "the running collector's URL", defaultNote: 'STATIONWATCH_COLLECTOR_URL, else its listen address' },
+    config: collectorConfig,
+  },
+});
+
 export const checkConfigCommand = command({
   name: 'check-config',
   args: 'FILE',
@@ -205,6 +217,7 @@ export const COMMANDS: readonly Command[] = [
   enrolCodeCommand,
   devicesListCommand,
   devicesRevokeCommand,
+  devicesForgetCommand,
   checkConfigCommand,
   generateCommand,
   backupReportCommand,

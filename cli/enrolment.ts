@@ -1,20 +1,47 @@
-// `stationwatch collector enrol-code|devices` (administrators, on the collector host: they open the
-// collector's store directly, which is safe beside the running collector — SQLite WAL). The agent's
-// side, `stationwatch agent enrol`, is cli/agent-enrol.ts (no native code: it is in the agent executable).
-import { loadCollectorConfig } from '../collector/config.js';
+// `stationwatch collector enrol-code|devices` (administrators, on the collector host). enrol-code,
+// list and revoke open the collector's store directly beside the running collector: each write is
+// one short statement, and both sides wait only briefly for SQLite's write lock (collector/store/db.ts),
+// so the CLI can neither stall the collector nor change its schema. `devices forget` goes through the
+// collector's API as an admin, because the running collector holds the device in memory too.
+// The agent's side, `stationwatch agent enrol`, is cli/agent-enrol.ts (no native code: it is in the agent executable).
+import { loadCollectorConfig, type CollectorConfig } from '../collector/config.js';
 import { openStore } from '../collector/store/db.js';
 import { EnrolmentStore } from '../collector/store/enrolment.js';
-import { COMMANDS, devicesListCommand, devicesRevokeCommand, enrolCodeCommand } from './commands.js';
+import { COMMANDS, devicesForgetCommand, devicesListCommand, devicesRevokeCommand, enrolCodeCommand } from './commands.js';
+import { api, firstLine } from './inspect.js';
 import { consoleIo, groupHelp, parseCommand, usageError, type LineIo } from './usage.js';
 
 /** Opens the collector's store for the length of `use`. */
 async function withStore<T>(configFile: string | undefined, env: NodeJS.ProcessEnv, use: (store: EnrolmentStore, config: Awaited<ReturnType<typeof loadCollectorConfig>>) => T): Promise<T> {
   const config = await loadCollectorConfig(configFile, env);
-  const db = openStore(config.stateDir);
+  const db = openStore(config.stateDir, { client: true });
   try {
     return use(new EnrolmentStore(db), config);
   } finally {
     db.close();
+  }
+}
+
+/** The running collector's URL: --collector, STATIONWATCH_COLLECTOR_URL, else its listen address. */
+function collectorUrl(explicit: string | undefined, env: NodeJS.ProcessEnv, config: CollectorConfig): string {
+  const given = explicit ?? env.STATIONWATCH_COLLECTOR_URL;
+  if (given) return given.replace(/\/+$/, '');
+  const h = config.listen.host;
+  const host = h === '0.0.0.0' || h === '::' ? '127.0.0.1' : h.includes(':') ? `[${h}]` : h;
+  return `${config.listen.tls ? 'https' : 'http'}://${host}:${config.listen.port}`;
+}
+
+/** Forgets a device through the running collector's API, as an administrator. */
+async function forget(name: string, o: { base: string; user: string; password: string | undefined; stdin: NodeJS.ReadableStream }, io: LineIo): Promise<number> {
+  const password = o.password ?? (await firstLine(o.stdin));
+  const session = (await api(`${o.base}/api/v1/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: o.user, password }) })) as { token: string };
+  const auth = { authorization: `Bearer ${session.token}` };
+  try {
+    await api(`${o.base}/api/v1/devices/${encodeURIComponent(name)}`, { method: 'DELETE', headers: auth });
+    io.out(`forgot ${name}: its token, state and series are gone (its history stays)`);
+    return 0;
+  } finally {
+    await fetch(`${o.base}/api/v1/sessions/current`, { method: 'DELETE', headers: auth, signal: AbortSignal.timeout(5000) }).catch(() => undefined);
   }
 }
 
@@ -60,6 +87,21 @@ export async function runCollectorAdmin(args: string[], env: NodeJS.ProcessEnv, 
       io.err(inConfig ? `${name} has its token in the configuration file: remove it there and restart the collector` : `no enrolled device named ${name} (or already revoked)`);
       return 1;
     });
+  }
+  if (sub === 'devices' && action === 'forget') {
+    const parsed = parseCommand(devicesForgetCommand, options, io);
+    if (typeof parsed === 'number') return parsed;
+    const [name, ...extra] = parsed.positionals;
+    if (!name || extra.length > 0) return usageError(devicesForgetCommand, 'name exactly one device', io);
+    const user = parsed.values.user ?? env.STATIONWATCH_USER;
+    if (!user) return usageError(devicesForgetCommand, '--user (or STATIONWATCH_USER) is required: an administrator of the collector', io);
+    const config = await loadCollectorConfig(parsed.values.config, env);
+    try {
+      return await forget(name, { base: collectorUrl(parsed.values.collector, env, config), user, password: env.STATIONWATCH_PASSWORD, stdin: process.stdin }, io);
+    } catch (err) {
+      io.err(`stationwatch collector devices forget: ${(err as Error).message}`);
+      return 1;
+    }
   }
   if (sub === 'devices') return groupHelp(COMMANDS, 'collector devices', rest, io);
   return groupHelp(COMMANDS, 'collector', args, io);

@@ -18,7 +18,7 @@ export interface InspectOptions {
 
 const usage = formatGroupUsage(COMMANDS, 'inspect');
 
-async function firstLine(input: NodeJS.ReadableStream): Promise<string> {
+export async function firstLine(input: NodeJS.ReadableStream): Promise<string> {
   const rl = createInterface({ input, terminal: false });
   for await (const line of rl) {
     rl.close();
@@ -27,7 +27,7 @@ async function firstLine(input: NodeJS.ReadableStream): Promise<string> {
   return '';
 }
 
-async function api(url: string, init: RequestInit): Promise<unknown> {
+export async function api(url: string, init: RequestInit): Promise<unknown> {
   let res: Response;
   try {
     res = await fetch(url, { ...init, signal: AbortSignal.timeout(15_000) });

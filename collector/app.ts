@@ -14,6 +14,9 @@ import { serviceDiscoveryRoutes } from './routes/service-discovery.js';
 import { SnmpPoller } from './snmp/poller.js';
 import { loadCalendar } from './business-hours.js';
 import { registerStatus } from './status/register.js';
+import { isLoopback } from './status/config.js';
+import { authorize } from './status/request-auth.js';
+import { fromCsrfError, registerWebPlugins } from './web-plugins.js';
 import type { StatusService } from './status/service.js';
 
 export interface CollectorApp {
@@ -47,7 +50,7 @@ export async function buildCollector(config: CollectorConfig, opts: { log: Logge
   });
 
   app.setErrorHandler((err, req, reply) => {
-    const api = err instanceof ApiError ? err : fromFastifyError(err as Error & { code?: string; statusCode?: number });
+    const api = err instanceof ApiError ? err : (fromCsrfError(err as { code?: string }) ?? fromFastifyError(err as Error & { code?: string; statusCode?: number }));
     if (api) {
       if (req.routeOptions.url === '/api/v1/reports' && !(err instanceof ApiError)) ctx.reportsReceived.inc({ result: api.code });
       return reply.code(api.status).send(api.body());
@@ -61,13 +64,15 @@ export async function buildCollector(config: CollectorConfig, opts: { log: Logge
     const addr = app.server.address();
     return typeof addr === 'object' && addr ? addr.port : config.listen.port;
   };
+  await registerWebPlugins(app, { secureCookies: config.statusPage.secureCookies || config.listen.tls !== undefined, stateDir: config.stateDir });
+  warnAboutAccess(config, opts.log);
   await app.register(ingestRoutes, { ctx });
   await app.register(enrolRoutes, { ctx });
   await app.register(metricsRoutes, { ctx });
   await app.register(serviceDiscoveryRoutes, { ctx, boundPort });
-  await app.register(deviceRoutes, { ctx });
   await app.register(runbookRoutes);
   const status = await registerStatus(app, ctx, opts.log);
+  await app.register(deviceRoutes, { ctx, canView: (req) => authorize(status, req, 'view').ok });
   app.addHook('onClose', async () => {
     ctx.backfill?.close();
     ctx.db.close();
@@ -80,4 +85,12 @@ export async function buildCollector(config: CollectorConfig, opts: { log: Logge
     app.addHook('onClose', async () => poller.stop());
   }
   return { app, ctx, status };
+}
+
+/** Says at start-up who can see what, when that is more than this machine's users. */
+function warnAboutAccess(config: CollectorConfig, log: Logger): void {
+  if (isLoopback(config.listen.host)) return;
+  const sp = config.statusPage;
+  if (sp.public) log.warn({ host: config.listen.host }, 'statusPage.public is true: anyone who reaches the collector sees device state, inventory and CSV exports without logging in');
+  else if (config.users.length === 0) log.warn({ host: config.listen.host }, 'viewing needs a login (the collector listens beyond loopback) but no users are configured: add users (stationwatch user hash-password) or set statusPage.public: true');
 }

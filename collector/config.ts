@@ -5,7 +5,7 @@ import { DeviceName, SiteName } from '../protocol/report.js';
 import { ConfigError, applyEnv, readConfigFile, validateConfig, type EnvTable } from '../common/config-file.js';
 import { SnmpTargetSchema, snmpTargetProblems, type SnmpTarget } from './snmp/config.js';
 import { HoursSchema, checkTimezone } from './business-hours.js';
-import { collectorStateDir, statusConfigProperties } from './status/config.js';
+import { collectorStateDir, resolveLoginPolicy, statusConfigProperties } from './status/config.js';
 import { TlsSchema, reliabilityConfigProperties } from './reliability-config.js';
 
 const DeviceEntry = Type.Object(
@@ -60,7 +60,9 @@ export const CollectorConfigSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export type CollectorConfig = Omit<Static<typeof CollectorConfigSchema>, 'snmp'> & { snmp: { targets: SnmpTarget[] } };
+type SchemaConfig = Static<typeof CollectorConfigSchema>;
+/** As resolved: `statusPage.requireLogin` is always decided (resolveLoginPolicy). */
+export type CollectorConfig = Omit<SchemaConfig, 'snmp' | 'statusPage'> & { snmp: { targets: SnmpTarget[] }; statusPage: SchemaConfig['statusPage'] & { requireLogin: boolean } };
 
 export const collectorEnv: EnvTable = {
   STATIONWATCH_LISTEN_HOST: { path: 'listen.host', type: 'string' },
@@ -97,6 +99,9 @@ export function resolveCollectorConfig(raw: unknown, env: NodeJS.ProcessEnv, sou
     .filter(([, p]) => p)
     .map(([site, p]) => `/businessHours/${site === 'default' ? 'default' : `sites/${site}`}/timezone: ${p}`);
   if (tzProblems.length > 0) throw new ConfigError(source, tzProblems);
+  const policy = resolveLoginPolicy(config.listen.host, config.statusPage);
+  if ('problem' in policy) throw new ConfigError(source, [policy.problem]);
+  config.statusPage.requireLogin = policy.requireLogin;
   return config;
 }
 

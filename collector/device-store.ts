@@ -112,6 +112,13 @@ export class DeviceStore {
     return [...this.devices.values()];
   }
 
+  /** Drops a device that is not in the configuration (its series leave /metrics and /sd with it); false when there is none. */
+  forget(name: string): boolean {
+    const d = this.devices.get(name);
+    if (!d || d.configured) return false;
+    return this.devices.delete(name);
+  }
+
   get(name: string): DeviceRecord | undefined {
     return this.devices.get(name);
   }

@@ -16,6 +16,9 @@ export const errorCatalog = {
   forbidden: { status: 403, message: 'this needs a technician account' },
   invalid_request: { status: 400, message: 'the request is not valid' },
   upstream_failed: { status: 502, message: 'a service the collector relies on did not answer' },
+  csrf_failed: { status: 403, message: 'the form is missing its CSRF token or it has expired; reload the page and try again' },
+  login_locked: { status: 429, message: 'too many login attempts; wait for the time in Retry-After' },
+  admin_required: { status: 403, message: 'this needs an administrator account' },
   // reliability: limits, enrolment, persistence, scrape authentication
   rate_limited: { status: 429, message: 'too many reports from this device; retry later' },
   enrol_refused: { status: 403, message: 'unknown, used or expired enrolment code, or wrong site secret' },

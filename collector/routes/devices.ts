@@ -1,5 +1,5 @@
 // GET /api/devices — each device's state as JSON, for people and scripts; /healthz for supervisors.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { CollectorContext } from '../context.js';
 import type { DeviceRecord } from '../device-store.js';
 import { ApiError } from '../errors.js';
@@ -24,9 +24,17 @@ function view(ctx: CollectorContext, d: DeviceRecord, detail: boolean) {
   return { ...summary, samples: [...d.samplesByMetric.values()].flat() };
 }
 
-export async function deviceRoutes(app: FastifyInstance, { ctx }: { ctx: CollectorContext }): Promise<void> {
-  app.get('/api/devices', async () => ({ devices: ctx.store.list().map((d) => view(ctx, d, true)) }));
+/**
+ * `canView`: whether the caller may see device state and inventory (statusPage.requireLogin: a
+ * session cookie or bearer session token). /healthz stays open for supervisors.
+ */
+export async function deviceRoutes(app: FastifyInstance, { ctx, canView }: { ctx: CollectorContext; canView: (req: FastifyRequest) => boolean }): Promise<void> {
+  app.get('/api/devices', async (req) => {
+    if (!canView(req)) throw new ApiError('login_required');
+    return { devices: ctx.store.list().map((d) => view(ctx, d, true)) };
+  });
   app.get<{ Params: { device: string } }>('/api/devices/:device', async (req) => {
+    if (!canView(req)) throw new ApiError('login_required');
     const d = ctx.store.get(req.params.device);
     if (!d) throw new ApiError('not_found');
     return view(ctx, d, true);

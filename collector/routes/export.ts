@@ -39,7 +39,7 @@ const iso = (ms: number | undefined) => (ms === undefined ? '' : new Date(ms).to
 
 export async function exportRoutes(app: FastifyInstance, { svc }: { svc: StatusService }): Promise<void> {
   app.get('/export', async (req, reply) => {
-    const gate = authorize(svc, req, 'view');
+    const gate = authorize(svc, req, 'view', reply);
     if (!gate.ok) return refuse(req, reply, gate.caller, gate.status);
     rememberLang(req, reply);
     const { t } = gate.caller;

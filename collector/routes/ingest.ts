@@ -30,6 +30,9 @@ declare module 'fastify' {
 }
 
 export async function ingestRoutes(app: FastifyInstance, { ctx }: { ctx: CollectorContext }): Promise<void> {
+  // Declared up front, so every request object has the same shape (fastify's decorateRequest).
+  app.decorateRequest('tokenOwner', undefined);
+  app.decorateRequest('reportText', undefined);
   // Looked up by the token's digest, then compared in constant time: a token's prefix cannot be
   // guessed from response timing (the map's own comparisons see only digests, which reveal nothing
   // about a token), and the lookup does not grow with the fleet — a scan of every configured digest

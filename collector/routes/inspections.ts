@@ -4,7 +4,8 @@
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../errors.js';
 import type { InspectionResult } from '../store/inspections.js';
-import { acceptForms, authorize } from '../status/request-auth.js';
+import { authorize } from '../status/request-auth.js';
+import { csrfGuard } from '../web-plugins.js';
 import { refuse } from '../status/respond.js';
 import type { StatusService } from '../status/service.js';
 import type { User } from '../store/users.js';
@@ -23,7 +24,7 @@ export function parseInspection(body: Record<string, unknown>): { result: Inspec
 }
 
 export async function inspectionRoutes(app: FastifyInstance, { svc }: { svc: StatusService }): Promise<void> {
-  acceptForms(app);
+  const checkCsrf = csrfGuard(app);
 
   const record = async (device: string, user: User, fields: { result: InspectionResult; note: string }) => {
     const d = svc.ctx.store.get(device);
@@ -34,10 +35,10 @@ export async function inspectionRoutes(app: FastifyInstance, { svc }: { svc: Sta
     return saved;
   };
 
-  app.post<{ Params: { device: string } }>('/devices/:device/inspections', async (req, reply) => {
+  app.post<{ Params: { device: string } }>('/devices/:device/inspections', { preHandler: checkCsrf }, async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const back = `/devices/${encodeURIComponent(req.params.device)}`;
-    const gate = authorize(svc, req, 'technician', body);
+    const gate = authorize(svc, req, 'technician', reply);
     if (!gate.ok) return refuse(req, reply, gate.caller, gate.status, back);
     const fields = parseInspection(body);
     if ('problems' in fields) throw new ApiError('invalid_request', fields.problems);
@@ -45,9 +46,9 @@ export async function inspectionRoutes(app: FastifyInstance, { svc }: { svc: Sta
     return reply.redirect(`${back}?saved=1#h-insp`, 303);
   });
 
-  app.post<{ Body: Record<string, unknown> }>('/api/v1/inspections', async (req, reply) => {
+  app.post<{ Body: Record<string, unknown> }>('/api/v1/inspections', { preHandler: checkCsrf }, async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const gate = authorize(svc, req, 'technician', body);
+    const gate = authorize(svc, req, 'technician');
     if (!gate.ok) throw new ApiError(gate.status === 401 ? 'login_required' : 'forbidden');
     if (typeof body.device !== 'string') throw new ApiError('invalid_request', ['/device: the device name is required']);
     const fields = parseInspection(body);

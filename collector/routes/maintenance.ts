@@ -4,7 +4,8 @@
 // alerts; if Alertmanager cannot be reached the period is still recorded and the page says so.
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../errors.js';
-import { acceptForms, authorize } from '../status/request-auth.js';
+import { authorize } from '../status/request-auth.js';
+import { csrfGuard } from '../web-plugins.js';
 import { refuse } from '../status/respond.js';
 import type { StatusService } from '../status/service.js';
 import { createSilence, expireSilence } from '../status/silences.js';
@@ -21,7 +22,7 @@ export function parseMaintenance(body: Record<string, unknown>): { hours: number
 }
 
 export async function maintenanceRoutes(app: FastifyInstance, { svc }: { svc: StatusService }): Promise<void> {
-  acceptForms(app);
+  const checkCsrf = csrfGuard(app);
   const am = svc.ctx.config.alertmanagerUrl;
 
   const start = async (device: string, user: User, f: { hours: number; reason: string }) => {
@@ -49,10 +50,10 @@ export async function maintenanceRoutes(app: FastifyInstance, { svc }: { svc: St
     if (am && m.silenceId) await expireSilence(am, m.silenceId).catch((err: unknown) => logSilenceFailure(svc, err, device));
   };
 
-  app.post<{ Params: { device: string } }>('/devices/:device/maintenance', async (req, reply) => {
+  app.post<{ Params: { device: string } }>('/devices/:device/maintenance', { preHandler: checkCsrf }, async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const back = `/devices/${encodeURIComponent(req.params.device)}`;
-    const gate = authorize(svc, req, 'technician', body);
+    const gate = authorize(svc, req, 'technician', reply);
     if (!gate.ok) return refuse(req, reply, gate.caller, gate.status, back);
     const f = parseMaintenance(body);
     if ('problems' in f) throw new ApiError('invalid_request', f.problems);
@@ -60,18 +61,18 @@ export async function maintenanceRoutes(app: FastifyInstance, { svc }: { svc: St
     return reply.redirect(`${back}?saved=1#h-maint`, 303);
   });
 
-  app.post<{ Params: { device: string; id: string } }>('/devices/:device/maintenance/:id/end', async (req, reply) => {
+  app.post<{ Params: { device: string; id: string } }>('/devices/:device/maintenance/:id/end', { preHandler: checkCsrf }, async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const back = `/devices/${encodeURIComponent(req.params.device)}`;
-    const gate = authorize(svc, req, 'technician', body);
+    const gate = authorize(svc, req, 'technician', reply);
     if (!gate.ok) return refuse(req, reply, gate.caller, gate.status, back);
     await end(req.params.device, Number(req.params.id));
     return reply.redirect(`${back}?saved=1#h-maint`, 303);
   });
 
-  app.post<{ Body: Record<string, unknown> }>('/api/v1/maintenance', async (req, reply) => {
+  app.post<{ Body: Record<string, unknown> }>('/api/v1/maintenance', { preHandler: checkCsrf }, async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const gate = authorize(svc, req, 'technician', body);
+    const gate = authorize(svc, req, 'technician');
     if (!gate.ok) throw new ApiError(gate.status === 401 ? 'login_required' : 'forbidden');
     if (typeof body.device !== 'string') throw new ApiError('invalid_request', ['/device: the device name is required']);
     const f = parseMaintenance(body);

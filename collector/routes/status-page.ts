@@ -19,7 +19,7 @@ export async function statusPageRoutes(app: FastifyInstance, { svc }: { svc: Sta
   const refreshSeconds = svc.ctx.config.statusPage.refreshSeconds;
 
   app.get<{ Querystring: Record<string, string | undefined> }>('/', async (req, reply) => {
-    const gate = authorize(svc, req, 'view');
+    const gate = authorize(svc, req, 'view', reply);
     if (!gate.ok) return refuse(req, reply, gate.caller, gate.status);
     rememberLang(req, reply);
     const snap = await svc.monitor.current();
@@ -28,7 +28,7 @@ export async function statusPageRoutes(app: FastifyInstance, { svc }: { svc: Sta
   });
 
   app.get<{ Params: { device: string }; Querystring: Record<string, string | undefined> }>('/devices/:device', async (req, reply) => {
-    const gate = authorize(svc, req, 'view');
+    const gate = authorize(svc, req, 'view', reply);
     if (!gate.ok) return refuse(req, reply, gate.caller, gate.status);
     rememberLang(req, reply);
     const snap = await svc.monitor.current();

@@ -23,7 +23,7 @@ export const SnmpTargetSchema = Type.Object(
       ),
     ),
     intervalSeconds: Type.Number({ minimum: 1, maximum: 3600, default: 60 }),
-    /** Per request; a whole poll gives up after `timeoutSeconds × (retries + 1) × 4`. */
+    /** Per request; a whole poll is cancelled after `timeoutSeconds × (retries + 1) × 4`, or `intervalSeconds` if sooner. */
     timeoutSeconds: Type.Number({ minimum: 0.1, maximum: 60, default: 3 }),
     retries: Type.Integer({ minimum: 0, maximum: 5, default: 1 }),
   },

@@ -1,5 +1,7 @@
 // Polls every SNMP target on its own timer: a slow or unreachable device never delays another, and
-// no poll of a target starts while its previous one is still running.
+// no poll of a target starts while its previous one is still running. A poll that reaches its
+// deadline is cancelled (its session closed, its requests dropped) before it counts as finished, so
+// polls of a device that answers slowly never overlap or pile up.
 import type { Logger } from '../../common/logger.js';
 import { m } from '../../protocol/metrics.js';
 import type { Sample } from '../../protocol/report.js';
@@ -8,7 +10,13 @@ import type { SnmpTarget } from './config.js';
 import { pollDevice } from './poll.js';
 import { withSession, type SnmpClient } from './session.js';
 
-export type Connect = <T>(t: SnmpTarget, work: (c: SnmpClient) => Promise<T>) => Promise<T>;
+export type Connect = <T>(t: SnmpTarget, work: (c: SnmpClient) => Promise<T>, signal?: AbortSignal) => Promise<T>;
+
+/**
+ * How long one poll of `t` may take: net-snmp's own timeout covers each request, this the whole
+ * poll (several walks) — and never more than the interval, so a poll is over before the next is due.
+ */
+export const pollDeadlineMs = (t: SnmpTarget): number => Math.min(t.timeoutSeconds * 1000 * (t.retries + 1) * 4, t.intervalSeconds * 1000);
 
 function describe(err: unknown): string {
   const e = err as Error & { cause?: Error };
@@ -18,6 +26,8 @@ function describe(err: unknown): string {
 export class SnmpPoller {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly lastError = new Map<string, string>();
+  /** The poll under way per target, and how to cancel it. */
+  private readonly running = new Map<string, { done: Promise<void>; abort: AbortController }>();
   private stopped = false;
 
   constructor(
@@ -32,10 +42,14 @@ export class SnmpPoller {
     for (const t of this.targets) this.schedule(t, 0);
   }
 
-  stop(): void {
+  /** Stops the timers and cancels the polls under way; resolves once they have ended. */
+  async stop(): Promise<void> {
     this.stopped = true;
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
+    const polls = [...this.running.values()];
+    for (const p of polls) p.abort.abort(new Error('the collector is stopping'));
+    await Promise.all(polls.map((p) => p.done));
   }
 
   private schedule(t: SnmpTarget, delayMs: number): void {
@@ -48,18 +62,30 @@ export class SnmpPoller {
     this.timers.set(t.name, timer);
   }
 
-  /** One poll; always records a result (up or down) and never throws. */
-  async pollOnce(t: SnmpTarget): Promise<void> {
+  /**
+   * One poll; always records a result (up or down) and never throws. While a poll of `t` is under
+   * way, another call waits for that one instead of starting a second.
+   */
+  pollOnce(t: SnmpTarget): Promise<void> {
+    const busy = this.running.get(t.name);
+    if (busy) return busy.done;
+    const abort = new AbortController();
+    const done = this.poll(t, abort).finally(() => this.running.delete(t.name));
+    this.running.set(t.name, { done, abort });
+    return done;
+  }
+
+  private async poll(t: SnmpTarget, abort: AbortController): Promise<void> {
     const log = this.log.child({ snmpTarget: t.name, host: t.host });
     const t0 = performance.now();
-    // net-snmp's own timeout covers each request; this bounds the whole poll (several walks).
-    const deadlineMs = t.timeoutSeconds * 1000 * (t.retries + 1) * 4;
+    const deadlineMs = pollDeadlineMs(t);
     let samples: Sample[];
     try {
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`poll took longer than ${deadlineMs / 1000} s`)), deadlineMs)));
+      // An explicit timer (not AbortSignal.timeout, which stopped firing after a GC on Node 20).
+      const timer = setTimeout(() => abort.abort(new Error(`poll took longer than ${deadlineMs / 1000} s`)), deadlineMs);
       try {
-        samples = [...(await Promise.race([this.connect(t, pollDevice), deadline])), { metric: m.snmpUp.name, value: 1 }];
+        // Awaited to the end: the session is closed when this settles, deadline or not.
+        samples = [...(await this.connect(t, pollDevice, abort.signal)), { metric: m.snmpUp.name, value: 1 }];
       } finally {
         clearTimeout(timer);
       }

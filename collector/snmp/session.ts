@@ -1,6 +1,7 @@
 // One SNMP session per poll, wrapped in one promise: net-snmp reports some failures as `error`
 // events rather than callbacks, and an unhandled one would crash the collector. The session is
-// closed in `finally` whatever happens.
+// closed in `finally` whatever happens, and at once when `signal` aborts (the poll's deadline):
+// closing its socket cancels every request in flight, so an abandoned walk sends nothing more.
 import snmp from 'net-snmp';
 import type { SnmpTarget } from './config.js';
 
@@ -35,7 +36,8 @@ function open(t: SnmpTarget): snmp.Session {
   );
 }
 
-export async function withSession<T>(t: SnmpTarget, work: (client: SnmpClient) => Promise<T>): Promise<T> {
+export async function withSession<T>(t: SnmpTarget, work: (client: SnmpClient) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  signal?.throwIfAborted();
   const session = open(t);
   let failSession: (err: Error) => void = () => {};
   const sessionFailed = new Promise<never>((_, reject) => (failSession = reject));
@@ -62,9 +64,20 @@ export async function withSession<T>(t: SnmpTarget, work: (client: SnmpClient) =
         );
       }),
   };
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      reject(signal!.reason);
+      session.close();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  aborted.catch(() => {}); // observed through the race below
   try {
-    return await Promise.race([work(client), sessionFailed]);
+    return await Promise.race([work(client), sessionFailed, aborted]);
   } finally {
-    session.close();
+    signal?.removeEventListener('abort', onAbort);
+    // A second close of net-snmp's socket throws ERR_SOCKET_DGRAM_NOT_RUNNING.
+    if (!signal?.aborted) session.close();
   }
 }

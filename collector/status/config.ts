@@ -34,15 +34,36 @@ export const statusConfigProperties = {
   prometheusUrl: Type.Optional(httpUrl),
   statusPage: Type.Object(
     {
-      /** false: anyone who reaches the collector may look; recording always needs a technician. */
-      requireLogin: Type.Boolean({ default: false }),
+      /**
+       * Whether viewing (status page, /api/devices, CSV exports) needs a login; recording always needs
+       * a technician. Default: false on a loopback listen address, true beyond it. Turning it off
+       * beyond loopback needs `public: true` (resolveLoginPolicy).
+       */
+      requireLogin: Type.Optional(Type.Boolean()),
+      /** Says explicitly that anyone who reaches the collector may view device state and inventory. */
+      public: Type.Boolean({ default: false }),
       /** How often an open page refreshes its badges. */
       refreshSeconds: Type.Integer({ minimum: 1, maximum: 3600, default: 10 }),
       /** How often the catalog is evaluated (Prometheus' evaluation_interval plays this role for rules). */
       evaluateEverySeconds: Type.Number({ minimum: 0.2, maximum: 300, default: 15 }),
       sessionHours: Type.Number({ exclusiveMinimum: 0, maximum: 24 * 30, default: 12 }),
-      /** Send the session cookie only over HTTPS; set when a TLS proxy fronts the collector. */
+      /** Send cookies only over HTTPS; always on when listen.tls is set, set it when a TLS proxy fronts the collector. */
       secureCookies: Type.Boolean({ default: false }),
+      /**
+       * Password guessing (POST /login, POST /api/v1/sessions; each try costs a 32 MiB scrypt):
+       * failures are counted per user name and per address within `lockoutSeconds` from the first
+       * one; reaching a maximum locks that name or address out (429 + Retry-After) until the window
+       * ends. Every attempt, failed or not, also counts against `maxAttemptsPerAddressPerMinute`.
+       */
+      login: Type.Object(
+        {
+          maxFailuresPerUser: Type.Integer({ minimum: 1, maximum: 1000, default: 5 }),
+          maxFailuresPerAddress: Type.Integer({ minimum: 1, maximum: 10_000, default: 20 }),
+          lockoutSeconds: Type.Number({ minimum: 1, maximum: 86_400, default: 900 }),
+          maxAttemptsPerAddressPerMinute: Type.Integer({ minimum: 1, maximum: 10_000, default: 30 }),
+        },
+        { additionalProperties: false, default: {} },
+      ),
     },
     { additionalProperties: false, default: {} },
   ),
@@ -67,4 +88,21 @@ export function collectorStateDir(platform: NodeJS.Platform, env: NodeJS.Process
   if (platform === 'win32') return join(env.ProgramData ?? 'C:\\ProgramData', 'stationwatch-collector');
   if (platform === 'darwin') return isRoot ? '/Library/Application Support/stationwatch-collector' : join(homedir(), 'Library', 'Application Support', 'stationwatch-collector');
   return isRoot ? '/var/lib/stationwatch-collector' : join(env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'stationwatch-collector');
+}
+
+/** Whether `host` (a listen address) is reachable only from this machine. */
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || /^::ffff:127\./.test(h);
+}
+
+/**
+ * Viewing needs a login unless the collector listens on loopback only, or the configuration says
+ * `public: true`. Returns the effective `requireLogin` or the problem with the configuration.
+ */
+export function resolveLoginPolicy(host: string, sp: { requireLogin?: boolean; public: boolean }): { requireLogin: boolean } | { problem: string } {
+  if (sp.public && sp.requireLogin === true) return { problem: '/statusPage/public: true contradicts requireLogin: true; keep one' };
+  if (sp.public) return { requireLogin: false };
+  if (sp.requireLogin === false && !isLoopback(host)) return { problem: `/statusPage/requireLogin: false on listen address ${host}, which is reachable from other machines, shows device inventory to anyone there; set statusPage.public: true to mean it` };
+  return { requireLogin: sp.requireLogin ?? !isLoopback(host) };
 }

@@ -48,7 +48,7 @@ export function page(opts: { caller: Caller; title: string; body: Html; nonce: s
   const switchHref = `${target.pathname}${target.search}`;
   const who = caller.user
     ? html`<span>${t('loggedInAs')} <strong>${caller.user.name}</strong> (${t(caller.user.role)})</span>
-        <form method="post" action="/logout"><input type="hidden" name="_csrf" value="${caller.session?.csrf ?? ''}"><button class="link-button" type="submit">${t('logout')}</button></form>`
+        <form method="post" action="/logout"><input type="hidden" name="_csrf" value="${caller.csrf ?? ''}"><button class="link-button" type="submit">${t('logout')}</button></form>`
     : html`<a href="/login?next=${encodeURIComponent(opts.path)}">${t('login')}</a>`;
   return `<!doctype html>${html`<html lang="${caller.lang === 'zh' ? 'zh-CN' : 'en'}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${opts.title} — stationwatch</title><style nonce="${nonce}">${raw(css)}</style></head>

@@ -63,6 +63,12 @@ export class StatusMonitor {
     await this.running?.catch(() => undefined);
   }
 
+  /** Drops a forgotten device's badge states (in memory and stored); the next evaluation no longer sees it. */
+  forget(device: string): void {
+    for (const key of this.states.keys()) if (key.startsWith(`${device}\u0000`)) this.states.delete(key);
+    this.events.forgetStates(device);
+  }
+
   /** The latest evaluation, evaluating now if there has been none. */
   async current(): Promise<StatusSnapshot> {
     return this.latest ?? this.tick();

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../../common/logger.js';
 import type { CollectorContext } from '../context.js';
 import { authRoutes } from '../routes/auth.js';
+import { deviceAdminRoutes } from '../routes/device-admin.js';
 import { exportRoutes } from '../routes/export.js';
 import { inspectionRoutes } from '../routes/inspections.js';
 import { maintenanceRoutes } from '../routes/maintenance.js';
@@ -13,7 +14,7 @@ import { createStatusService, type StatusService } from './service.js';
 
 export async function registerStatus(app: FastifyInstance, ctx: CollectorContext, log: Logger): Promise<StatusService> {
   const svc = await createStatusService(ctx, log.child({ component: 'status' }));
-  for (const plugin of [statusPageRoutes, authRoutes, inspectionRoutes, maintenanceRoutes, exportRoutes]) await app.register(plugin, { svc });
+  for (const plugin of [statusPageRoutes, authRoutes, inspectionRoutes, maintenanceRoutes, exportRoutes, deviceAdminRoutes]) await app.register(plugin, { svc });
   app.addHook('onReady', async () => svc.start());
   app.addHook('onClose', async () => svc.close());
   return svc;

@@ -8,6 +8,7 @@ import type { Inspection } from '../store/inspections.js';
 import type { Maintenance } from '../store/maintenance.js';
 import { hasRole } from '../store/users.js';
 import { alertSummary } from './alert-text.js';
+import { forgetForm } from './render-forget.js';
 import { html, type Html } from './html.js';
 import type { DeviceStatus } from './monitor.js';
 import type { Caller } from './request-auth.js';
@@ -50,7 +51,7 @@ export function renderDevice(p: DevicePageData, c: Caller): Html {
   const name = d.device.name;
   const byId = new Map(p.indicators.map((i) => [i.id, i]));
   const technician = hasRole(c.user, 'technician');
-  const csrf = html`<input type="hidden" name="_csrf" value="${c.session?.csrf ?? ''}">`;
+  const csrf = html`<input type="hidden" name="_csrf" value="${c.csrf ?? ''}">`;
   const active = p.maintenance.filter((x) => x.startsMs <= p.nowMs && x.endsMs > p.nowMs);
   const base = `/devices/${encodeURIComponent(name)}`;
   const badgesHtml = d.badges.map((b) => {
@@ -92,5 +93,6 @@ ${p.events.map((e) => html`<tr data-indicator="${e.indicator}" data-to="${e.to}"
 <section aria-labelledby="h-val"><h2 id="h-val">${t('currentValues')}</h2><div class="scroll" id="values" data-live><table><thead><tr><th scope="col">${t('metric')}</th><th scope="col">${t('labels')}</th><th scope="col">${t('value')}</th></tr></thead><tbody>
 ${samples.map((s) => html`<tr><td>${s.metric.replace(/^stationwatch_/, '')}</td><td>${labelText(s.labels ?? {})}</td><td>${Number(s.value.toPrecision(6))}</td></tr>`)}</tbody></table></div>
 ${unavailable.length ? html`<details><summary>${t('unavailableMetrics')} (${unavailable.length})</summary><ul>${unavailable.map((u) => html`<li>${u.metric.replace(/^stationwatch_/, '')}: ${u.reason}</li>`)}</ul></details>` : ''}</section>
-<section aria-labelledby="h-inv"><h2 id="h-inv">${t('inventory')}</h2>${inventory(d, c)}</section>`;
+<section aria-labelledby="h-inv"><h2 id="h-inv">${t('inventory')}</h2>${inventory(d, c)}</section>
+${forgetForm(d.device, c)}`;
 }

@@ -1,15 +1,16 @@
-// Who is asking, per request: a session cookie (the browser; form posts must also carry the
-// session's CSRF token — SameSite=Strict alone does not cover every browser) or a bearer session
-// token (`stationwatch inspect`; not sent automatically by browsers, so no CSRF token is needed).
-// Each route plugin that needs a user registers these helpers in its own scope.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+// Who is asking, per request: a session cookie (the browser; its state-changing forms also carry a
+// CSRF token, checked by @fastify/csrf-protection in collector/web-plugins.ts — SameSite=Strict
+// alone does not cover every browser) or a bearer session token (`stationwatch inspect`; not sent
+// automatically by browsers, so no CSRF token is needed).
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hasRole, type User } from '../store/users.js';
 import type { Session } from '../store/sessions.js';
+import { csrfToken, sessionCookie } from '../web-plugins.js';
 import type { Role } from './config.js';
 import { chooseLang, translator, type Lang, type T } from './i18n.js';
 import type { StatusService } from './service.js';
 
-export const sessionCookie = 'sw_session';
+export { sessionCookie };
 export const langCookie = 'sw_lang';
 
 export interface Caller {
@@ -20,19 +21,13 @@ export interface Caller {
   viaCookie: boolean;
   lang: Lang;
   t: T;
+  /** The CSRF token for the forms on a page shown to a logged-in user (set when a reply is at hand). */
+  csrf?: string;
 }
 
-export function cookies(req: FastifyRequest): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const i = part.indexOf('=');
-    if (i > 0) out[part.slice(0, i).trim()] = decodeURIComponent(part.slice(i + 1).trim());
-  }
-  return out;
-}
-
-export function callerOf(svc: StatusService, req: FastifyRequest): Caller {
-  const jar = cookies(req);
+/** The caller; with `reply` (pages), also the CSRF token its forms need. */
+export function callerOf(svc: StatusService, req: FastifyRequest, reply?: FastifyReply): Caller {
+  const jar = req.cookies;
   const query = (req.query ?? {}) as Record<string, string | undefined>;
   const lang = chooseLang(query.lang, jar[langCookie], req.headers['accept-language']);
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
@@ -40,38 +35,49 @@ export function callerOf(svc: StatusService, req: FastifyRequest): Caller {
   const session = id ? svc.sessions.find(id, svc.ctx.nowMs()) : undefined;
   // A user removed from the configuration loses access even with a live session.
   const user = session ? svc.users.get(session.user) : undefined;
-  return { ...(user && session ? { user, session, sessionId: id } : {}), viaCookie: bearer === undefined, lang, t: translator(lang) };
-}
-
-/** `application/x-www-form-urlencoded` bodies as plain objects (HTML forms), in this plugin's scope. */
-export function acceptForms(app: FastifyInstance): void {
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(body as string)));
-  });
+  const logged = user && session ? { user, session, sessionId: id, ...(reply && bearer === undefined ? { csrf: csrfToken(req, reply) } : {}) } : {};
+  return { ...logged, viaCookie: bearer === undefined, lang, t: translator(lang) };
 }
 
 /** Remembers an explicit `?lang=` choice. */
 export function rememberLang(req: FastifyRequest, reply: FastifyReply): void {
   const q = ((req.query ?? {}) as Record<string, string | undefined>).lang;
-  if (q === 'en' || q === 'zh') reply.header('set-cookie', `${langCookie}=${q}; Path=/; SameSite=Lax; Max-Age=31536000`);
+  if (q === 'en' || q === 'zh') reply.setCookie(langCookie, q, { path: '/', sameSite: 'lax', maxAge: 31_536_000 });
 }
 
-/** Local paths only: a login link cannot send the user to another site afterwards. */
+/**
+ * Where to go after logging in: a path on this collector only, decided the way a browser will read
+ * it — parsed against a base and required to keep the base's origin (a pattern on the raw text let
+ * `/%09/evil.example` through: browsers strip the tab and go to `//evil.example`). Anything else is `/`.
+ */
 export function safeNext(next: unknown): string {
-  return typeof next === 'string' && /^\/(?![/\\])/.test(next) ? next : '/';
+  if (typeof next !== 'string' || !next.startsWith('/') || next.length > 2048) return '/';
+  // Control characters and backslashes are what browsers strip or turn into slashes.
+  if (/[\u0000-\u001f\u007f\\]/.test(next) || /%(0[0-9a-f]|1[0-9a-f]|7f|5c)/i.test(next)) return '/';
+  const base = 'http://collector.invalid';
+  let url: URL;
+  try {
+    url = new URL(next, base);
+  } catch {
+    return '/';
+  }
+  if (url.origin !== base || !url.pathname.startsWith('/') || url.pathname.startsWith('//')) return '/';
+  return `${url.pathname}${url.search}${url.hash}`;
 }
 
 export type Gate = { ok: true; caller: Caller } | { ok: false; status: 401 | 403; caller: Caller };
 
-/** Whether the caller may do what needs `role`; for cookie form posts also checks the CSRF token. */
-export function authorize(svc: StatusService, req: FastifyRequest, role: Role | 'view', form?: Record<string, unknown>): Gate {
-  const caller = callerOf(svc, req);
+/**
+ * Whether the caller may do what needs `role` (CSRF tokens of form posts are checked before, by the
+ * route's csrfGuard). `reply`: for pages, so that their forms get a token.
+ */
+export function authorize(svc: StatusService, req: FastifyRequest, role: Role | 'view', reply?: FastifyReply): Gate {
+  const caller = callerOf(svc, req, reply);
   if (role === 'view') {
     if (!svc.ctx.config.statusPage.requireLogin || caller.user) return { ok: true, caller };
     return { ok: false, status: 401, caller };
   }
   if (!caller.user) return { ok: false, status: 401, caller };
   if (!hasRole(caller.user, role)) return { ok: false, status: 403, caller };
-  if (form && caller.viaCookie && form._csrf !== caller.session?.csrf) return { ok: false, status: 403, caller };
   return { ok: true, caller };
 }

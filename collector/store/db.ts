@@ -102,8 +102,21 @@ const migrations: readonly string[] = [
    );`,
 ];
 
-/** Opens (creating) the store in `stateDir`; without one, an in-memory store that forgets on exit. */
-export function openStore(stateDir: string | undefined): Db {
+/**
+ * How long a connection waits for another's write lock. The collector's event loop blocks while
+ * better-sqlite3 waits, so the collector waits briefly: a write that cannot get the lock in time
+ * fails (a report is answered 503 and retried) instead of freezing ingest, /sd and the status page.
+ * The CLI's writes are single short statements, and the CLI itself may wait longer for the
+ * collector's batches without harming anyone.
+ */
+export const busyTimeoutMs = { collector: 250, client: 2000 } as const;
+
+/**
+ * Opens (creating) the store in `stateDir`; without one, an in-memory store that forgets on exit.
+ * `client`: a command beside a possibly running collector (cli/enrolment.ts) — it waits longer for
+ * the lock and never changes the schema of an existing store under the collector.
+ */
+export function openStore(stateDir: string | undefined, opts: { client?: boolean } = {}): Db {
   let db: Db;
   if (stateDir) {
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
@@ -115,14 +128,18 @@ export function openStore(stateDir: string | undefined): Db {
     db = new Database(':memory:');
   }
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  migrate(db);
+  db.pragma(`busy_timeout = ${opts.client ? busyTimeoutMs.client : busyTimeoutMs.collector}`);
+  migrate(db, opts.client === true);
   return db;
 }
 
-function migrate(db: Db): void {
+function migrate(db: Db, client: boolean): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > migrations.length) throw new Error(`the store was written by a newer stationwatch (schema ${current}, this one knows ${migrations.length})`);
+  if (client && current > 0 && current < migrations.length) {
+    db.close();
+    throw new Error(`the collector's store has an older schema (${current}, this stationwatch writes ${migrations.length}): start this version's collector once to upgrade it, then run the command again`);
+  }
   for (let v = current; v < migrations.length; v++) {
     db.transaction(() => {
       db.exec(migrations[v]!);

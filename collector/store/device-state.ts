@@ -49,6 +49,12 @@ export class DeviceStateStore {
     });
   }
 
+  /** Deletes the device's saved state, including a write still waiting for its batch. */
+  forget(name: string): void {
+    this.pending.delete(name);
+    this.db.prepare('DELETE FROM device_state WHERE device = ?').run(name);
+  }
+
   loadAll(): SavedDevice[] {
     const rows = this.db.prepare('SELECT * FROM device_state').all() as StoredRow[];
     return rows.map((r) => ({

@@ -75,6 +75,16 @@ export class EnrolmentStore {
     return rows.map((r) => ({ device: r.device, site: r.site, enrolledMs: r.enrolled_ms, enrolledVia: r.enrolled_via, revokedMs: r.revoked_ms }));
   }
 
+  /** Deletes the device's token rows (live or revoked): the name is free, the token refused. */
+  forget(device: string): boolean {
+    return this.db.prepare('DELETE FROM device_tokens WHERE device = ?').run(device).changes > 0;
+  }
+
+  /** Whether the device has a token row, live or revoked. */
+  hasRecord(device: string): boolean {
+    return this.db.prepare('SELECT 1 FROM device_tokens WHERE device = ?').get(device) !== undefined;
+  }
+
   /** Revokes the device's token; false when no such enrolled device. */
   revoke(device: string, nowMs: number): boolean {
     return this.db.prepare('UPDATE device_tokens SET revoked_ms = ? WHERE device = ? AND revoked_ms IS NULL').run(nowMs, device).changes > 0;

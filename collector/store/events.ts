@@ -77,6 +77,11 @@ export class EventLog {
     return (this.db.prepare('SELECT * FROM events WHERE at_ms >= ? AND at_ms < ? ORDER BY at_ms, id').all(fromMs, toMs) as Row[]).map(fromRow);
   }
 
+  /** Forgets a device's current badge states (its event history stays, for the period reports). */
+  forgetStates(device: string): void {
+    this.db.prepare('DELETE FROM indicator_state WHERE device = ?').run(device);
+  }
+
   /** Deletes events older than the retention; returns how many. */
   prune(beforeMs: number): number {
     return this.db.prepare('DELETE FROM events WHERE at_ms < ?').run(beforeMs).changes;

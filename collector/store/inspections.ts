@@ -63,7 +63,13 @@ export class InspectionLog {
     return this.firstSeenCache;
   }
 
-  /** Notes devices not seen before; the first sighting is kept forever. */
+  /** Forgets when the device was first seen: enrolled again under its name, it starts afresh. */
+  forgetFirstSeen(device: string): void {
+    this.db.prepare('DELETE FROM device_first_seen WHERE device = ?').run(device);
+    this.firstSeenCache?.delete(device);
+  }
+
+  /** Notes devices not seen before; the first sighting is kept forever (until the device is forgotten). */
   markSeen(devices: Iterable<string>, atMs: number): void {
     const known = this.firstSeen() as Map<string, number>;
     const fresh = [...devices].filter((d) => !known.has(d));

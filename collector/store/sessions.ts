@@ -1,5 +1,6 @@
 // Login sessions. The cookie carries a random id; the store keeps only its SHA-256, so a copy of the
-// database does not let anyone log in. Each session has its own CSRF token for form posts.
+// database does not let anyone log in. (The `csrf` column predates @fastify/csrf-protection, which
+// now makes the forms' tokens, bound to the session: collector/web-plugins.ts.)
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from './db.js';
 

@@ -68,13 +68,22 @@ const badgeOf = async (c: CollectorApp, indicator: string) => {
   return body.devices[0]!.badges.find((b) => b.indicator === indicator)!.state;
 };
 
+/** What a browser does: fetch the login form (CSRF secret cookie + token), then post it. */
+async function postLogin(c: CollectorApp, fields: string, headers: Record<string, string> = {}) {
+  const form = await c.app.inject({ url: '/login', headers });
+  const csrfCookie = String(form.headers['set-cookie'] ?? '').split(';')[0]!;
+  const token = /name="_csrf" value="([^"]+)"/.exec(form.body)?.[1] ?? '';
+  const res = await c.app.inject({ method: 'POST', url: '/login', payload: `${fields}&_csrf=${encodeURIComponent(token)}`, headers: { ...headers, cookie: csrfCookie, 'content-type': 'application/x-www-form-urlencoded' } });
+  return { res, csrfCookie };
+}
+
 async function login(c: CollectorApp, user: string, password: string): Promise<{ cookie: string; csrf: string }> {
-  const res = await c.app.inject({ method: 'POST', url: '/login', payload: `user=${user}&password=${password}&next=/devices/pc-01`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  const { res, csrfCookie } = await postLogin(c, `user=${user}&password=${password}&next=/devices/pc-01`);
   expect(res.statusCode).toBe(303);
   const setCookie = String(res.headers['set-cookie']);
   expect(setCookie).toMatch(/HttpOnly/);
   expect(setCookie).toMatch(/SameSite=Strict/);
-  const cookie = setCookie.split(';')[0]!;
+  const cookie = `${setCookie.split(';')[0]!}; ${csrfCookie}`;
   const page = await c.app.inject({ url: '/devices/pc-01', headers: { cookie } });
   const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
   return { cookie, csrf };
@@ -198,7 +207,7 @@ describe('users, inspections and the overdue indicator', () => {
 
   it('refuses a wrong password and expires sessions', async () => {
     const c = await collector({ statusPage: { sessionHours: 1 } });
-    const wrong = await c.app.inject({ method: 'POST', url: '/login', payload: 'user=tech&password=nope', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const { res: wrong } = await postLogin(c, 'user=tech&password=nope');
     expect(wrong.statusCode).toBe(401);
     expect(wrong.body).toContain('Wrong user name or password.');
     const api = await c.app.inject({ method: 'POST', url: '/api/v1/sessions', payload: { user: 'tech', password: 'tech-password' } });
@@ -221,7 +230,7 @@ describe('users, inspections and the overdue indicator', () => {
     const { cookie } = await login(c, 'viewer', 'viewer-password');
     expect((await c.app.inject({ url: '/', headers: { cookie } })).statusCode).toBe(200);
     // The login page never sends anyone to another site afterwards.
-    const res = await c.app.inject({ method: 'POST', url: '/login', payload: 'user=viewer&password=viewer-password&next=//evil.example/', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const { res } = await postLogin(c, 'user=viewer&password=viewer-password&next=//evil.example/');
     expect(res.headers.location).toBe('/');
   });
 });
