@@ -14,8 +14,6 @@ import { unpackDevice } from './exposition-lines.js';
 
 /** How long after start a device that has not reported yet keeps its recorded states. */
 export const startupGraceMs = 5 * 60_000;
-/** A device whose badges did not change but whose alert values did is sent again after this long. */
-export const valueRefreshMs = 60_000;
 /**
  * Objects per chunk, roughly: what the main thread deserializes in one event-loop turn (a few
  * thousand small objects: about a millisecond).
@@ -28,7 +26,7 @@ export class EvaluationEngine {
   private readonly metricsOf = new Map(this.indicators.map((i) => [i.id, new Set(indicatorMetrics(i))]));
   private readonly seriesOf = new Map<string, Series[]>();
   private readonly states: Map<string, { state: BadgeState; sinceMs: number }>;
-  private readonly sent = new Map<string, { sig: string; atMs: number }>();
+  private readonly sent = new Map<string, string>();
   /** `{device, site}` per device, the same object while the site stays: the evaluator caches per labels object. */
   private readonly baseLabels = new Map<string, Labels>();
   private readonly startedAtMs: number;
@@ -117,19 +115,17 @@ export class EvaluationEngine {
         since[b.indicator] = this.states.get(key)!.sinceMs;
       }
       let sig = '';
-      let alerting = false;
       for (const b of badges) {
         sig += `${b.state}${b.severity ?? ''}@${since[b.indicator]}`;
-        for (const a of b.firing) sig += `|f${a.key}@${a.activeAtMs}`;
-        for (const a of b.pending) sig += `|p${a.key}@${a.activeAtMs}`;
+        // Values too: the page shows each alert's current value, as the in-process evaluation did.
+        for (const a of b.firing) sig += `|f${a.key}@${a.activeAtMs}=${a.value}`;
+        for (const a of b.pending) sig += `|p${a.key}@${a.activeAtMs}=${a.value}`;
         sig += ';';
-        if (b.firing.length > 0 || b.pending.length > 0) alerting = true;
       }
-      const last = this.sent.get(name);
-      // Unchanged badges are not sent again; a device with alerts is, now and then, for their values.
-      if (msg.only || !last || last.sig !== sig || (alerting && now - last.atMs >= valueRefreshMs)) {
+      // A device whose badges, alerts and values are as last sent is not sent again.
+      if (msg.only || this.sent.get(name) !== sig) {
         results.push({ name, badges, since });
-        this.sent.set(name, { sig, atMs: now });
+        this.sent.set(name, sig);
       }
     }
     // A device no longer in the store (forgotten) takes its series, histories and states with it.
