@@ -95,7 +95,9 @@ export async function statusEvaluation(opts: BenchOptions): Promise<Section> {
   const measureS = opts.smoke ? 6 : 90;
   const live = await withScope(async (scope) => {
     const devices = loadgenDevices(n, SEED);
-    const collector = await startCollector(scope, devices, { core: 0, name: 'status-eval', extra: { statusPage: { evaluateEverySeconds: 15 } } });
+    // Not pinned: the evaluation worker is a thread of the collector's process, and pinning the process
+    // to one core would make it take turns with the event loop there instead of using the other core.
+    const collector = await startCollector(scope, devices, { name: 'status-eval', extra: { statusPage: { evaluateEverySeconds: 15 } } });
     const args: LoadgenArgs = { url: collector.url, agents: n, seconds: warmS + measureS + 5, intervalSeconds: 15, concurrency: 64, tokenSeed: SEED, site: 'loadgen' };
     const gen = scope.startNode(join(benchDist, 'loadgen-worker.js'), [JSON.stringify(args)], { core: 1 });
     opts.log(`status-eval: ${n} devices reporting every 15 s; warming up ${warmS} s`);
@@ -120,7 +122,7 @@ export async function statusEvaluation(opts: BenchOptions): Promise<Section> {
   const p99 = percentile(live.target.times, 0.99);
   return {
     title: 'Status evaluation under load',
-    method: `The collector (built CLI, core 0) with ${n} configured devices, each reporting every 15 s through the load generator (tools/loadgen on core 1, ~130 series per report); the status page's catalog evaluation runs every 15 s in its worker thread. After ${warmS} s of warm-up, a per-device target from /sd and /healthz are each requested every 50 ms for ${measureS} s without waiting for answers: latency is request to last byte, the longest gap the longest time without any answer. Then, in the benchmark's own process, the catalog evaluator takes ${mem.devices} simulated devices' counters (the load generator's shape) every 15 s for 24 simulated hours (a fake clock, 5,761 evaluations); the figures per device scale linearly (each series' history is its own). Full run: \`STATIONWATCH_BENCH_EVAL_DEVICES\` sets the fleet (default 10,000).`,
+    method: `The collector (built CLI, not pinned: its evaluation worker is a thread of the same process) with ${n} configured devices, each reporting every 15 s through the load generator (tools/loadgen on core 1, ~130 series per report); the status page's catalog evaluation runs every 15 s in its worker thread. After ${warmS} s of warm-up, a per-device target from /sd and /healthz are each requested every 50 ms for ${measureS} s without waiting for answers: latency is request to last byte, the longest gap the longest time without any answer. Then, in the benchmark's own process, the catalog evaluator takes ${mem.devices} simulated devices' counters (the load generator's shape) every 15 s for 24 simulated hours (a fake clock, 5,761 evaluations); the figures per device scale linearly (each series' history is its own). Full run: \`STATIONWATCH_BENCH_EVAL_DEVICES\` sets the fleet (default 10,000).`,
     headlines: [
       { what: `per-device target while ${n} devices report and the evaluation runs (p50 / p99 / max)`, value: `${fmt(percentile(live.target.times, 0.5))} / ${fmt(p99)} / ${fmt(Math.max(...live.target.times))} ms`, target: '≤ 5 ms p99', met: p99 <= 5 },
       { what: `/healthz at ${n} devices (p50 / p99), longest gap without an answer`, value: `${fmt(percentile(live.health.times, 0.5))} / ${fmt(percentile(live.health.times, 0.99))} ms, ${fmt(Math.max(live.health.longestGapMs, live.target.longestGapMs))} ms` },
