@@ -1,7 +1,7 @@
 // Where the evaluation worker's script is. Built (dist/), it is the compiled evaluation-worker.js
 // next to this file. Run from the TypeScript sources (vitest, tsx), a worker cannot load .ts files
-// whose imports name .js siblings, so the entry is bundled once per process with esbuild — already
-// installed as the test runner's own bundler — into the temp directory.
+// whose imports name .js siblings, so the entry is bundled once per process with esbuild (a dev
+// dependency, as for packaging) into the temp directory. The built collector never needs it.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
