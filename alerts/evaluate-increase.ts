@@ -14,22 +14,33 @@ export interface Point {
 export function extrapolatedIncrease(points: readonly Point[], endMs: number, windowMs: number): number | undefined {
   const startMs = endMs - windowMs;
   const inRange = points.filter((p) => p.t >= startMs && p.t <= endMs);
-  if (inRange.length < 2) return undefined;
-  const first = inRange[0]!;
-  const last = inRange[inRange.length - 1]!;
-  let result = last.v - first.v;
-  let prev = first.v;
-  for (const p of inRange.slice(1)) {
-    if (p.v < prev) result += prev; // a reset: the counter restarted from 0
-    prev = p.v;
+  return extrapolatedIncreaseOf(inRange.length, (i) => inRange[i]!.t, (i) => inRange[i]!.v, endMs, windowMs);
+}
+
+/**
+ * The same over `n` samples already within the window, read through accessors (the evaluator keeps
+ * them in typed arrays, alerts/counter-history.ts, and must not make an object per sample to ask).
+ */
+export function extrapolatedIncreaseOf(n: number, t: (i: number) => number, v: (i: number) => number, endMs: number, windowMs: number): number | undefined {
+  const startMs = endMs - windowMs;
+  if (n < 2) return undefined;
+  const firstT = t(0);
+  const firstV = v(0);
+  const lastT = t(n - 1);
+  let result = v(n - 1) - firstV;
+  let prev = firstV;
+  for (let i = 1; i < n; i++) {
+    const x = v(i);
+    if (x < prev) result += prev; // a reset: the counter restarted from 0
+    prev = x;
   }
-  let durationToStart = (first.t - startMs) / 1000;
-  const durationToEnd = (endMs - last.t) / 1000;
-  const sampledInterval = (last.t - first.t) / 1000;
-  const averageBetween = sampledInterval / (inRange.length - 1);
-  if (result > 0 && first.v >= 0) {
+  let durationToStart = (firstT - startMs) / 1000;
+  const durationToEnd = (endMs - lastT) / 1000;
+  const sampledInterval = (lastT - firstT) / 1000;
+  const averageBetween = sampledInterval / (n - 1);
+  if (result > 0 && firstV >= 0) {
     // Counters cannot go below zero: do not extrapolate further back than where it would reach 0.
-    const durationToZero = sampledInterval * (first.v / result);
+    const durationToZero = sampledInterval * (firstV / result);
     if (durationToZero < durationToStart) durationToStart = durationToZero;
   }
   const threshold = averageBetween * 1.1;

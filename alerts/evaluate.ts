@@ -6,7 +6,7 @@
 // series (what a scrape of the collector's /metrics yields) at each evaluation.
 import type { AlertDef, Indicator, ResolvedThresholds, Severity } from './catalog/types.js';
 import { evaluateCondition, onKey, conditionInputs, conditionMetrics, type Labels, type Readings, type Series } from './evaluate-conditions.js';
-import { extrapolatedIncrease, type Point } from './evaluate-increase.js';
+import { CounterHistory, tiersOf, type Tier } from './counter-history.js';
 
 export type { Labels, Series } from './evaluate-conditions.js';
 
@@ -33,10 +33,13 @@ export interface Evaluation {
   readonly ended: readonly { alert: string; labels: Labels }[];
 }
 
-interface CounterHistory {
+interface CounterSeries {
   labels: Labels;
-  points: Point[];
+  history: CounterHistory;
 }
+
+/** A few hundred samples per window are plenty for extrapolation and bound what a day-long window keeps. */
+const SAMPLES_PER_WINDOW = 400;
 
 // Per labels object: the same series objects are read at every evaluation until their device reports again.
 const keyOf = new WeakMap<Labels, string>();
@@ -58,29 +61,45 @@ function makeSeriesKey(labels: Labels): string {
 export class CatalogEvaluator {
   /** `alert\u0000series` → when the condition started to hold (and whose it is, to report its end). */
   private readonly activeAt = new Map<string, { since: number; alert: string; labels: Labels }>();
-  private readonly counters = new Map<string, Map<string, CounterHistory>>();
-  /** Per counter metric: how long to keep samples and the least spacing between kept samples. */
-  private readonly keep = new Map<string, { retainMs: number; spacingMs: number }>();
+  private readonly counters = new Map<string, Map<string, CounterSeries>>();
+  /** Per counter metric: the windows alerts read it over, shortest first, each with its sample spacing. */
+  private readonly keep = new Map<string, Tier[]>();
 
   constructor(
     private readonly indicators: readonly Indicator[],
     private readonly thresholds: ResolvedThresholds,
   ) {
+    const windows = new Map<string, number[]>();
     for (const indicator of indicators) {
       const values = thresholds[indicator.id] ?? {};
       for (const alert of indicator.alerts) {
         const c = alert.condition;
         if (c.kind !== 'increase' && c.kind !== 'counterRatio') continue;
         const windowMs = (values[c.window] ?? 0) * 1000;
-        for (const metric of conditionInputs(c).counters) {
-          const k = this.keep.get(metric);
-          // A few hundred samples per window are plenty for extrapolation and bound the memory a
-          // day-long window would otherwise take at a short evaluation interval.
-          const spacingMs = windowMs / 400;
-          this.keep.set(metric, { retainMs: Math.max(k?.retainMs ?? 0, windowMs), spacingMs: Math.min(k?.spacingMs ?? Infinity, spacingMs) });
-        }
+        for (const metric of conditionInputs(c).counters) windows.set(metric, [...(windows.get(metric) ?? []), windowMs]);
       }
     }
+    for (const [metric, list] of windows) this.keep.set(metric, tiersOf(list, SAMPLES_PER_WINDOW));
+  }
+
+  /** What the counter histories hold: series, samples and the bytes of their buffers. */
+  counterStats(): { series: number; samples: number; bytes: number } {
+    let series = 0;
+    let samples = 0;
+    let bytes = 0;
+    for (const histories of this.counters.values())
+      for (const h of histories.values()) {
+        series++;
+        samples += h.history.size;
+        bytes += h.history.bytes;
+      }
+    return { series, samples, bytes };
+  }
+
+  /** Forgets a device's counter histories and alert states (the device was removed). */
+  forget(device: string): void {
+    for (const histories of this.counters.values()) for (const [key, h] of histories) if (h.labels.device === device) histories.delete(key);
+    for (const [key, a] of this.activeAt) if (a.labels.device === device) this.activeAt.delete(key);
   }
 
   /** Every metric some evaluable alert reads (inputs, optional limits, business-hours gates): what a snapshot needs to hold. */
@@ -99,21 +118,31 @@ export class CatalogEvaluator {
     for (const e of entries) this.activeAt.set(`${e.alert}\u0000${seriesKey(e.labels)}`, { since: e.activeAtMs, alert: e.alert, labels: e.labels });
   }
 
-  evaluate(snapshot: readonly Series[], nowMs: number): Evaluation {
+  /**
+   * Evaluates every alert over the snapshot. With `only`, an incremental update of those devices (an
+   * inspection or maintenance changed what they read): the snapshot need hold only their series and the
+   * fleet series without a device label; counter samples are not recorded (counters did not move), and
+   * only their alerts are reported, started or ended. Conditions join series on device and site, so a
+   * device's alerts depend on nothing of another device's.
+   */
+  evaluate(snapshot: readonly Series[], nowMs: number, only?: ReadonlySet<string>): Evaluation {
     const byMetric = new Map<string, Series[]>();
     for (const s of snapshot) {
+      if (only && s.labels.device !== undefined && !only.has(s.labels.device)) continue;
       let list = byMetric.get(s.metric);
       if (!list) byMetric.set(s.metric, (list = []));
       list.push(s);
     }
-    this.record(byMetric, nowMs);
+    if (!only) this.record(byMetric, nowMs);
+    const mine = (labels: Labels) => !only || (labels.device !== undefined && only.has(labels.device));
     const readings: Readings = {
       now: () => nowMs / 1000,
       instant: (metric) => byMetric.get(metric) ?? [],
       increase: (metric, windowSeconds) => {
         const out: { labels: Labels; value: number }[] = [];
         for (const h of this.counters.get(metric)?.values() ?? []) {
-          const value = extrapolatedIncrease(h.points, nowMs, windowSeconds * 1000);
+          if (!mine(h.labels)) continue;
+          const value = h.history.increase(nowMs, windowSeconds * 1000);
           if (value !== undefined) out.push({ labels: h.labels, value });
         }
         return out;
@@ -133,6 +162,7 @@ export class CatalogEvaluator {
         }
         const forMs = alert.for === undefined ? 0 : (values[alert.for] ?? 0) * 1000;
         for (const match of gated(alert, found, byMetric)) {
+          if (!mine(match.labels)) continue;
           const key = `${alert.name}\u0000${seriesKey(match.labels)}`;
           seen.add(key);
           const active = this.activeAt.get(key);
@@ -149,7 +179,7 @@ export class CatalogEvaluator {
     // As in Prometheus: a series for which the condition no longer holds starts over next time.
     const ended: { alert: string; labels: Labels }[] = [];
     for (const [key, a] of this.activeAt)
-      if (!seen.has(key)) {
+      if (!seen.has(key) && mine(a.labels)) {
         this.activeAt.delete(key);
         ended.push({ alert: a.alert, labels: a.labels });
       }
@@ -158,27 +188,16 @@ export class CatalogEvaluator {
 
   /** Counter samples of this evaluation, kept within the longest window that reads them. */
   private record(byMetric: Map<string, Series[]>, nowMs: number): void {
-    for (const [metric, { retainMs, spacingMs }] of this.keep) {
+    for (const [metric, tiers] of this.keep) {
       let histories = this.counters.get(metric);
       if (!histories) this.counters.set(metric, (histories = new Map()));
       for (const s of byMetric.get(metric) ?? []) {
         const key = seriesKey(s.labels);
         let h = histories.get(key);
-        if (!h) histories.set(key, (h = { labels: s.labels, points: [] }));
-        const n = h.points.length;
-        const last = h.points[n - 1];
-        if (last && nowMs <= last.t) continue;
-        // The newest sample replaces the previous newest while that one is closer than the spacing to
-        // the one before; a reset (a drop) is always kept, or its growth would be lost.
-        const before = h.points[n - 2];
-        if (last && before && nowMs - before.t < spacingMs && s.value >= last.v) h.points[n - 1] = { t: nowMs, v: s.value };
-        else h.points.push({ t: nowMs, v: s.value });
+        if (!h) histories.set(key, (h = { labels: s.labels, history: new CounterHistory(tiers) }));
+        h.history.record(nowMs, s.value);
       }
-      for (const [key, h] of histories) {
-        const cut = h.points.findIndex((p) => p.t >= nowMs - retainMs);
-        if (cut === -1) histories.delete(key);
-        else if (cut > 0) h.points.splice(0, cut);
-      }
+      for (const [key, h] of histories) if (!h.history.prune(nowMs)) histories.delete(key);
     }
   }
 }

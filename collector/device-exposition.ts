@@ -152,6 +152,15 @@ export class DeviceExposition {
   }
 
   /**
+   * The device's sample lines family by family (views into one buffer; undefined for a family without
+   * series): the same array until the device's next report, so its identity says whether it changed.
+   * What the status evaluation's worker reads (collector/status/exposition-lines.ts).
+   */
+  familyLines(d: DeviceRecord): readonly (Uint8Array | undefined)[] {
+    return this.rendered(d).families;
+  }
+
+  /**
    * One device's target: its families with their headers, as registerDeviceSeries' registry prints
    * them except that families without a series are left out (their HELP texts were most of the bytes).
    */

@@ -30,8 +30,8 @@ export async function inspectionRoutes(app: FastifyInstance, { svc }: { svc: Sta
     const d = svc.ctx.store.get(device);
     if (!d) throw new ApiError('not_found', undefined, `no device named "${device}"`);
     const saved = svc.inspections.record({ device: d.name, site: d.site, atMs: svc.ctx.nowMs(), user: user.name, ...fields });
-    // Evaluate now so the page the technician is sent back to already shows the effect.
-    await svc.monitor.tick();
+    // Re-evaluate this device now (not the fleet) so the page the technician is sent back to shows the effect.
+    await svc.monitor.update([d.name]);
     return saved;
   };
 

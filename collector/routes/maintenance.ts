@@ -40,13 +40,16 @@ export async function maintenanceRoutes(app: FastifyInstance, { svc }: { svc: St
         logSilenceFailure(svc, err, d.name);
       }
     }
-    return svc.maintenance.create({ ...period, silenceId, silenceError });
+    const created = svc.maintenance.create({ ...period, silenceId, silenceError });
+    await svc.monitor.update([d.name]);
+    return created;
   };
 
   const end = async (device: string, id: number) => {
     const m = svc.maintenance.get(id);
     if (!m || m.device !== device) throw new ApiError('not_found', undefined, `no maintenance period ${id} for "${device}"`);
     svc.maintenance.end(id, svc.ctx.nowMs());
+    await svc.monitor.update([device]);
     if (am && m.silenceId) await expireSilence(am, m.silenceId).catch((err: unknown) => logSilenceFailure(svc, err, device));
   };
 

@@ -51,6 +51,7 @@ export async function statusPageRoutes(app: FastifyInstance, { svc }: { svc: Sta
     return {
       evaluatedAt: new Date(snap.atMs).toISOString(),
       notEvaluated: snap.notEvaluated,
+      degraded: snap.degraded ? { reason: snap.degraded.reason, since: new Date(snap.degraded.sinceMs).toISOString(), restarts: snap.degraded.restarts } : null,
       devices: filterDevices(snap.devices, filterOf(req.query)).map((d) => ({
         name: d.device.name,
         site: d.device.site,

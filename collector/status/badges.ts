@@ -55,7 +55,7 @@ function inputsOf(indicator: Indicator): BadgeInputs {
 }
 
 /** `alerts`: the device's own alerts (those with its device label). */
-export function deviceBadges(d: DeviceRecord, reporting: boolean, indicators: readonly Indicator[], alerts: readonly AlertInstance[], seriesOfDevice: readonly Series[]): Badge[] {
+export function deviceBadges(d: Pick<DeviceRecord, 'name'>, reporting: boolean, indicators: readonly Indicator[], alerts: readonly AlertInstance[], seriesOfDevice: readonly Series[]): Badge[] {
   const mine = alerts.filter((a) => a.labels.device === d.name);
   const present = new Set(seriesOfDevice.map((s) => s.metric));
   return indicators.map((indicator) => {

@@ -3,14 +3,52 @@
 // inspection — or, never inspected, the time since the collector first saw it — whether that
 // inspection found a fault, and whether the device is under maintenance now.
 import { Gauge, type Registry } from 'prom-client';
-import type { DeviceStore } from '../device-store.js';
+import type { DeviceRecord, DeviceStore } from '../device-store.js';
 import { collectorMetrics as cm } from '../../protocol/collector-metrics.js';
-import type { InspectionLog } from '../store/inspections.js';
+import type { Inspection, InspectionLog } from '../store/inspections.js';
 import type { MaintenanceLog } from '../store/maintenance.js';
+
+/** What the store's series of every device are computed from, read once per scrape or evaluation. */
+export interface StoreReads {
+  nowMs: number;
+  latest: ReadonlyMap<string, Inspection>;
+  seen: ReadonlyMap<string, number>;
+  maintained: ReadonlySet<string>;
+}
+
+export function storeReads(devices: readonly DeviceRecord[], inspections: InspectionLog, maintenance: MaintenanceLog, nowMs: number): StoreReads {
+  inspections.markSeen(devices.map((d) => d.name), nowMs);
+  return {
+    nowMs,
+    latest: inspections.latest(),
+    seen: inspections.firstSeen(),
+    maintained: new Set(maintenance.open(nowMs).filter((m) => m.startsMs <= nowMs).map((m) => m.device)),
+  };
+}
+
+/**
+ * One device's store series as numbers (undefined: the series is absent): the one definition of them,
+ * read by the gauges below for scrapes and by the status evaluation for each device.
+ */
+export function storeSeriesOf(name: string, r: StoreReads): Record<string, number | undefined> {
+  const last = r.latest.get(name);
+  const seen = r.seen.get(name);
+  const since = last?.atMs ?? seen;
+  return {
+    [cm.deviceFirstSeen]: seen === undefined ? undefined : seen / 1000,
+    [cm.inspectionAge]: since === undefined ? undefined : Math.max(0, (r.nowMs - since) / 1000),
+    [cm.inspectionLast]: last ? last.atMs / 1000 : undefined,
+    [cm.inspectionLastFault]: last ? (last.result === 'fault' ? 1 : 0) : undefined,
+    [cm.deviceMaintenance]: r.maintained.has(name) ? 1 : 0,
+  };
+}
+
+/** The metrics storeSeriesOf gives. */
+export const storeSeriesMetrics: readonly string[] = [cm.deviceFirstSeen, cm.inspectionAge, cm.inspectionLast, cm.inspectionLastFault, cm.deviceMaintenance];
 
 export function registerInspectionSeries(registries: Registry[], store: DeviceStore, inspections: InspectionLog, maintenance: MaintenanceLog, nowMs: () => number): void {
   const labelNames = ['device', 'site'];
-  const gauge = (name: string, help: string, fill: (g: Gauge, now: number) => void) =>
+  const gauge = (name: string, help: string) =>
     new Gauge({
       name,
       help,
@@ -18,44 +56,17 @@ export function registerInspectionSeries(registries: Registry[], store: DeviceSt
       registers: registries,
       collect() {
         this.reset();
-        fill(this, nowMs());
+        const devices = store.list();
+        const reads = storeReads(devices, inspections, maintenance, nowMs());
+        for (const d of devices) {
+          const v = storeSeriesOf(d.name, reads)[name];
+          if (v !== undefined) this.set({ device: d.name, site: d.site }, v);
+        }
       },
     });
-  gauge(cm.deviceFirstSeen, 'When the collector first saw the device (a device never inspected is overdue counted from here)', (g, now) => {
-    const devices = store.list();
-    inspections.markSeen(devices.map((d) => d.name), now);
-    const seen = inspections.firstSeen();
-    for (const d of devices) {
-      const at = seen.get(d.name);
-      if (at !== undefined) g.set({ device: d.name, site: d.site }, at / 1000);
-    }
-  });
-  gauge(cm.inspectionAge, 'Time since the device\'s last recorded physical inspection, or since the collector first saw it if it was never inspected', (g, now) => {
-    const devices = store.list();
-    inspections.markSeen(devices.map((d) => d.name), now);
-    const latest = inspections.latest();
-    const seen = inspections.firstSeen();
-    for (const d of devices) {
-      const since = latest.get(d.name)?.atMs ?? seen.get(d.name);
-      if (since !== undefined) g.set({ device: d.name, site: d.site }, Math.max(0, (now - since) / 1000));
-    }
-  });
-  gauge(cm.inspectionLast, 'When the device\'s last physical inspection was recorded (absent if never)', (g) => {
-    const latest = inspections.latest();
-    for (const d of store.list()) {
-      const i = latest.get(d.name);
-      if (i) g.set({ device: d.name, site: d.site }, i.atMs / 1000);
-    }
-  });
-  gauge(cm.inspectionLastFault, 'Whether the device\'s last physical inspection found a fault (1) or not (0); absent if never inspected', (g) => {
-    const latest = inspections.latest();
-    for (const d of store.list()) {
-      const i = latest.get(d.name);
-      if (i) g.set({ device: d.name, site: d.site }, i.result === 'fault' ? 1 : 0);
-    }
-  });
-  gauge(cm.deviceMaintenance, 'Whether a technician has marked the device as under maintenance now (1) or not (0)', (g, now) => {
-    const active = new Set(maintenance.open(now).filter((m) => m.startsMs <= now).map((m) => m.device));
-    for (const d of store.list()) g.set({ device: d.name, site: d.site }, active.has(d.name) ? 1 : 0);
-  });
+  gauge(cm.deviceFirstSeen, 'When the collector first saw the device (a device never inspected is overdue counted from here)');
+  gauge(cm.inspectionAge, 'Time since the device\'s last recorded physical inspection, or since the collector first saw it if it was never inspected');
+  gauge(cm.inspectionLast, 'When the device\'s last physical inspection was recorded (absent if never)');
+  gauge(cm.inspectionLastFault, 'Whether the device\'s last physical inspection found a fault (1) or not (0); absent if never inspected');
+  gauge(cm.deviceMaintenance, 'Whether a technician has marked the device as under maintenance now (1) or not (0)');
 }

@@ -45,5 +45,6 @@ ${m ? html`<p class="maint">${t('maintenance')} ${t('until')} ${time(m.endsMs, l
 <button type="submit">${t('filter')}</button></form>
 <p id="summary" data-live role="status">${t('summary', { abnormal, notReporting, total: snap.devices.length })}</p>
 <p id="updated" data-live class="muted">${t('updated')} ${time(snap.atMs, lang, t)}</p>
+${snap.degraded ? html`<p id="degraded" class="error" role="alert">${t('degraded', { at: new Date(snap.degraded.sinceMs).toISOString(), restarts: snap.degraded.restarts })}</p>` : ''}
 <div id="device-list" data-live>${shown.length === 0 ? html`<p>${t('noDevices')}</p>` : html`<ul class="devices" aria-labelledby="devices-heading">${cards}</ul>`}</div>`;
 }

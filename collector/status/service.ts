@@ -4,7 +4,6 @@
 import type { Logger } from '../../common/logger.js';
 import { catalog } from '../../alerts/catalog/index.js';
 import type { Indicator, ResolvedThresholds } from '../../alerts/catalog/types.js';
-import { CatalogEvaluator } from '../../alerts/evaluate.js';
 import { loadOverrides } from '../../alerts/overrides.js';
 import { resolveThresholds } from '../../alerts/thresholds.js';
 import type { CollectorContext } from '../context.js';
@@ -47,7 +46,7 @@ export async function createStatusService(ctx: CollectorContext, log: Logger): P
   const sessions = new SessionStore(db);
   registerInspectionSeries([ctx.collectorRegistry], ctx.store, inspections, maintenance, ctx.nowMs);
   const indicators = badgeIndicators(catalog);
-  const monitor = new StatusMonitor(ctx, new CatalogEvaluator(catalog, thresholds), indicators, events, log);
+  const monitor = new StatusMonitor(ctx, thresholds, indicators, events, inspections, maintenance, log);
   let pruner: NodeJS.Timeout | undefined;
   const prune = () => {
     const now = ctx.nowMs();

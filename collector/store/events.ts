@@ -62,6 +62,16 @@ export class EventLog {
     this.db.transaction(() => states.forEach((s) => insert.run(s.device, s.indicator, s.state, atMs)))();
   }
 
+  /** What one status evaluation changed, in one transaction: first states, transitions, pending times. */
+  apply(p: { initial: readonly { device: string; indicator: string; state: BadgeState }[]; changes: readonly Omit<DeviceEvent, 'id'>[]; started: readonly { alert: string; labels: Labels; activeAtMs: number }[]; ended: readonly { alert: string; labels: Labels }[] }, atMs: number): void {
+    if (p.initial.length + p.changes.length + p.started.length + p.ended.length === 0) return;
+    this.db.transaction(() => {
+      this.setInitial(p.initial, atMs);
+      this.record(p.changes);
+      this.updatePendingAlerts(p.started, p.ended);
+    })();
+  }
+
   /** The last recorded state of every device and indicator. */
   currentStates(): Map<string, { state: BadgeState; sinceMs: number }> {
     const rows = this.db.prepare('SELECT device, indicator, state, since_ms FROM indicator_state').all() as { device: string; indicator: string; state: BadgeState; since_ms: number }[];

@@ -17,6 +17,9 @@ import { rulesFileName } from '../../alerts/generate-rules.js';
 import { resolveThresholds } from '../../alerts/thresholds.js';
 import { collectorMetrics as cm } from '../../protocol/collector-metrics.js';
 import { m } from '../../protocol/metrics.js';
+import { EvaluationEngine } from '../../collector/status/evaluation-engine.js';
+import type { DeviceResult } from '../../collector/status/evaluation-protocol.js';
+import { packLines } from '../../collector/status/exposition-lines.js';
 
 interface Row {
   name: string;
@@ -274,6 +277,33 @@ function evaluatorVerdict(row: Row): Labels[] {
   return fired;
 }
 
+const escapeLabel = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+
+/**
+ * The same readings through the status page's worker path (evaluation-engine.ts, what the worker
+ * thread runs): each device's series as the exposition lines the main thread hands over, parsed back,
+ * evaluated, turned into badges; the firing alerts read from the badges the main thread receives.
+ */
+function workerVerdict(row: Row): Labels[] {
+  const engine = new EvaluationEngine({ type: 'init', thresholds: resolveThresholds(), pending: [], states: { keys: [], states: [], since: new Float64Array() }, startedAtMs: -1e15 });
+  const devices = [...new Set(row.series.flatMap((x) => (x.labels.device === undefined ? [] : [x.labels.device])))];
+  const latest = new Map<string, DeviceResult>();
+  for (let minute = 0; minute <= row.at; minute++) {
+    const present = row.series.filter((x) => x.values[minute] !== undefined);
+    const lines = (d: string) => present.filter((x) => x.labels.device === d).map((x) => `${x.metric}{${Object.entries(x.labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',')}} ${x.values[minute]}\n`).join('');
+    engine.devices({ type: 'devices', ...packLines(devices.map((d) => ({ name: d, parts: [Buffer.from(lines(d))] }))) });
+    const site = (d: string) => row.series.find((x) => x.labels.device === d)?.labels.site ?? '';
+    const roster = { names: devices, sites: devices.map(site), reporting: Uint8Array.from(devices, (d) => (present.some((x) => x.labels.device === d) ? 1 : 0)), heard: Uint8Array.from(devices, () => 1), storeMetrics: [], storeValues: [] };
+    const fleet = present.filter((x) => x.labels.device === undefined).map((x) => ({ metric: x.metric, labels: x.labels, value: x.values[minute]! }));
+    let chunk: ReturnType<EvaluationEngine['next']> = engine.pass({ type: 'pass', id: minute + 1, nowMs: minute * 60_000, roster, fleet, only: false });
+    while (chunk) {
+      for (const d of chunk.devices) latest.set(d.name, d);
+      chunk = chunk.last ? undefined : engine.next(minute + 1);
+    }
+  }
+  return [...latest.values()].flatMap((d) => d.badges.flatMap((b) => b.firing.filter((a) => a.alert === row.alert).map((a) => a.labels)));
+}
+
 const sortLabels = (list: Labels[]) => list.map((l) => promLabels(Object.fromEntries(Object.entries(l).sort()))).sort();
 
 describe('badge evaluation agrees with the Prometheus rules', () => {
@@ -287,6 +317,9 @@ describe('badge evaluation agrees with the Prometheus rules', () => {
   for (const row of rows) {
     it(`the catalog evaluator: ${row.name}`, () => {
       expect(sortLabels(evaluatorVerdict(row))).toEqual(sortLabels(row.fires));
+    });
+    it(`the worker path (exposition lines, engine, badges): ${row.name}`, () => {
+      expect(sortLabels(workerVerdict(row))).toEqual(sortLabels(row.fires));
     });
   }
 

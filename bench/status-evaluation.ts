@@ -1,0 +1,174 @@
+// Status evaluation under load: the collector with N devices reporting every 15 s (the load
+// generator on its own core) while the status page's catalog evaluation runs in its worker thread;
+// a per-device target from /sd and /healthz are requested every 50 ms throughout, so any stall of the
+// event loop shows as latency and as a gap without answers. Then the evaluator's counter histories
+// after 24 simulated hours of reports (a fake clock: 5,760 evaluations 15 s apart), compact and
+// tiered, against what the former object-per-sample lists kept for the same series.
+import { join } from 'node:path';
+import { catalog } from '../alerts/catalog/index.js';
+import { CatalogEvaluator, type Series } from '../alerts/evaluate.js';
+import { resolveThresholds } from '../alerts/thresholds.js';
+import { conditionInputs } from '../alerts/evaluate-conditions.js';
+import { loadgenDevices } from '../tools/loadgen/loadgen.js';
+import { simulatedReport } from '../tools/loadgen/report-shape.js';
+import type { LoadgenArgs } from './loadgen-worker.js';
+import { startCollector } from './lib/collector.js';
+import { timedGet } from './lib/http-time.js';
+import { rssMiB } from './lib/proc-stats.js';
+import { benchDist, sleep, withScope } from './lib/processes.js';
+import { fmt, percentile, type Section } from './lib/report.js';
+import type { BenchOptions } from './options.js';
+
+const SEED = 'bench-status-eval';
+
+/** GETs `url` every `everyMs` without waiting for answers (a stall shows as latency, not as fewer requests). */
+async function probe(url: string, everyMs: number, forMs: number): Promise<{ times: number[]; longestGapMs: number; failed: number }> {
+  const times: number[] = [];
+  let failed = 0;
+  let lastAnswer = performance.now();
+  let longestGapMs = 0;
+  const pending: Promise<void>[] = [];
+  const end = performance.now() + forMs;
+  while (performance.now() < end) {
+    pending.push(
+      timedGet(url, 30_000).then(
+        (r) => {
+          const t = performance.now();
+          longestGapMs = Math.max(longestGapMs, t - lastAnswer);
+          lastAnswer = t;
+          if (r.status === 200) times.push(r.ms);
+          else failed++;
+        },
+        () => void failed++,
+      ),
+    );
+    await sleep(everyMs);
+  }
+  await Promise.all(pending);
+  return { times, longestGapMs, failed };
+}
+
+/** 24 h of 15 s evaluations of `devices` simulated devices' counters on a fake clock; what the histories hold then. */
+function memoryAfterADay(devices: number) {
+  const thresholds = resolveThresholds();
+  const evaluator = new CatalogEvaluator(catalog, thresholds);
+  const counters = new Set(catalog.flatMap((i) => i.alerts.flatMap((a) => conditionInputs(a.condition).counters)));
+  const t0 = Date.UTC(2026, 11, 1);
+  const names = Array.from({ length: devices }, (_, i) => `sim-${String(i).padStart(5, '0')}`);
+  const labels = new Map<string, Series['labels']>();
+  const passes = 86_400 / 15;
+  const started = performance.now();
+  for (let p = 0; p <= passes; p++) {
+    const now = t0 + p * 15_000;
+    const snapshot: Series[] = [];
+    for (const name of names) {
+      for (const s of simulatedReport(name, 'bench', t0, p + 1, now, 15).samples) {
+        if (!counters.has(s.metric)) continue;
+        const key = `${name}\u0000${s.metric}\u0000${JSON.stringify(s.labels ?? {})}`;
+        let l = labels.get(key);
+        if (!l) labels.set(key, (l = { device: name, site: 'bench', ...s.labels }));
+        snapshot.push({ metric: s.metric, labels: l, value: s.value });
+      }
+    }
+    evaluator.evaluate(snapshot, now);
+  }
+  const stats = evaluator.counterStats();
+  // The former lists: per metric, every sample at least (shortest window / 400) apart within the longest window.
+  let formerSamples = 0;
+  const windows = new Map<string, number[]>();
+  for (const i of catalog)
+    for (const a of i.alerts) {
+      const c = a.condition;
+      if (c.kind !== 'increase' && c.kind !== 'counterRatio') continue;
+      for (const m of conditionInputs(c).counters) windows.set(m, [...(windows.get(m) ?? []), (thresholds[i.id]?.[c.window] ?? 0) * 1000]);
+    }
+  const seriesPerMetric = new Map<string, number>();
+  for (const s of simulatedReport('x', 'bench', t0, 1, t0, 15).samples) if (counters.has(s.metric)) seriesPerMetric.set(s.metric, (seriesPerMetric.get(s.metric) ?? 0) + 1);
+  for (const [m, ws] of windows) formerSamples += (seriesPerMetric.get(m) ?? 0) * devices * (Math.floor(Math.max(...ws) / Math.max(15_000, Math.min(...ws) / 400)) + 1);
+  return { devices, series: stats.series, samples: stats.samples, bytes: stats.bytes, formerSamples, seconds: (performance.now() - started) / 1000 };
+}
+
+export async function statusEvaluation(opts: BenchOptions): Promise<Section> {
+  const override = Number(process.env.STATIONWATCH_BENCH_EVAL_DEVICES);
+  const n = opts.smoke ? 40 : Number.isFinite(override) && override > 0 ? override : 10_000;
+  const warmS = opts.smoke ? 20 : 40;
+  const measureS = opts.smoke ? 6 : 90;
+  const live = await withScope(async (scope) => {
+    const devices = loadgenDevices(n, SEED);
+    // Not pinned: the evaluation worker is a thread of the collector's process, and pinning the process
+    // to one core would make it take turns with the event loop there instead of using the other core.
+    const collector = await startCollector(scope, devices, { name: 'status-eval', extra: { statusPage: { evaluateEverySeconds: 15 } } });
+    const args: LoadgenArgs = { url: collector.url, agents: n, seconds: warmS + measureS + 5, intervalSeconds: 15, concurrency: 64, tokenSeed: SEED, site: 'loadgen' };
+    const gen = scope.startNode(join(benchDist, 'loadgen-worker.js'), [JSON.stringify(args)], { core: 1 });
+    opts.log(`status-eval: ${n} devices reporting every 15 s; warming up ${warmS} s`);
+    await sleep(warmS * 1000);
+    const sd = (await (await fetch(`${collector.url}/sd`)).json()) as Array<{ targets: string[]; labels: Record<string, string> }>;
+    const path = sd[Math.floor(sd.length / 2)]?.labels.__metrics_path__ ?? `/devices/${devices[0]!.name}/metrics`;
+    const taken0 = await acceptedReports(collector.url);
+    const t0 = performance.now();
+    opts.log(`status-eval: probing ${path} and /healthz every 50 ms for ${measureS} s`);
+    const [target, health] = await Promise.all([probe(`${collector.url}${path}`, 50, measureS * 1000), probe(`${collector.url}/healthz`, 50, measureS * 1000)]);
+    const rate = ((await acceptedReports(collector.url)) - taken0) / ((performance.now() - t0) / 1000);
+    const rss = rssMiB(collector.proc.pid);
+    const status = (await (await fetch(`${collector.url}/api/v1/status`)).json()) as { evaluatedAt: string; degraded: unknown; devices: unknown[] };
+    await gen.stop('SIGKILL');
+    await collector.proc.stop();
+    return { target, health, rate, rss, evaluatedDevices: status.devices.length, degraded: status.degraded !== null };
+  });
+  const memDevices = opts.smoke ? 3 : 200;
+  opts.log(`status-eval: 24 simulated hours of counters for ${memDevices} devices`);
+  const mem = memoryAfterADay(memDevices);
+  const perDevice = mem.bytes / mem.devices;
+  const p99 = percentile(live.target.times, 0.99);
+  return {
+    title: 'Status evaluation under load',
+    method: `The collector (built CLI, not pinned: its evaluation worker is a thread of the same process) with ${n} configured devices, each reporting every 15 s through the load generator (tools/loadgen on core 1, ~130 series per report); the status page's catalog evaluation runs every 15 s in its worker thread. After ${warmS} s of warm-up, a per-device target from /sd and /healthz are each requested every 50 ms for ${measureS} s without waiting for answers: latency is request to last byte, the longest gap the longest time without any answer. Then, in the benchmark's own process, the catalog evaluator takes ${mem.devices} simulated devices' counters (the load generator's shape) every 15 s for 24 simulated hours (a fake clock, 5,761 evaluations); the figures per device scale linearly (each series' history is its own). Full run: \`STATIONWATCH_BENCH_EVAL_DEVICES\` sets the fleet (default 10,000).`,
+    headlines: [
+      { what: `per-device target while ${n} devices report and the evaluation runs (p50 / p99 / max)`, value: `${fmt(percentile(live.target.times, 0.5))} / ${fmt(p99)} / ${fmt(Math.max(...live.target.times))} ms`, target: '≤ 5 ms p99', met: p99 <= 5 },
+      { what: `/healthz at ${n} devices (p50 / p99), longest gap without an answer`, value: `${fmt(percentile(live.health.times, 0.5))} / ${fmt(percentile(live.health.times, 0.99))} ms, ${fmt(Math.max(live.health.longestGapMs, live.target.longestGapMs))} ms` },
+      { what: `evaluator counter histories after 24 simulated hours, per device (→ at 10,000 devices)`, value: `${fmt(perDevice / 1024)} KiB (→ ${fmt((perDevice * 10_000) / 2 ** 20)} MiB)` },
+    ],
+    tables: [
+      {
+        caption: `**Answers while ${n} devices report every 15 s and the evaluation runs** (${measureS} s, a request every 50 ms each)`,
+        headers: ['endpoint', 'answers', 'failed', 'p50 ms', 'p99 ms', 'max ms', 'longest gap ms'],
+        rows: [
+          ['per-device target', live.target.times.length, live.target.failed, fmt(percentile(live.target.times, 0.5)), fmt(p99), fmt(Math.max(...live.target.times)), fmt(live.target.longestGapMs)],
+          ['/healthz', live.health.times.length, live.health.failed, fmt(percentile(live.health.times, 0.5)), fmt(percentile(live.health.times, 0.99)), fmt(Math.max(...live.health.times)), fmt(live.health.longestGapMs)],
+        ],
+      },
+      {
+        caption: '**Collector during the run**',
+        headers: ['figure', 'value'],
+        rows: [
+          ['reports taken per second (offered: devices / 15 s)', `${fmt(live.rate)} (${fmt(n / 15)})`],
+          ['devices on the status page / evaluation degraded', `${live.evaluatedDevices} / ${live.degraded ? 'yes' : 'no'}`],
+          ['collector RSS at the end (MiB; main thread and worker)', fmt(live.rss)],
+        ],
+      },
+      {
+        caption: `**Counter histories after 24 simulated hours** (${mem.devices} devices, fake clock, ${fmt(mem.seconds)} s to simulate)`,
+        headers: ['figure', 'now (typed arrays, tiered)', 'former ({t, v} objects)'],
+        rows: [
+          ['counter series', mem.series, mem.series],
+          ['samples kept', mem.samples, `${mem.formerSamples} (computed from its rule)`],
+          ['bytes per device (buffers)', fmt(perDevice), `~${fmt((mem.formerSamples / mem.devices) * 40)} (≈40 bytes a sample object)`],
+          ['projected for 10,000 devices (MiB)', fmt((perDevice * 10_000) / 2 ** 20), fmt((mem.formerSamples / mem.devices) * 40 * 10_000 / 2 ** 20)],
+        ],
+      },
+    ],
+    notes: [
+      'Ingest capacity (reports/s on one core) is the "Collector ingest" section; the evaluation no longer runs on the thread that serves ingest.',
+      'A metric read over two windows (hangs: 1 h and 1 day) used to keep every 15 s sample for the whole day; now samples older than the short window are thinned to the long window\'s spacing.',
+    ],
+    reproduce: `npm run bench -- --only statuseval${opts.smoke ? ' --smoke' : ''}`,
+    data: { targetP99Ms: p99, devices: n, counterBytesPerDevice: perDevice },
+  };
+}
+
+async function acceptedReports(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/collector/metrics`)).text();
+  let n = 0;
+  for (const l of text.split('\n')) if (/^stationwatch_collector_reports_received_total\{result="(accepted|late|outdated)"\}/.test(l)) n += Number(l.slice(l.lastIndexOf(' ') + 1));
+  return n;
+}
