@@ -1,7 +1,7 @@
 // Runs a verification (or a checksum of an off-site copy) in a short-lived child process at the
 // lowest CPU priority: the agent keeps its memory and its schedule however large the backup is.
 // One child per check; backups arrive daily or weekly, so the start-up cost does not matter.
-import { fork } from 'node:child_process';
+import { forkTracked, killTree } from '../exec/children.js';
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { setPriority, constants } from 'node:os';
@@ -21,7 +21,7 @@ function childScript(): string {
 function run(req: ChildRequest, signal: AbortSignal | undefined): Promise<ChildAnswer> {
   return new Promise((resolve, reject) => {
     // A small heap: the child streams, and a bug that buffers a whole file must fail, not swap.
-    const child = fork(childScript(), [], { execArgv: ['--max-old-space-size=96'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'json' });
+    const child = forkTracked(childScript(), [], { execArgv: ['--max-old-space-size=96'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'json' });
     try {
       setPriority(child.pid!, constants.priority.PRIORITY_LOW);
     } catch {
@@ -30,7 +30,7 @@ function run(req: ChildRequest, signal: AbortSignal | undefined): Promise<ChildA
     let stderr = '';
     child.stderr!.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-500)));
     let answer: ChildAnswer | undefined;
-    const onAbort = () => child.kill('SIGKILL');
+    const onAbort = () => killTree(child, 0);
     signal?.addEventListener('abort', onAbort, { once: true });
     child.once('message', (m: ChildAnswer) => (answer = m));
     child.once('error', reject);

@@ -110,7 +110,7 @@ export function createAntivirus(setup: ProbeSetup, run: CommandRunner = defaultR
   }
 
   async function windows(signal: AbortSignal): Promise<Reading[]> {
-    const res = await runPowerShell(run, WINDOWS_ANTIVIRUS_SCRIPT, signal, consoleEncodingOf(setup.settings));
+    const res = await runPowerShell(WINDOWS_ANTIVIRUS_SCRIPT, { run, signal, consoleEncoding: consoleEncodingOf(setup.settings) });
     if (res.code !== 0) throw new Error(`the antivirus query exited with ${res.code ?? 'a signal'}: ${res.stderr}`);
     const av = parseWindowsAntivirus(res.stdout);
     const none = av.products.length === 0 ? `no antivirus product registered${av.defenderError ? ` (Defender: ${av.defenderError})` : ''}` : undefined;

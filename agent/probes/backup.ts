@@ -18,6 +18,7 @@ import { countMissed, emptyState, parseBackupState, reconcileJobs, recordRun, re
 import { FileChangedError } from '../backup/file-changed.js';
 import { sha256Isolated, verifyIsolated } from '../backup/verify-isolated.js';
 import { describeError } from '../runner.js';
+import { deadline } from '../exec/deadline.js';
 import { jobReadings } from './backup-readings.js';
 import type { ProbeDefinition, ProbeInstance, ProbeSetup, Reading } from './probe.js';
 
@@ -200,16 +201,19 @@ export function createBackup(setup: ProbeSetup, options: BackupOptions = {}): Ba
   async function verifyOne(job: BackupJob & { path: string }, rel: string): Promise<void> {
     if (stopped) return;
     const abs = join(job.path, rel);
-    const signal = AbortSignal.any([stopping.signal, AbortSignal.timeout(settings.verifyTimeoutSeconds * 1000)]);
+    // An explicit timer (exec/deadline.ts), not AbortSignal.timeout: that one could be collected on Node 20.
+    const limit = deadline(settings.verifyTimeoutSeconds * 1000, `verifying ${rel}`, stopping.signal);
     let verdict;
     try {
-      verdict = await verify(abs, { mode: job.verify, minSizeBytes: job.minSizeBytes, wantSha256: job.offsite?.compare === 'sha256', bytesPerSecond: settings.verifyBytesPerSecond, signal });
+      verdict = await verify(abs, { mode: job.verify, minSizeBytes: job.minSizeBytes, wantSha256: job.offsite?.compare === 'sha256', bytesPerSecond: settings.verifyBytesPerSecond, signal: limit.signal });
     } catch (err) {
+      limit.dispose();
       if (!(err instanceof FileChangedError)) throw err;
       const st = await stat(abs).catch(() => undefined);
       if (st) consider(job, { rel, size: st.size, mtimeMs: st.mtimeMs });
       return;
     }
+    limit.dispose();
     if (stopping.signal.aborted) return; // cut short by the agent stopping: no verdict
     let { result, reason } = verdict;
     if (result === 'ok') {

@@ -79,7 +79,7 @@ export function createFirewall(setup: ProbeSetup, opts: FirewallOptions = {}): P
   const encoding = consoleEncodingOf(setup.settings);
 
   async function windows(signal: AbortSignal): Promise<Reading[]> {
-    const res = await runPowerShell(run, WINDOWS_FIREWALL_SCRIPT, signal, encoding);
+    const res = await runPowerShell(WINDOWS_FIREWALL_SCRIPT, { run, signal, consoleEncoding: encoding });
     if (res.code !== 0) throw new Error(`the firewall query exited with ${res.code ?? 'a signal'}: ${res.stderr}`);
     return firewallFromWindowsJson(res.stdout).map((p) => sample(m.firewallEnabled, p.enabled ? 1 : 0, { profile: p.profile }));
   }

@@ -2,11 +2,11 @@
 // the last entry counted, across journal file rotation and agent restarts. Only the auth and authpriv
 // facilities are asked for (PAM logs there), and the output is streamed and cut after `maxEntries`,
 // so a huge backlog is worked through over several runs instead of in one unbounded read.
-import { spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { commandSignal } from './posture-command.js';
+import { killTree, spawnTracked } from '../exec/children.js';
+import { withDeadline } from '../exec/deadline.js';
 import { parseJournalLine, type JournalEntry } from './logins-parse.js';
 
 export interface JournalSource {
@@ -26,25 +26,31 @@ function stream(source: JournalSource, args: string[], signal: AbortSignal, maxE
   return new Promise((resolve, reject) => {
     const where = source.directory ? ['--directory', source.directory] : [];
     // Not -q: it would also silence the hint that we are not allowed to see the system's entries.
-    const child = spawn(source.command ?? 'journalctl', [...where, '--no-pager', '-o', 'json', ...args], {
-      signal,
+    if (signal.aborted) return reject(new Error('journalctl was stopped', { cause: signal.reason }));
+    const child = spawnTracked(source.command ?? 'journalctl', [...where, '--no-pager', '-o', 'json', ...args], {
       env: { ...process.env, LC_ALL: 'C', SYSTEMD_PAGER: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const entries: JournalEntry[] = [];
     let complete = true;
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString('utf8')).slice(0, 2000)));
-    const lines = createInterface({ input: child.stdout });
+    child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString('utf8')).slice(0, 2000)));
+    const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
       if (!complete) return;
       const entry = parseJournalLine(line);
       if (entry) entries.push(entry);
       if (entries.length >= maxEntries) {
         complete = false;
-        child.kill();
+        killTree(child);
       }
     });
+    const onAbort = () => {
+      killTree(child);
+      reject(new Error('journalctl was stopped', { cause: signal.reason }));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    child.on('close', () => signal.removeEventListener('abort', onAbort));
     child.on('error', (err) => reject((err as NodeJS.ErrnoException).code === 'ENOENT' ? new Error('journalctl is not installed') : err));
     child.on('close', (code) => resolve({ entries, complete, code: complete ? code : 0, stderr: stderr.trim() }));
   });
@@ -91,10 +97,9 @@ export async function readJournal(source: JournalSource, cursor: string | undefi
   const files = await journalFiles(source.directory ? [source.directory] : ['/var/log/journal', '/run/log/journal']);
   if (files === 'none') return { kind: 'unreadable', reason: `no systemd journal files${source.directory ? ` in ${source.directory}` : ' (journald is not running here)'}` };
   if (files === 'denied') return { kind: 'unreadable', reason: DENIED };
-  const bounded = commandSignal(signal, 60_000);
   const fields = ['--output-fields=MESSAGE,__REALTIME_TIMESTAMP', ...AUTH_FACILITIES];
   const args = cursor === undefined ? ['-n', '1', '--output-fields=__CURSOR'] : cursor === '' ? fields : [`--after-cursor=${cursor}`, ...fields];
-  const res = await stream(source, args, bounded, maxEntries);
+  const res = await withDeadline(60_000, 'journalctl', signal, (bounded) => stream(source, args, bounded, maxEntries));
   const why = unreadable(res.stderr);
   if (why) return { kind: 'unreadable', reason: why };
   if (res.code !== 0) throw new Error(`journalctl exited with ${res.code}: ${res.stderr.slice(0, 300)}`);

@@ -40,15 +40,26 @@ interface LoginsState {
   windowsRecord?: number;
 }
 
+export function validRecordId(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+}
+
 function parseState(raw: unknown): LoginsState {
   const s = (raw ?? {}) as Partial<LoginsState>;
   if (typeof s.total !== 'number' || !Number.isInteger(s.total) || s.total < 0) return { total: 0 };
+  // The record id goes to a script run as LocalSystem: anything but a plain non-negative integer
+  // (a tampered or corrupt state file) is dropped, and watching starts again at the newest record.
+  if (s.windowsRecord !== undefined && !validRecordId(s.windowsRecord)) {
+    const { windowsRecord: _dropped, ...rest } = s;
+    return rest as LoginsState;
+  }
   return s as LoginsState;
 }
 
 export const WINDOWS_LOGONS_SCRIPT = `
 $ErrorActionPreference = 'Stop'
-$after = [long]'__AFTER__'
+# The record id arrives as data ($SwData, see agent/windows/powershell.ts), never pasted into this text.
+$after = [long]$SwData.after
 $result = [ordered]@{ Newest = $null; Events = @(); Error = $null }
 try {
   if ($after -lt 0) {
@@ -118,12 +129,14 @@ export function createLogins(setup: ProbeSetup, run: CommandRunner = defaultRunn
 
   async function fromWindows(prev: LoginsState, signal: AbortSignal): Promise<Outcome> {
     const after = prev.source === 'windows' && prev.windowsRecord !== undefined ? prev.windowsRecord : -1;
-    const res = await runPowerShell(run, WINDOWS_LOGONS_SCRIPT.replace('__AFTER__', String(after)), signal, consoleEncodingOf(setup.settings));
+    if (after !== -1 && !validRecordId(after)) throw new Error(`invalid saved event record id ${String(after).slice(0, 40)}`);
+    const res = await runPowerShell(WINDOWS_LOGONS_SCRIPT, { run, signal, consoleEncoding: consoleEncodingOf(setup.settings), data: { after } });
     if (res.code !== 0) throw new Error(`the Security log query exited with ${res.code ?? 'a signal'}: ${res.stderr}`);
     const got = parseWindowsLogonFailures(res.stdout);
     if (got.denied) return { unavailable: 'needs administrator rights (or the Event Log Readers group) to read the Security log' };
     if (after < 0) return { state: { ...counted(prev, [], 0), source: 'windows', windowsRecord: got.newest ?? 0 } };
     const newest = got.events.length > 0 ? got.events[got.events.length - 1]!.recordId : after;
+    if (!validRecordId(newest)) throw new Error(`the Security log answered an invalid record id ${String(newest).slice(0, 40)}`);
     return { state: { ...counted(prev, got.events.map((e) => e.time), 0), source: 'windows', windowsRecord: newest } };
   }
 

@@ -2,7 +2,7 @@
 // hard deadline. The caller (one loop per target) awaits each burst before starting the next, and a
 // burst resolves only once its process has exited — after a kill too — so a target never has two
 // ping processes at once, however slow the network or the name lookup.
-import { spawn } from 'node:child_process';
+import { spawnTracked } from '../exec/children.js';
 import { decodePingOutput, parsePingOutput, PingError, type PingBurst } from './network-ping-parse.js';
 
 export interface BurstSettings {
@@ -57,7 +57,8 @@ export interface PingChild {
 
 export type PingSpawner = (cmd: PingCommand) => PingChild;
 
-export const spawnPing: PingSpawner = (cmd) => spawn(cmd.file, cmd.args, { env: cmd.env, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+/** Registered and in its own process group (agent/exec/children.ts): the agent's stop ends it. */
+export const spawnPing: PingSpawner = (cmd) => spawnTracked(cmd.file, cmd.args, { env: cmd.env, stdio: ['ignore', 'pipe', 'pipe'] });
 
 /** A line that carries a reply's round-trip time; ASCII parts suffice, so no decoding is needed. */
 const REPLY_LINE = /[=<]\s*\d+(?:\.\d+)?\s*ms\b/i;

@@ -5,6 +5,7 @@
 // enumeration but carries the spooler's PRINTER_STATUS_* bit flags (MS-RPRN 2.2.3.12), as
 // System.Printing.PrintQueueStatus does; it is read as flags.
 import type { PrinterReason, PrinterState, PrinterStatus, PrintSnapshot } from '../peripherals/printer-status.js';
+import { parsePowerShellJson } from '../windows/powershell.js';
 import { m } from '../../protocol/metrics.js';
 
 const FLAG = {
@@ -90,11 +91,11 @@ const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === null || v 
 export function parseWindowsPrinters(text: string, nowSeconds: number): PrintSnapshot {
   let doc: Record<string, unknown>;
   try {
-    doc = JSON.parse(text) as Record<string, unknown>;
-  } catch (cause) {
-    throw new Error(`PowerShell did not print JSON: ${JSON.stringify(text.slice(0, 200))}`, { cause });
+    doc = parsePowerShellJson(text, 'printer query') as Record<string, unknown>;
+  } catch (err) {
+    return { kind: 'absent', reason: (err as Error).message };
   }
-  if (typeof doc !== 'object' || doc === null || typeof doc.Spooler !== 'string') throw new Error(`unexpected PowerShell output: ${JSON.stringify(text.slice(0, 200))}`);
+  if (typeof doc !== 'object' || doc === null || typeof doc.Spooler !== 'string') return { kind: 'absent', reason: `printer query: unexpected PowerShell output ${JSON.stringify(text.slice(0, 80))}` };
   if (doc.Spooler !== 'Running') return { kind: 'down', reason: `the Print Spooler service is ${doc.Spooler}` };
   const seconds = (num(doc.QueryMilliseconds) ?? 0) / 1000;
 

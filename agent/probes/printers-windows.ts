@@ -3,12 +3,11 @@
 // (Get-Printer needs the PrintManagement module, absent on some editions). Times are turned into
 // epoch seconds inside PowerShell so the JSON does not depend on how 5.1 and 7 serialise dates.
 import type { PrintSnapshot } from '../peripherals/printer-status.js';
-import { decodeConsole, runCommand } from '../peripherals/run-command.js';
+import { runPowerShell } from '../windows/powershell.js';
 import { parseWindowsPrinters } from './printers-windows-parse.js';
 
 export const WINDOWS_PRINTERS_SCRIPT = `
 $ErrorActionPreference = 'Stop'
-try { [Console]::OutputEncoding = [System.Text.Encoding]::UTF8 } catch { }
 $spooler = [string](Get-Service -Name Spooler).Status
 $sw = [System.Diagnostics.Stopwatch]::StartNew()
 $printers = @()
@@ -21,13 +20,9 @@ $sw.Stop()
 [pscustomobject]@{ Spooler = $spooler; QueryMilliseconds = $sw.ElapsedMilliseconds; Printers = $printers; Jobs = $jobs } | ConvertTo-Json -Depth 3 -Compress
 `;
 
-/** PowerShell's -EncodedCommand: the script as base64 of UTF-16LE, so no quoting can break it. */
-export function encodedCommand(script: string): string {
-  return Buffer.from(script, 'utf16le').toString('base64');
-}
-
 export async function readWindowsPrinters(signal: AbortSignal, consoleEncoding: string, nowSeconds: () => number): Promise<PrintSnapshot> {
-  const res = await runCommand('powershell.exe', ['-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-EncodedCommand', encodedCommand(WINDOWS_PRINTERS_SCRIPT)], signal);
-  if (res.code !== 0) throw new Error(`PowerShell exited with ${res.code ?? 'a signal'}: ${decodeConsole(res.stderr, consoleEncoding).trim().slice(0, 300)}`);
-  return parseWindowsPrinters(decodeConsole(res.stdout, consoleEncoding), nowSeconds());
+  const res = await runPowerShell(WINDOWS_PRINTERS_SCRIPT, { signal, consoleEncoding });
+  // Exit code ≠ 0, no output or no JSON: unknown, reported unavailable with the reason — never "no printers".
+  if (res.code !== 0) return { kind: 'absent', reason: `the printer query (PowerShell) exited with ${res.code ?? 'a signal'}${res.stderr ? `: ${res.stderr}` : ''}` };
+  return parseWindowsPrinters(res.stdout, nowSeconds());
 }

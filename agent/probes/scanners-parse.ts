@@ -1,4 +1,5 @@
 // Scanner lists as the scanner stacks print them, pure so they are tested on literal outputs.
+import { asList, parsePowerShellJson } from '../windows/powershell.js';
 
 export interface Scanner {
   /** The stack's device name: `test:0`, `pixma:04A91912_123456`, a WIA device ID. */
@@ -25,13 +26,8 @@ export function parseScanimage(text: string): Scanner[] {
 
 /** WIA's scanners as the PowerShell script in scanners.ts prints them: a JSON array of {Id, Name, Manufacturer}. */
 export function parseWiaScanners(text: string): Scanner[] {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text.trim() === '' ? '[]' : text);
-  } catch (cause) {
-    throw new Error(`PowerShell did not print JSON: ${JSON.stringify(text.slice(0, 200))}`, { cause });
-  }
-  const rows = Array.isArray(doc) ? doc : doc === null ? [] : [doc];
+  // The script always prints a list ("[]" for none): no output at all means it never got that far.
+  const rows = asList(parsePowerShellJson(text, 'WIA scanner list'));
   return rows
     .filter((r): r is Record<string, unknown> => typeof r === 'object' && r !== null && typeof (r as Record<string, unknown>).Id === 'string')
     .map((r) => {

@@ -6,11 +6,14 @@ import { join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { m } from '../../protocol/metrics.js';
 import { labelText, uniqueLabels } from '../peripherals/labels.js';
-import { CommandNotFound, decodeConsole, runCommand } from '../peripherals/run-command.js';
+import { CommandNotFound, runCommand } from '../exec/run-command.js';
+
+/** Network backends may probe for a minute; a local-only configuration answers in seconds. */
+const SCANIMAGE_TIMEOUT_MS = 90_000;
 import { sample, unavailable, type ProbeDefinition, type ProbeInstance, type ProbeSetup, type Reading } from './probe.js';
 import { parseScanimage, parseWiaScanners, SCANIMAGE_FORMAT, type Scanner } from './scanners-parse.js';
 import { writeLocalConfig } from './scanners-sane-config.js';
-import { encodedCommand } from './printers-windows.js';
+import { runPowerShell, PowerShellUnusable } from '../windows/powershell.js';
 
 export const scannersSettings = Type.Object(
   {
@@ -28,7 +31,6 @@ export type ScannersSettings = Static<typeof scannersSettings>;
 /** WIA device type 1 is a scanner (WiaDeviceType.ScannerDeviceType). */
 export const WIA_SCRIPT = `
 $ErrorActionPreference = 'Stop'
-try { [Console]::OutputEncoding = [System.Text.Encoding]::UTF8 } catch { }
 $manager = New-Object -ComObject WIA.DeviceManager
 $list = @(foreach ($d in $manager.DeviceInfos) { if ($d.Type -eq 1) { [pscustomobject]@{ Id = $d.DeviceID; Name = $d.Properties.Item('Name').Value; Manufacturer = $d.Properties.Item('Manufacturer').Value } } })
 ConvertTo-Json -InputObject $list -Compress
@@ -56,7 +58,7 @@ export function createScanners(setup: ProbeSetup, env: NodeJS.ProcessEnv = proce
     if (!s.network) await writeLocalConfig(s.configDir, localDir);
     const t0 = performance.now();
     // No trailing ":" in SANE_CONFIG_DIR: only this directory is read, never the system one besides it.
-    const res = await runCommand(s.command, ['-f', SCANIMAGE_FORMAT], signal, { ...env, SANE_CONFIG_DIR: configDir });
+    const res = await runCommand(s.command, ['-f', SCANIMAGE_FORMAT], { signal, timeoutMs: SCANIMAGE_TIMEOUT_MS, env: { ...env, SANE_CONFIG_DIR: configDir } });
     const seconds = (performance.now() - t0) / 1000;
     if (res.code !== 0) throw new Error(`${s.command} exited with ${res.code ?? 'a signal'}: ${res.stderr.toString('utf8').trim().slice(0, 300)}`);
     return { kind: 'ok', scanners: parseScanimage(res.stdout.toString('utf8')), seconds };
@@ -64,10 +66,16 @@ export function createScanners(setup: ProbeSetup, env: NodeJS.ProcessEnv = proce
 
   async function listWia(signal: AbortSignal): Promise<ScannerList> {
     const t0 = performance.now();
-    const res = await runCommand('powershell.exe', ['-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-EncodedCommand', encodedCommand(WIA_SCRIPT)], signal);
+    const res = await runPowerShell(WIA_SCRIPT, { signal, consoleEncoding: s.windowsConsoleEncoding });
     const seconds = (performance.now() - t0) / 1000;
-    if (res.code !== 0) throw new Error(`WIA query exited with ${res.code ?? 'a signal'}: ${decodeConsole(res.stderr, s.windowsConsoleEncoding).trim().slice(0, 300)}`);
-    return { kind: 'ok', scanners: parseWiaScanners(decodeConsole(res.stdout, s.windowsConsoleEncoding)), seconds };
+    // No WIA (a Server Core, a service without the COM class) or no usable output: unknown, not "0 scanners".
+    if (res.code !== 0) return { kind: 'absent', reason: `the WIA query (PowerShell) exited with ${res.code ?? 'a signal'}${res.stderr ? `: ${res.stderr}` : ''}` };
+    try {
+      return { kind: 'ok', scanners: parseWiaScanners(res.stdout), seconds };
+    } catch (err) {
+      if (err instanceof PowerShellUnusable) return { kind: 'absent', reason: err.message };
+      throw err;
+    }
   }
 
   return {

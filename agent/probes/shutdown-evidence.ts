@@ -3,7 +3,7 @@
 // (an administrator stopped the service, then the power failed). Windows logs, at the next boot,
 // event 41 (Kernel-Power: "rebooted without cleanly shutting down first") and event 6008 (EventLog:
 // "the previous system shutdown was unexpected"). Read only where readable; never required.
-import { execFile } from 'node:child_process';
+import { runPowerShell } from '../windows/powershell.js';
 
 export interface ShutdownEvent {
   id: number;
@@ -35,20 +35,19 @@ export function uncleanEvidenceForBoot(events: readonly ShutdownEvent[], bootMs:
   return events.some((e) => e.timeMs >= bootMs - 5 * 60_000);
 }
 
-const script = (sinceIso: string) =>
-  `[Console]::OutputEncoding=[Text.Encoding]::UTF8; ` +
-  `Get-WinEvent -FilterHashtable @{LogName='System'; Id=41,6008; StartTime=[datetime]'${sinceIso}'} -MaxEvents 10 -ErrorAction SilentlyContinue | Select-Object Id,TimeCreated | ConvertTo-Json -Compress`;
+// The start time arrives as data ($SwData.since, an ISO string made by us), never pasted into the script.
+const SCRIPT =
+  `$since = [datetime]::Parse($SwData.since, [Globalization.CultureInfo]::InvariantCulture, [Globalization.DateTimeStyles]::RoundtripKind); ` +
+  `Get-WinEvent -FilterHashtable @{LogName='System'; Id=41,6008; StartTime=$since} -MaxEvents 10 -ErrorAction SilentlyContinue | Select-Object Id,TimeCreated | ConvertTo-Json -Compress`;
 
 /** Asks the OS (Windows only); undefined where it cannot tell, so the marker alone decides. */
 export async function osUncleanShutdown(platform: NodeJS.Platform, bootMs: number, signal: AbortSignal): Promise<boolean | undefined> {
   if (platform !== 'win32') return undefined;
   const since = new Date(bootMs - 5 * 60_000).toISOString();
-  const text = await new Promise<string | undefined>((resolve) => {
-    execFile('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', script(since)], { signal, timeout: 20_000, windowsHide: true }, (err, stdout) => resolve(err ? undefined : stdout));
-  });
-  if (text === undefined) return undefined;
+  const res = await runPowerShell(SCRIPT, { signal, consoleEncoding: 'utf-8', data: { since } }).catch(() => undefined);
+  if (res === undefined || res.code !== 0) return undefined;
   try {
-    return uncleanEvidenceForBoot(parseWindowsShutdownEvents(text), bootMs);
+    return uncleanEvidenceForBoot(parseWindowsShutdownEvents(res.stdout), bootMs);
   } catch {
     return undefined;
   }

@@ -8,6 +8,7 @@ import { uptime as osUptime } from 'node:os';
 import { join } from 'node:path';
 import { readJsonFile, writeFileAtomic } from '../../common/atomic-file.js';
 import { m } from '../../protocol/metrics.js';
+import { withDeadline } from '../exec/deadline.js';
 import { describeError } from '../runner.js';
 import { osUncleanShutdown } from './shutdown-evidence.js';
 import { sample, type ProbeDefinition, type ProbeInstance, type ProbeSetup, type Reading } from './probe.js';
@@ -148,7 +149,7 @@ export function createStability(setup: ProbeSetup, options: StabilityOptions = {
   /** In the background: asking the OS (PowerShell on Windows) must not delay the first report. */
   async function checkOsEvidence(previousAliveWallMs: number): Promise<void> {
     try {
-      const unclean = await osEvidence(setup.platform, state.boot.timeMs, AbortSignal.timeout(30_000));
+      const unclean = await withDeadline(30_000, 'the OS shutdown log query', undefined, (signal) => osEvidence(setup.platform, state.boot.timeMs, signal));
       if (unclean && applyOsUncleanEvidence(state, 'new-boot-clean', previousAliveWallMs)) {
         log.warn({ lastAlive: new Date(previousAliveWallMs).toISOString() }, 'the OS logged an unclean shutdown of the previous boot (the agent had stopped cleanly before it)');
         await save();

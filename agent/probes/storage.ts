@@ -5,7 +5,7 @@
 // just to be asked (its last answer is kept instead). A VM's virtual disks have no SMART: unavailable.
 import { Type } from '@sinclair/typebox';
 import { m } from '../../protocol/metrics.js';
-import { CommandNotFound, commandSignal, defaultRunner, stderrText, type CommandRunner } from './posture-command.js';
+import { CommandNotFound, defaultRunner, stderrText, type CommandRunner } from './posture-command.js';
 import { sample, unavailable, type ProbeDefinition, type ProbeInstance, type ProbeSetup, type Reading } from './probe.js';
 import { parseSmartDisk, parseSmartScan, type DiskHealth } from './storage-parse.js';
 
@@ -46,7 +46,7 @@ export function createStorage(setup: ProbeSetup, run: CommandRunner = defaultRun
 
   async function readDisk(name: string, type: string | undefined, signal: AbortSignal): Promise<DiskHealth> {
     const args = ['--json', '--all', '--nocheck=standby', ...(type ? ['-d', type] : []), name];
-    const res = await run(command, args, commandSignal(signal, 30_000));
+    const res = await run(command, args, signal);
     const text = res.stdout.toString('utf8');
     if (text.trim() === '') throw new Error(`smartctl ${name} printed nothing: ${stderrText(res)}`);
     return parseSmartDisk(text, name);
@@ -56,7 +56,7 @@ export function createStorage(setup: ProbeSetup, run: CommandRunner = defaultRun
     async collect({ signal }) {
       let scan;
       try {
-        scan = await run(command, ['--scan', '--json'], commandSignal(signal, 30_000));
+        scan = await run(command, ['--scan', '--json'], signal);
       } catch (err) {
         if (err instanceof CommandNotFound) return storageReadings([], 'smartctl is not installed (Debian: smartmontools; Windows and macOS: smartmontools.org)');
         throw err;

@@ -8,7 +8,10 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readJsonFile, writeFileAtomic } from '../../common/atomic-file.js';
 import { m } from '../../protocol/metrics.js';
-import { CommandNotFound, WindowsConsoleEncoding, commandSignal, consoleEncodingOf, defaultRunner, runPowerShell, stderrText, type CommandRunner } from './posture-command.js';
+import { CommandNotFound, WindowsConsoleEncoding, commandRunner, consoleEncodingOf, runPowerShell, stderrText, type CommandRunner } from './posture-command.js';
+
+/** apt's simulation and dnf may take over a minute on a slow disk, a Windows Update search too. */
+const updatesRunner = commandRunner([], 100_000);
 import { sample, unavailable, type ProbeDefinition, type ProbeInstance, type ProbeSetup, type Reading } from './probe.js';
 import { parseAptSimulate, parseDnf, parseWindowsUpdates, trackFirstSeen, type PendingUpdate } from './updates-parse.js';
 
@@ -68,7 +71,7 @@ export async function aptStateStamp(listsDir: string): Promise<string> {
   return `${parts.join('|')}|${(await aptListsTime(listsDir)) ?? '-'}`;
 }
 
-export function createUpdates(setup: ProbeSetup, run: CommandRunner = defaultRunner): ProbeInstance {
+export function createUpdates(setup: ProbeSetup, run: CommandRunner = updatesRunner): ProbeInstance {
   const listsDir = typeof setup.settings['aptListsDir'] === 'string' ? setup.settings['aptListsDir'] : '/var/lib/apt/lists';
   const stateFile = join(setup.stateDir, STATE_FILE);
   let firstSeen: Record<string, number> | undefined;
@@ -80,7 +83,7 @@ export function createUpdates(setup: ProbeSetup, run: CommandRunner = defaultRun
     let res;
     try {
       // NoLocking: a simulation must never wait for, or get in the way of, a real apt run.
-      res = await run('apt-get', ['-s', '-o', 'Debug::NoLocking=true', 'upgrade'], commandSignal(signal, 100_000));
+      res = await run('apt-get', ['-s', '-o', 'Debug::NoLocking=true', 'upgrade'], signal);
     } catch (err) {
       if (err instanceof CommandNotFound) return undefined;
       throw err;
@@ -95,21 +98,21 @@ export function createUpdates(setup: ProbeSetup, run: CommandRunner = defaultRun
   async function dnf(signal: AbortSignal): Promise<Answer | undefined> {
     let check;
     try {
-      check = await run('dnf', ['-C', '-q', 'check-update'], commandSignal(signal, 100_000));
+      check = await run('dnf', ['-C', '-q', 'check-update'], signal);
     } catch (err) {
       if (err instanceof CommandNotFound) return undefined;
       throw err;
     }
     // 100: updates available, 0: none, anything else: no usable cache (or a broken dnf).
     if (check.code !== 0 && check.code !== 100) return { unavailable: `dnf has no usable metadata cache yet (${stderrText(check, 120)})` };
-    const sec = await run('dnf', ['-C', '-q', 'updateinfo', 'list', '--security'], commandSignal(signal, 100_000));
+    const sec = await run('dnf', ['-C', '-q', 'updateinfo', 'list', '--security'], signal);
     if (sec.code !== 0) throw new Error(`dnf updateinfo exited with ${sec.code ?? 'a signal'}: ${stderrText(sec)}`);
     const checked = await newestMtime(['/var/cache/dnf/last_makecache', '/var/cache/libdnf5/last_makecache']);
     return { pending: parseDnf(check.stdout.toString('utf8'), sec.stdout.toString('utf8')), ...(checked !== undefined ? { checked } : {}) };
   }
 
   async function windows(signal: AbortSignal): Promise<Answer> {
-    const res = await runPowerShell(run, WINDOWS_UPDATES_SCRIPT, signal, consoleEncodingOf(setup.settings));
+    const res = await runPowerShell(WINDOWS_UPDATES_SCRIPT, { run, signal, consoleEncoding: consoleEncodingOf(setup.settings) });
     if (res.code !== 0) throw new Error(`the Windows Update query exited with ${res.code ?? 'a signal'}: ${res.stderr}`);
     const got = parseWindowsUpdates(res.stdout);
     return { pending: got.pending, ...(got.lastSearch !== undefined ? { checked: got.lastSearch } : {}) };

@@ -3,13 +3,11 @@
 // list when its command fails (which would read as "every device was unplugged") and drops the
 // vendor and product IDs that expected devices are matched on.
 // Instance paths: https://learn.microsoft.com/windows-hardware/drivers/install/standard-usb-identifiers
-import { decodeConsole, runCommand } from '../peripherals/run-command.js';
-import { encodedCommand } from './printers-windows.js';
+import { asList, parsePowerShellJson, runPowerShell, PowerShellUnusable } from '../windows/powershell.js';
 import type { UsbDevice } from './usb-logic.js';
 
 export const WINDOWS_USB_SCRIPT = `
 $ErrorActionPreference = 'Stop'
-try { [Console]::OutputEncoding = [System.Text.Encoding]::UTF8 } catch { }
 $list = @(Get-CimInstance -ClassName Win32_PnPEntity -Filter "PNPDeviceID LIKE 'USB\\\\VID_%'" | Select-Object Name, Manufacturer, PNPDeviceID)
 ConvertTo-Json -InputObject $list -Compress
 `;
@@ -18,13 +16,8 @@ ConvertTo-Json -InputObject $list -Compress
 const DEVICE_PATH = /^USB\\VID_([0-9A-F]{4})&PID_([0-9A-F]{4})(?:&REV_[0-9A-F]{4})?\\/i;
 
 export function parseWindowsUsb(text: string): UsbDevice[] {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text.trim() === '' ? '[]' : text);
-  } catch (cause) {
-    throw new Error(`PowerShell did not print JSON: ${JSON.stringify(text.slice(0, 200))}`, { cause });
-  }
-  const rows = Array.isArray(doc) ? doc : doc === null ? [] : [doc];
+  // The script always prints a list ("[]" for none): no output means it failed, never "no devices".
+  const rows = asList(parsePowerShellJson(text, 'USB device list'));
   const out: UsbDevice[] = [];
   for (const r of rows as Record<string, unknown>[]) {
     const id = typeof r?.PNPDeviceID === 'string' ? r.PNPDeviceID : '';
@@ -35,8 +28,14 @@ export function parseWindowsUsb(text: string): UsbDevice[] {
   return out;
 }
 
-export async function readWindowsUsb(signal: AbortSignal, consoleEncoding: string): Promise<UsbDevice[]> {
-  const res = await runCommand('powershell.exe', ['-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-EncodedCommand', encodedCommand(WINDOWS_USB_SCRIPT)], signal);
-  if (res.code !== 0) throw new Error(`PowerShell exited with ${res.code ?? 'a signal'}: ${decodeConsole(res.stderr, consoleEncoding).trim().slice(0, 300)}`);
-  return parseWindowsUsb(decodeConsole(res.stdout, consoleEncoding));
+/** The devices, or why they could not be read (unavailable, never "every device was unplugged"). */
+export async function readWindowsUsb(signal: AbortSignal, consoleEncoding: string): Promise<UsbDevice[] | string> {
+  try {
+    const res = await runPowerShell(WINDOWS_USB_SCRIPT, { signal, consoleEncoding });
+    if (res.code !== 0) throw new PowerShellUnusable(`USB device list: PowerShell exited with ${res.code ?? 'a signal'}${res.stderr ? `: ${res.stderr}` : ''}`);
+    return parseWindowsUsb(res.stdout);
+  } catch (err) {
+    if (err instanceof PowerShellUnusable) return err.message;
+    throw err;
+  }
 }

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { readJsonFile, writeFileAtomic } from '../../common/atomic-file.js';
 import { m } from '../../protocol/metrics.js';
+import { deadline } from '../exec/deadline.js';
 import { describeError } from '../runner.js';
 import type { ProbeDefinition, ProbeInstance, ProbeSetup, Reading } from './probe.js';
 import { advance, parseUsbState, usbReadings, type UsbDevice, type UsbState } from './usb-logic.js';
@@ -95,7 +96,8 @@ export function createUsb(setup: ProbeSetup): ProbeInstance {
   function onChange(): void {
     clearTimeout(settle);
     settle = setTimeout(() => {
-      read(AbortSignal.timeout(30_000)).then(
+      const limit = deadline(30_000, 'USB re-read');
+      read(limit.signal).finally(() => limit.dispose()).then(
         () => void (watchFailing = false),
         (err: unknown) => {
           if (!watchFailing) setup.log.warn({ err: describeError(err) }, 'USB re-read after a plug event failed; the next scheduled read retries');

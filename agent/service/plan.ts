@@ -4,7 +4,7 @@
 // File steps can be rooted in a scratch directory so tests run the real executor without touching /etc.
 import { chmod, copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { CommandNotFound, runCommand } from '../peripherals/run-command.js';
+import { CommandNotFound, runCommand } from '../exec/run-command.js';
 
 export type Step =
   | { kind: 'mkdir'; path: string; mode?: number }
@@ -28,7 +28,7 @@ export type ServiceRunner = (command: string, args: readonly string[]) => Promis
 const COMMAND_TIMEOUT_MS = 60_000;
 
 export const systemRunner: ServiceRunner = async (command, args) => {
-  const res = await runCommand(command, args, AbortSignal.timeout(COMMAND_TIMEOUT_MS));
+  const res = await runCommand(command, args, { timeoutMs: COMMAND_TIMEOUT_MS });
   return { code: res.code, stdout: res.stdout.toString('utf8'), stderr: res.stderr.toString('utf8') };
 };
 

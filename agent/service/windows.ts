@@ -5,7 +5,7 @@
 // clean stop) before replacing the executables, which Windows keeps locked while they run.
 import { win32 } from 'node:path';
 import { agentCommandLine, type ServiceProgram, type WindowsLayout } from './layout.js';
-import { CommandNotFound } from '../peripherals/run-command.js';
+import { CommandNotFound } from '../exec/run-command.js';
 import type { ServiceRunner, Step } from './plan.js';
 import type { ServiceState } from './status.js';
 import { renderWinswXml } from './winsw-xml.js';

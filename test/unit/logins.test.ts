@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../common/logger.js';
 import { isFailedLogin, parseJournalLine, parseWindowsLogonFailures, syslogTime } from '../../agent/probes/logins-parse.js';
-import { createLogins, STATE_FILE } from '../../agent/probes/logins.js';
+import { validRecordId, createLogins, STATE_FILE } from '../../agent/probes/logins.js';
 import type { CommandRunner } from '../../agent/probes/posture-command.js';
 import type { ProbeSetup, Reading } from '../../agent/probes/probe.js';
 
@@ -174,24 +174,46 @@ describe('systemd journal, read with the real journalctl', () => {
 });
 
 describe('Windows Security log', () => {
-  it('starts at the newest record, then counts the 4625 events after it', async () => {
+  const fromData = (env: Readonly<Record<string, string>> | undefined): unknown => JSON.parse(Buffer.from(env?.['STATIONWATCH_DATA'] ?? '', 'base64').toString('utf8'));
+
+  it('starts at the newest record, then counts the 4625 events after it; the record id goes as data, never into the script', async () => {
     const dir = tempDir('sw-logins-');
     const scripts: string[] = [];
+    const data: unknown[] = [];
     let answer = 'logons-bootstrap.json';
-    const run: CommandRunner = async (_command, args) => {
+    const run: CommandRunner = async (_command, args, _signal, env) => {
       scripts.push(Buffer.from(args[args.length - 1]!, 'base64').toString('utf16le'));
+      data.push(fromData(env));
       return { stdout: readFileSync(`${fixtures}windows-security/${answer}`), stderr: Buffer.alloc(0), code: 0 };
     };
     const probe = createLogins(setup(dir, {}, 'win32'), run);
     expect(values(await probe.collect(ctx))).toEqual({ stationwatch_failed_logins_total: 0 });
-    expect(scripts[0]).toContain("$after = [long]'-1'");
+    expect(data[0]).toEqual({ after: -1 });
     answer = 'logons-three-failures.json';
     expect(values(await probe.collect(ctx))).toEqual({ stationwatch_failed_logins_total: 3, stationwatch_last_failed_login_timestamp_seconds: 1700000130 });
-    expect(scripts[1]).toContain("$after = [long]'48211'");
+    expect(data[1]).toEqual({ after: 48211 });
     answer = 'logons-bootstrap.json'; // no new events: the script answers with an empty list
     await probe.collect(ctx);
-    expect(scripts[2]).toContain("$after = [long]'48230'");
+    expect(data[2]).toEqual({ after: 48230 });
+    // One script text whatever the state: nothing from the state file is pasted into it.
+    expect(new Set(scripts).size).toBe(1);
+    expect(scripts[0]).toContain('$after = [long]$SwData.after');
+    expect(scripts[0]).not.toContain('48211');
     answer = 'logons-denied.json';
     expect(values(await probe.collect(ctx)).stationwatch_failed_logins_total).toMatch(/^unavailable: needs administrator rights/);
+  });
+
+  it('a tampered record id in the state file never reaches PowerShell: watching restarts at the newest record', async () => {
+    const dir = tempDir('sw-logins-');
+    writeFileSync(join(dir, 'logins.json'), JSON.stringify({ total: 4, source: 'windows', windowsRecord: "1'; Remove-Item C:\\ -Recurse; '" }));
+    const data: unknown[] = [];
+    const run: CommandRunner = async (_command, _args, _signal, env) => {
+      data.push(fromData(env));
+      return { stdout: readFileSync(`${fixtures}windows-security/logons-bootstrap.json`), stderr: Buffer.alloc(0), code: 0 };
+    };
+    expect(values(await createLogins(setup(dir, {}, 'win32'), run).collect(ctx))).toEqual({ stationwatch_failed_logins_total: 4 });
+    expect(data).toEqual([{ after: -1 }]);
+    for (const bad of [2 ** 60, -5, 1.5, '12']) expect(validRecordId(bad)).toBe(false);
+    expect(validRecordId(48211)).toBe(true);
   });
 });

@@ -11,11 +11,12 @@ import { describe, expect, it } from 'vitest';
 import { decodeResponse, encodeRequest, OP, parseCupsServer } from '../../agent/peripherals/ipp-client.js';
 import { labelText, uniqueLabels } from '../../agent/peripherals/labels.js';
 import { printerReadings, type PrinterStatus } from '../../agent/peripherals/printer-status.js';
-import { decodeConsole } from '../../agent/peripherals/run-command.js';
+import { decodeConsole } from '../../agent/exec/run-command.js';
 import { createPrinters, printersSettings } from '../../agent/probes/printers.js';
 import { printerFromIpp, queueSummary, reasonsFromIpp, stateFromIpp, suppliesFromIpp } from '../../agent/probes/printers-cups-parse.js';
 import { parseWindowsPrinters } from '../../agent/probes/printers-windows-parse.js';
-import { encodedCommand, WINDOWS_PRINTERS_SCRIPT } from '../../agent/probes/printers-windows.js';
+import { WINDOWS_PRINTERS_SCRIPT } from '../../agent/probes/printers-windows.js';
+import { fullScript, powershellArgs, POWERSHELL_UTF8 } from '../../agent/windows/powershell.js';
 import type { ProbeSetup, Reading } from '../../agent/probes/probe.js';
 import { createLogger } from '../../common/logger.js';
 
@@ -133,12 +134,18 @@ describe('Windows spooler outputs (recorded, see test/fixtures/windows-printers/
 
   it('says the spooler is down when it is stopped, and refuses output that is not the script\'s', () => {
     expect(parseWindowsPrinters(readFileSync(join(fixtures, 'spooler-stopped.json'), 'utf8'), NOW)).toEqual({ kind: 'down', reason: 'the Print Spooler service is Stopped' });
-    expect(() => parseWindowsPrinters('Get-CimInstance : Access denied', NOW)).toThrow(/did not print JSON/);
-    expect(() => parseWindowsPrinters('{"Printers":[]}', NOW)).toThrow(/unexpected PowerShell output/);
+    // Unusable output is unknown (unavailable with the reason), never "no printers".
+    expect(parseWindowsPrinters('Get-CimInstance : Access denied', NOW)).toEqual({ kind: 'absent', reason: expect.stringMatching(/printed no JSON/) });
+    expect(parseWindowsPrinters('', NOW)).toEqual({ kind: 'absent', reason: 'printer query: PowerShell printed nothing' });
+    expect(parseWindowsPrinters('{"Printers":[]}', NOW)).toEqual({ kind: 'absent', reason: expect.stringMatching(/unexpected PowerShell output/) });
   });
 
-  it('passes the script as UTF-16LE base64, as -EncodedCommand expects', () => {
-    expect(Buffer.from(encodedCommand(WINDOWS_PRINTERS_SCRIPT), 'base64').toString('utf16le')).toBe(WINDOWS_PRINTERS_SCRIPT);
+  it('passes the script as UTF-16LE base64, as -EncodedCommand expects, after the UTF-8 request', () => {
+    const args = powershellArgs(fullScript(WINDOWS_PRINTERS_SCRIPT));
+    expect(args.slice(0, 5)).toEqual(['-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-EncodedCommand']);
+    const sent = Buffer.from(args[5]!, 'base64').toString('utf16le');
+    expect(sent.startsWith(POWERSHELL_UTF8)).toBe(true);
+    expect(sent.endsWith(WINDOWS_PRINTERS_SCRIPT)).toBe(true);
   });
 });
 

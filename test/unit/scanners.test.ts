@@ -34,7 +34,9 @@ describe('scanner lists', () => {
       { device: '{6BDD1FC6-810F-11D0-BEC7-08002BE2092F}\\0001', model: 'EPSON DS-530' },
     ]);
     expect(parseWiaScanners(readFileSync(join(fixtures, 'wia-none.json'), 'utf8'))).toEqual([]);
-    expect(() => parseWiaScanners('New-Object : Retrieving the COM class factory failed')).toThrow(/did not print JSON/);
+    expect(() => parseWiaScanners('New-Object : Retrieving the COM class factory failed')).toThrow(/printed no JSON/);
+    // Nothing printed is not "0 scanners" (the script prints [] for none): it is unknown.
+    expect(() => parseWiaScanners(' \r\n')).toThrow('WIA scanner list: PowerShell printed nothing');
   });
 
   it('reports found scanners, the expectation, and how long listing took', () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Value } from '@sinclair/typebox/value';
 import { describe, expect, it } from 'vitest';
-import { decodeConsole } from '../../agent/peripherals/run-command.js';
+import { decodeConsole } from '../../agent/exec/run-command.js';
 import type { ProbeSetup, Reading } from '../../agent/probes/probe.js';
 import { advance, diffDevices, usbReadings } from '../../agent/probes/usb-logic.js';
 import { readUsbSysfs } from '../../agent/probes/usb-sysfs.js';
@@ -177,6 +177,9 @@ describe('Windows PnP outputs (recorded, see test/fixtures/windows-usb/README.md
       ['0400', 'c35a', '二代身份证阅读器'],
       ['056a', '00a5', 'Wacom STU-530'],
     ]);
-    expect(() => parseWindowsUsb('Get-CimInstance : Invalid class')).toThrow(/did not print JSON/);
+    expect(() => parseWindowsUsb('Get-CimInstance : Invalid class')).toThrow(/printed no JSON/);
+    // Nothing printed is not "no USB devices" (which the script prints as []): it is unknown.
+    expect(() => parseWindowsUsb('')).toThrow('USB device list: PowerShell printed nothing');
+    expect(parseWindowsUsb('[]')).toEqual([]);
   });
 });
