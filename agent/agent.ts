@@ -14,7 +14,11 @@ import { Outbox } from './outbox/outbox.js';
 import { spoolDir } from './backup/spool.js';
 import { httpTransport, type Transport } from './push.js';
 import { ReportQueue } from './report-queue.js';
-import { ProbeRunner, describeError, type ScheduledProbe } from './runner.js';
+import { ProbeRunner, SLOW_STAGGER_MS, describeError, type ScheduledProbe } from './runner.js';
+import { killAllChildren } from './exec/children.js';
+
+/** The agent's stop takes at most this long (the process exits by 5 s: cli/agent-run.ts). */
+export const STOP_BUDGET_MS = 3500;
 
 export interface AgentDeps {
   log: Logger;
@@ -64,7 +68,10 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     }
   }
 
-  const runner = new ProbeRunner(scheduled, log, clock.monoMs, clock.wallMs);
+  // Slow probes' first runs are spread over the first fast interval (at most SLOW_STAGGER_MS apart):
+  // every one has run by the second report, and start-up is not one burst of child processes.
+  const slowCount = scheduled.filter((p) => p.definition.interval === 'slow').length;
+  const runner = new ProbeRunner(scheduled, log, clock.monoMs, clock.wallMs, { slowStaggerMs: Math.min(SLOW_STAGGER_MS, fastMs / Math.max(1, slowCount)) });
   const transport = deps.transport ?? (await defaultTransport(config, log));
   const reachability = new CollectorReachability(clock.monoMs, clock.wallMs);
   const ob = config.outbox;
@@ -110,23 +117,46 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     if (!stopped) timer = setTimeout(loop, Math.max(0, fastMs - (clock.monoMs() - t0)));
   };
   timer = setTimeout(loop, 0);
+  // Slow probes also start between reports, when their (staggered) time comes; a report shows each
+  // one's latest outcome. Fast probes run with the report, so it carries their fresh values.
+  const slowTicker = setInterval(() => void runner.runDue('slow'), Math.max(250, Math.min(SLOW_STAGGER_MS, fastMs / Math.max(1, slowCount))));
+  slowTicker.unref();
   log.info({ collector: config.collector.url, probes: scheduled.map((p) => p.definition.name), intervalSeconds: config.intervals.fastSeconds }, 'agent started');
 
   return {
     cycle: () => cycle(true),
     async stop() {
+      // Within STOP_BUDGET_MS whatever the probes and their children do: running probes are aborted
+      // (their commands killed), then each probe's own stop gets what is left of the budget, and any
+      // child process still alive is killed. No process the agent started outlives it.
+      const t0 = clock.monoMs();
+      const left = () => Math.max(0, STOP_BUDGET_MS - (clock.monoMs() - t0));
       stopped = true;
       clearTimeout(timer);
+      clearInterval(slowTicker);
       queue.stop();
-      // Probes write their clean-shutdown state (the stability probe's marker) before we exit.
-      for (const p of scheduled) {
-        try {
-          await p.instance.stop?.();
-        } catch (err) {
-          log.warn({ probe: p.definition.name, err: describeError(err) }, 'probe did not stop cleanly');
-        }
-      }
-      log.info('agent stopped');
+      await runner.stop(Math.min(1000, left()));
+      killAllChildren();
+      // Probes write their clean-shutdown state (the stability probe's marker) before we exit; all at
+      // once, so one slow stop does not eat the others' time.
+      await Promise.all(
+        scheduled.map(async (p) => {
+          let budget: NodeJS.Timeout | undefined;
+          try {
+            const outcome = await Promise.race([
+              Promise.resolve(p.instance.stop?.()).then(() => 'stopped' as const),
+              new Promise<'late'>((r) => (budget = setTimeout(() => r('late'), left()))),
+            ]);
+            if (outcome === 'late') log.warn({ probe: p.definition.name }, 'probe did not stop in time; stopping without it');
+          } catch (err) {
+            log.warn({ probe: p.definition.name, err: describeError(err) }, 'probe did not stop cleanly');
+          } finally {
+            clearTimeout(budget);
+          }
+        }),
+      );
+      const killed = killAllChildren();
+      log.info({ ...(killed ? { killedChildren: killed } : {}), stopMs: Math.round(clock.monoMs() - t0) }, 'agent stopped');
     },
   };
 }

@@ -1,6 +1,10 @@
 // Runs probes on their own schedules and keeps each one's latest outcome. A probe that throws or hangs
-// only marks itself failed: every run is bounded by its timeout, a probe still running is not started
-// again, and the report is built from whatever the other probes returned.
+// only marks itself failed: every run is bounded by its timeout, at which its signal aborts — and with
+// it every command it started is killed with its process tree (agent/exec/), so the run ends and the
+// probe runs again on its next cycle. A run that still does not end (a library call nothing can
+// cancel) is not started twice; the probe is reported failed on every cycle until it ends, with why.
+// Every other probe keeps its own schedule whatever one probe does. Slow probes start staggered, so
+// start-up is not one burst of child processes.
 import type { Logger } from '../common/logger.js';
 import type { MetricType } from '../protocol/metrics.js';
 import type { ProbeStatus, Sample, Unavailable } from '../protocol/report.js';
@@ -23,6 +27,9 @@ interface State {
   nextDueMono: number;
   /** The probe's own promise: set until it settles, even after its timeout has been reported. */
   inFlight?: Promise<unknown>;
+  controller?: AbortController;
+  /** When the current run timed out (it is still in flight past its deadline). */
+  timedOutAtMono?: number;
   last?: Outcome;
 }
 
@@ -31,35 +38,81 @@ function withTimeout<T>(work: Promise<T>, controller: AbortController, ms: numbe
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      controller.abort();
-      reject(new Error(`${what} timed out after ${ms / 1000} s`));
+      const err = new Error(`${what} timed out after ${ms / 1000} s`);
+      controller.abort(err);
+      reject(err);
     }, ms);
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
+export interface RunnerOptions {
+  /** Gap between the first runs of the slow probes (the fast ones all run at once, they are cheap). */
+  slowStaggerMs?: number;
+}
+
+/** Default gap between slow probes' first runs: 13 slow probes start over ~20 s instead of at once. */
+export const SLOW_STAGGER_MS = 1500;
+
 export class ProbeRunner {
   private readonly states: State[];
+  private stopping = false;
 
   constructor(
     probes: ScheduledProbe[],
     private readonly log: Logger,
     private readonly monoMs: () => number,
     private readonly wallMs: () => number,
+    opts: RunnerOptions = {},
   ) {
-    this.states = probes.map((probe) => ({ probe, nextDueMono: 0 }));
+    const start = monoMs();
+    const stagger = opts.slowStaggerMs ?? SLOW_STAGGER_MS;
+    let slow = 0;
+    // On Windows every slow probe starts PowerShell: ~29 at once made timers run 3–4 s late and the
+    // stability probe see a freeze. The first slow probe runs with the fast ones, the rest one by one.
+    this.states = probes.map((probe) => ({ probe, nextDueMono: probe.definition.interval === 'slow' ? start + stagger * slow++ : 0 }));
   }
 
-  /** Starts every probe that is due and not still running; resolves when those have settled. */
-  runDue(): Promise<void> {
+  /**
+   * Starts every probe that is due and not still running (only those of class `only` when given);
+   * resolves when those have settled.
+   */
+  runDue(only?: 'fast' | 'slow'): Promise<void> {
+    if (this.stopping) return Promise.resolve();
     const now = this.monoMs();
     const started: Promise<void>[] = [];
     for (const state of this.states) {
-      if (state.inFlight || now < state.nextDueMono) continue;
+      if (now < state.nextDueMono || (only && state.probe.definition.interval !== only)) continue;
       state.nextDueMono = now + state.probe.intervalMs;
+      if (state.inFlight) {
+        this.stillRunning(state, now);
+        continue;
+      }
       started.push(this.runOne(state));
     }
     return Promise.all(started).then(() => undefined);
+  }
+
+  /** Its last run timed out and has still not ended: say so on this cycle too, rather than repeat an old outcome. */
+  private stillRunning(state: State, now: number): void {
+    const since = state.timedOutAtMono;
+    if (since === undefined) return; // within its timeout (a long interval-less run): nothing to say yet
+    const { name } = state.probe.definition;
+    const error = `probe ${name} timed out and its run has not ended ${Math.round((now - since) / 1000)} s later (not started again until it does)`;
+    state.last = { readings: [], status: { name, ok: false, durationSeconds: (now - since + state.probe.timeoutMs) / 1000, finishedAt: this.wallMs(), error } };
+  }
+
+  /**
+   * The agent is stopping: every running probe's signal aborts (their commands are killed) and no new
+   * run starts. Resolves when those runs have ended, or after `ms` at the latest.
+   */
+  async stop(ms: number): Promise<void> {
+    this.stopping = true;
+    const running = this.states.filter((s) => s.inFlight);
+    for (const s of running) s.controller?.abort(new Error('the agent is stopping'));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled(running.map((s) => s.inFlight)), new Promise((r) => (timer = setTimeout(r, ms)))]);
+    clearTimeout(timer);
   }
 
   private async runOne(state: State): Promise<void> {
@@ -69,14 +122,19 @@ export class ProbeRunner {
     const controller = new AbortController();
     const work = Promise.resolve().then(() => instance.collect({ signal: controller.signal }));
     state.inFlight = work;
-    work.then(
-      () => (state.inFlight = undefined),
-      () => (state.inFlight = undefined),
-    );
+    state.controller = controller;
+    state.timedOutAtMono = undefined;
+    const ended = () => {
+      state.inFlight = undefined;
+      state.controller = undefined;
+      state.timedOutAtMono = undefined;
+    };
+    work.then(ended, ended);
     try {
       const readings = await withTimeout(work, controller, timeoutMs, `probe ${definition.name}`);
       state.last = { readings, status: { name: definition.name, ok: true, durationSeconds: (this.monoMs() - t0) / 1000, finishedAt: this.wallMs() } };
     } catch (err) {
+      if (state.inFlight === work && controller.signal.aborted) state.timedOutAtMono = this.monoMs();
       const message = describeError(err);
       // Log only on the transition to failing, so a broken probe does not flood the log every cycle.
       if (state.last?.status.ok !== false) log.warn({ err: message }, 'probe failed');

@@ -5,9 +5,14 @@
 import { createLogger } from '../common/logger.js';
 import { loadAgentConfig } from '../agent/config.js';
 import { startAgent } from '../agent/agent.js';
+import { killAllChildren } from '../agent/exec/children.js';
 
-/** Below systemd's TimeoutStopSec (30 s) and WinSW's stoptimeout: we stop ourselves, not get killed. */
-const STOP_DEADLINE_MS = 25_000;
+/**
+ * The process is gone within 5 s of SIGTERM/SIGINT whatever its probes and their children do (the
+ * agent's own stop budget is 3.5 s; this is the backstop). Far below systemd's TimeoutStopSec and
+ * WinSW's stoptimeout: we stop ourselves, we are never killed.
+ */
+const STOP_DEADLINE_MS = 4500;
 
 /**
  * For tests only: a procfs root other than /proc, so an integration test can give the agent a boot
@@ -27,6 +32,7 @@ export async function runAgentProcess(configFile: string | undefined, env: NodeJ
     log.info({ signal }, 'stopping');
     const deadline = setTimeout(() => {
       log.error({ afterMs: STOP_DEADLINE_MS }, 'the agent did not stop in time; exiting anyway');
+      killAllChildren();
       process.exit(1);
     }, STOP_DEADLINE_MS);
     deadline.unref();

@@ -1,6 +1,7 @@
 // Pure decisions of the stability probe, kept free of timers and files so tests can drive them with
 // made-up clocks and state: which boot this is and how the previous one ended, and what a gap between
 // two heartbeats means (freeze, sleep or a clock that was set).
+import type { CpuReading } from './stability-cpu.js';
 
 /** Everything the probe remembers across agent restarts; the state file is this object as JSON. */
 export interface StabilityState {
@@ -99,6 +100,32 @@ export interface Tick {
   monoMs: number;
   /** Time since boot including sleep; undefined where the OS does not tell us (macOS, Windows). */
   bootMs?: number;
+  /** CPU time of the agent and of the machine (stability-cpu.ts); undefined where it could not be read. */
+  cpu?: CpuReading;
+}
+
+/** The agent's own CPU time over a late gap, as a share of it, above which the agent was busy itself. */
+export const AGENT_BUSY_SHARE = 0.5;
+/** The machine's CPUs' busy share over a late gap above which the agent was starved, not frozen. */
+export const MACHINE_BUSY_SHARE = 0.9;
+/** Below this share of elapsed × CPUs counted by the kernel, the machine itself did not run (a paused VM). */
+const KERNEL_COUNTED_SHARE = 0.5;
+
+/**
+ * Why the agent was not scheduled although the machine was running: it was busy itself, or the
+ * machine's CPUs were saturated (a burst of child processes). Undefined: no such explanation — a
+ * freeze, when the gap is long enough.
+ */
+export function starvation(prev: Tick, cur: Tick, elapsedMs: number): 'agent-busy' | 'machine-busy' | undefined {
+  if (!prev.cpu || !cur.cpu || elapsedMs <= 0) return undefined;
+  const own = cur.cpu.processMs - prev.cpu.processMs;
+  const total = cur.cpu.systemTotalMs - prev.cpu.systemTotalMs;
+  const busy = cur.cpu.systemBusyMs - prev.cpu.systemBusyMs;
+  // The kernel did not count this time: nothing ran, whatever the shares say.
+  if (total < elapsedMs * cur.cpu.cpus * KERNEL_COUNTED_SHARE) return undefined;
+  if (own >= elapsedMs * AGENT_BUSY_SHARE) return 'agent-busy';
+  if (total > 0 && busy / total >= MACHINE_BUSY_SHARE) return 'machine-busy';
+  return undefined;
 }
 
 export interface GapLimits {
@@ -118,6 +145,8 @@ export interface GapVerdict {
   suspendedMs: number;
   /** How far the wall clock moved beyond elapsed time and sleep; negative when set back. */
   stepMs: number;
+  /** A stall past the threshold that is not a freeze: the agent was busy, or the machine saturated. */
+  starved?: 'agent-busy' | 'machine-busy';
 }
 
 /** Whether a gap needs outside evidence of sleep: only where boottime is unknown and something is off. */
@@ -147,7 +176,7 @@ export function classifyGap(prev: Tick, cur: Tick, expectedMs: number, limits: G
     }
     const stallMs = m - expectedMs;
     const stepMs = w - m;
-    return { hang: stallMs > limits.hangThresholdMs, suspend: false, clockStep: Math.abs(stepMs) > limits.stepToleranceMs, stallMs, suspendedMs: 0, stepMs };
+    return withStarvation(prev, cur, m, { hang: stallMs > limits.hangThresholdMs, suspend: false, clockStep: Math.abs(stepMs) > limits.stepToleranceMs, stallMs, suspendedMs: 0, stepMs });
   }
   const b = cur.bootMs - prev.bootMs;
   const suspendedMs = Math.max(0, b - m);
@@ -156,7 +185,14 @@ export function classifyGap(prev: Tick, cur: Tick, expectedMs: number, limits: G
   const stepMs = w - (m + suspendedMs);
   // Resuming thaws processes slowly; a slow first tick after sleep is the sleep, not a freeze.
   const hang = !suspend && stallMs > limits.hangThresholdMs;
-  return { hang, suspend, clockStep: Math.abs(stepMs) > limits.stepToleranceMs, stallMs, suspendedMs, stepMs };
+  return withStarvation(prev, cur, m, { hang, suspend, clockStep: Math.abs(stepMs) > limits.stepToleranceMs, stallMs, suspendedMs, stepMs });
+}
+
+/** A stall the CPU times explain is the agent's starvation, not the machine's freeze. */
+function withStarvation(prev: Tick, cur: Tick, elapsedMs: number, v: GapVerdict): GapVerdict {
+  if (!v.hang) return v;
+  const why = starvation(prev, cur, elapsedMs);
+  return why ? { ...v, hang: false, starved: why } : v;
 }
 
 /** Adds a verdict to the counters; returns whether anything changed (then the state is saved at once). */

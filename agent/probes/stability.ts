@@ -11,6 +11,7 @@ import { m } from '../../protocol/metrics.js';
 import { withDeadline } from '../exec/deadline.js';
 import { describeError } from '../runner.js';
 import { osUncleanShutdown } from './shutdown-evidence.js';
+import { cpuReader, type CpuReading } from './stability-cpu.js';
 import { sample, type ProbeDefinition, type ProbeInstance, type ProbeSetup, type Reading } from './probe.js';
 import {
   DEFAULT_LIMITS,
@@ -44,6 +45,8 @@ export interface StabilityOptions {
   uptimeMs?: () => Promise<number>;
   /** Without boottime (macOS, Windows) nothing tells sleep from a freeze or clock step unless this does. */
   sleepEvidence?: SleepEvidence;
+  /** CPU time of the agent and the machine, read with each heartbeat (tests: a fake). */
+  cpu?: () => CpuReading | undefined;
   /** The OS's own unclean-shutdown record (Windows events 41/6008); undefined where it cannot tell. */
   osUncleanShutdown?: (platform: NodeJS.Platform, bootMs: number, signal: AbortSignal) => Promise<boolean | undefined>;
 }
@@ -78,6 +81,7 @@ export function createStability(setup: ProbeSetup, options: StabilityOptions = {
   const uptimeMs = options.uptimeMs ?? (async () => (await clock.bootMs()) ?? osUptime() * 1000);
   const sleepEvidence = options.sleepEvidence ?? (async () => false);
   const osEvidence = options.osUncleanShutdown ?? osUncleanShutdown;
+  const readCpu = options.cpu ?? cpuReader(setup.platform, setup.procRoot);
 
   let state: StabilityState;
   let ready: Promise<void> | undefined;
@@ -165,8 +169,10 @@ export function createStability(setup: ProbeSetup, options: StabilityOptions = {
       const bootMs = await clock.bootMs();
       const monoMs = clock.monoMs();
       const wallMs = clock.wallMs();
-      if (bootMs === undefined || monoMs - before <= PAIRING_MS) return bootMs === undefined ? { wallMs, monoMs } : { wallMs, monoMs, bootMs };
-      if (attempt === 1) return { wallMs, monoMs };
+      const cpu = readCpu();
+      const tick: Tick = cpu ? { wallMs, monoMs, cpu } : { wallMs, monoMs };
+      if (bootMs === undefined || monoMs - before <= PAIRING_MS) return bootMs === undefined ? tick : { ...tick, bootMs };
+      if (attempt === 1) return tick;
     }
   }
 
@@ -197,6 +203,7 @@ export function createStability(setup: ProbeSetup, options: StabilityOptions = {
       changed = applyVerdict(state, v, cur.wallMs);
       const secs = (ms: number) => Math.round(ms) / 1000;
       if (v.hang) log.warn({ seconds: secs(v.stallMs) }, 'agent was not scheduled: freeze detected');
+      if (v.starved) log.warn({ seconds: secs(v.stallMs), cause: v.starved }, v.starved === 'agent-busy' ? 'the agent was busy itself and late: not counted as a freeze' : 'the machine was saturated and the agent starved: not counted as a freeze');
       if (v.suspend) log.info({ seconds: secs(v.suspendedMs) }, 'system slept');
       if (v.clockStep) log.warn({ seconds: secs(v.stepMs) }, 'wall clock stepped');
     }

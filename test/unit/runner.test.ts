@@ -3,6 +3,8 @@ import { silentLogger } from '../../common/logger.js';
 import { m } from '../../protocol/metrics.js';
 import { ProbeRunner, describeError, type ScheduledProbe } from '../../agent/runner.js';
 import { sample, unavailable, type ProbeDefinition, type ProbeInstance } from '../../agent/probes/probe.js';
+import { runCommand } from '../../agent/exec/run-command.js';
+import { liveChildren } from '../../agent/exec/children.js';
 
 function scheduled(name: string, instance: ProbeInstance, timeoutMs = 200, intervalMs = 1000): ScheduledProbe {
   const definition: ProbeDefinition = { name, interval: 'fast', metrics: [], create: () => instance };
@@ -27,6 +29,79 @@ describe('probe runner', () => {
     expect(status.error).toBe('probe hanging timed out after 0.1 s');
     await runner.runDue();
     expect(hangingStarts).toBe(1); // still in flight: not piled up
+    // …and said so on this cycle, not an old outcome repeated.
+    expect(runner.snapshot().probes.find((p) => p.name === 'hanging')!.error).toMatch(/^probe hanging timed out and its run has not ended \d+ s later/);
+  });
+
+  it('a probe whose command hangs is killed at its timeout with the command, reported failed with why, and runs again next cycle while the others keep their schedule', async () => {
+    let starts = 0;
+    const hanging = scheduled('hanging', {
+      collect: async ({ signal }) => {
+        starts++;
+        await runCommand('sh', ['-c', 'echo $$; exec sleep 30'], { timeoutMs: 60_000, signal });
+        return [];
+      },
+    }, 300, 0);
+    let fastRuns = 0;
+    const fast = scheduled('resources', { collect: async () => [sample(m.cpuUtilisation, ++fastRuns)] }, 300, 0);
+    const runner = new ProbeRunner([hanging, fast], silentLogger, realClock.mono, realClock.wall);
+    const spawned = new Promise<void>((resolve) => {
+      const check = setInterval(() => {
+        if (liveChildren() > 0) {
+          clearInterval(check);
+          resolve();
+        }
+      }, 5);
+    });
+    const first = runner.runDue();
+    await spawned;
+    await first;
+    const status = runner.snapshot().probes.find((p) => p.name === 'hanging')!;
+    expect(status).toMatchObject({ ok: false, error: expect.stringMatching(/^probe hanging timed out after 0.3 s/) });
+    expect(runner.snapshot().samples).toEqual([{ metric: 'stationwatch_cpu_utilisation_ratio', value: 1 }]);
+    // The abort killed the command, so the run ended and the probe starts again on the next cycle.
+    for (let i = 0; i < 100 && liveChildren() > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(liveChildren()).toBe(0);
+    await runner.runDue();
+    expect(starts).toBe(2);
+    expect(fastRuns).toBe(2);
+  });
+
+  it('spreads the first runs of slow probes; fast ones run at once', async () => {
+    let mono = 1000;
+    const ran: string[] = [];
+    const probe = (name: string, interval: 'fast' | 'slow'): ScheduledProbe => {
+      const instance: ProbeInstance = { collect: async () => (ran.push(name), []) };
+      return { definition: { name, interval, metrics: [], create: () => instance }, instance, intervalMs: 60_000, timeoutMs: 100 };
+    };
+    const runner = new ProbeRunner([probe('a', 'slow'), probe('f', 'fast'), probe('b', 'slow'), probe('c', 'slow')], silentLogger, () => mono, () => 0, { slowStaggerMs: 500 });
+    await runner.runDue();
+    expect(ran).toEqual(['a', 'f']);
+    mono = 1499;
+    await runner.runDue('slow');
+    expect(ran).toEqual(['a', 'f']);
+    mono = 1500;
+    await runner.runDue('slow');
+    expect(ran).toEqual(['a', 'f', 'b']);
+    mono = 2000;
+    await runner.runDue('fast');
+    expect(ran).toEqual(['a', 'f', 'b']);
+    await runner.runDue();
+    expect(ran).toEqual(['a', 'f', 'b', 'c']);
+  });
+
+  it('stop aborts running probes (their commands killed) and starts nothing new', async () => {
+    const p = scheduled('p', { collect: async ({ signal }) => (await runCommand('sleep', ['30'], { timeoutMs: 60_000, signal }), []) }, 60_000, 0);
+    const runner = new ProbeRunner([p], silentLogger, realClock.mono, realClock.wall);
+    const run = runner.runDue();
+    for (let i = 0; i < 100 && liveChildren() === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    const t0 = performance.now();
+    await runner.stop(2000);
+    expect(performance.now() - t0).toBeLessThan(1000);
+    await run;
+    expect(runner.snapshot().probes[0]).toMatchObject({ ok: false, error: expect.stringMatching(/the agent is stopping/) });
+    for (let i = 0; i < 100 && liveChildren() > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(liveChildren()).toBe(0);
   });
 
   it('a throwing probe reports its error chain and contributes no values', async () => {
