@@ -31,12 +31,24 @@ export function deadline(ms: number, what: string, parent?: AbortSignal): Deadli
   };
 }
 
-/** Runs `work` under a deadline and always clears the timer afterwards. */
+/**
+ * Runs `work` under a deadline and always clears the timer afterwards. It settles at the deadline even
+ * when `work` ignores its signal (a library call nothing can cancel): the caller moves on, and `work`
+ * is left to end by itself.
+ */
 export async function withDeadline<T>(ms: number, what: string, parent: AbortSignal | undefined, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const d = deadline(ms, what, parent);
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(d.signal.reason);
+    if (d.signal.aborted) onAbort();
+    else d.signal.addEventListener('abort', onAbort, { once: true });
+  });
+  aborted.catch(() => undefined);
   try {
-    return await work(d.signal);
+    return await Promise.race([work(d.signal), aborted]);
   } finally {
+    if (onAbort) d.signal.removeEventListener('abort', onAbort);
     d.dispose();
   }
 }

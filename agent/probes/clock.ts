@@ -34,7 +34,14 @@ export function createClock(setup: ProbeSetup, run: CommandRunner = defaultRunne
   }
 
   async function windows(signal: AbortSignal): Promise<Answer> {
-    const res = await run('w32tm', ['/query', '/status'], signal);
+    let res;
+    try {
+      res = await run('w32tm', ['/query', '/status'], signal);
+    } catch (err) {
+      // A missing tool is "unavailable" on every platform, as on Linux: not a probe failure.
+      if (err instanceof CommandNotFound) return { unavailable: 'w32tm is not installed' };
+      throw err;
+    }
     const text = decodeConsole(res.stdout, consoleEncodingOf(setup.settings)) + decodeConsole(res.stderr, consoleEncodingOf(setup.settings));
     if (res.code !== 0 && !W32TM_NOT_RUNNING.test(text)) throw new Error(`w32tm exited with ${res.code ?? 'a signal'}: ${text.trim().slice(0, 200)}`);
     return parseW32tmStatus(text);

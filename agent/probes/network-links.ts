@@ -9,6 +9,7 @@
 // are not persisted, because a link that changed while the agent was not running was not observed.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { systemInformation } from './systeminformation.js';
+import { asList, powerShellJson, PowerShellUnusable } from '../windows/powershell.js';
 
 export interface LinkReading {
   name: string;
@@ -64,6 +65,22 @@ export async function readSiLinks(named: readonly string[]): Promise<LinkReading
   return ifaces
     .filter((i) => (!i.virtual && !i.internal) || wanted.has(i.iface) || wanted.has(i.ifaceName))
     .map((i) => ({ name: i.iface, up: i.operstate === 'up' }));
+}
+
+/** Windows: the adapters' state from Get-NetAdapter through the one PowerShell runner (deadline, kill). */
+export async function readWindowsLinks(named: readonly string[], signal: AbortSignal, consoleEncoding: string): Promise<LinkReading[]> {
+  const script = 'Get-NetAdapter | Select-Object Name, Status, Virtual | ConvertTo-Json -Compress';
+  return windowsLinksFromJson(await powerShellJson(script, 'network adapters', { signal, consoleEncoding }), named);
+}
+
+/** Get-NetAdapter's rows → links: physical adapters and the named virtual ones; Status "Up" is up. */
+export function windowsLinksFromJson(json: unknown, named: readonly string[]): LinkReading[] {
+  const wanted = new Set(named);
+  const rows = asList(json).filter((r): r is { Name: string; Status?: unknown; Virtual?: unknown } => typeof r === 'object' && r !== null && typeof (r as { Name?: unknown }).Name === 'string');
+  if (rows.length === 0) throw new PowerShellUnusable('network adapters: Get-NetAdapter listed none');
+  const out = rows.filter((r) => r.Virtual !== true || wanted.has(r.Name)).map((r) => ({ name: r.Name, up: r.Status === 'Up' }));
+  for (const name of named) if (!rows.some((r) => r.Name === name)) out.push({ name, up: false });
+  return out;
 }
 
 /** Counts link changes between successive readings. */

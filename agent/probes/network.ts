@@ -11,7 +11,9 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { m } from '../../protocol/metrics.js';
 import { describeError } from '../runner.js';
-import { LinkTracker, readSiLinks, readSysfsLinks, type LinkReading } from './network-links.js';
+import { LinkTracker, readSiLinks, readSysfsLinks, readWindowsLinks, type LinkReading } from './network-links.js';
+import { withDeadline } from '../exec/deadline.js';
+import { consoleEncodingOf } from '../windows/powershell.js';
 import { LivePing, liveIntervalSeconds } from './network-ping-live.js';
 import { PingError } from './network-ping-parse.js';
 import { burstDeadlineMs, pingCommand, runBurst, type PingSpawner } from './network-ping-run.js';
@@ -176,6 +178,10 @@ class TargetMonitor {
 
 /** Link readings on other platforms start a process: at most once a minute. */
 const SI_LINKS_EVERY_MS = 60_000;
+/** A link read outside Linux that takes longer is killed (PowerShell on a broken WMI repository hangs). */
+const LINKS_DEADLINE_MS = 20_000;
+/** How long the first collect waits for the first link read before reporting links as not read yet. */
+const FIRST_LINKS_WAIT_MS = 3_000;
 
 export function createNetwork(setup: ProbeSetup, io: NetworkIo = {}): ProbeInstance {
   const settings = setup.settings as NetworkSettings;
@@ -209,14 +215,32 @@ export function createNetwork(setup: ProbeSetup, io: NetworkIo = {}): ProbeInsta
   const tracker = new LinkTracker();
   const controller = new AbortController();
   let loops: Promise<void>[] = [];
-  let siLinks: { atMono: number; readings: LinkReading[] } | undefined;
+  // Outside Linux link state takes a child process (PowerShell, ifconfig): it is refreshed in the
+  // background at most every SI_LINKS_EVERY_MS under a deadline, and collect never waits for it, so a
+  // hung WMI query costs the link series (unavailable, with why) but never ping loss and round trips.
+  let otherLinks: { atMono: number; readings?: LinkReading[]; error?: string } | undefined;
+  let refreshing: Promise<void> | undefined;
+  function refreshOtherLinks(now: number): void {
+    if (refreshing || (otherLinks && now - otherLinks.atMono < SI_LINKS_EVERY_MS)) return;
+    const read =
+      setup.platform === 'win32'
+        ? (signal: AbortSignal) => readWindowsLinks(settings.interfaces, signal, consoleEncodingOf(setup.settings))
+        : () => readSiLinks(settings.interfaces);
+    refreshing = withDeadline(LINKS_DEADLINE_MS, 'reading the network links', controller.signal, read)
+      .then(
+        (readings) => void (otherLinks = { atMono: setup.clock.monoMs(), readings }),
+        (err: unknown) => void (otherLinks = { atMono: setup.clock.monoMs(), error: describeError(err) }),
+      )
+      .finally(() => (refreshing = undefined));
+  }
 
-  async function links(): Promise<LinkReading[]> {
+  async function links(): Promise<LinkReading[] | string> {
     if (io.readLinks) return io.readLinks(settings.interfaces);
     if (setup.platform === 'linux') return readSysfsLinks(setup.sysRoot, settings.interfaces);
-    const now = setup.clock.monoMs();
-    if (!siLinks || now - siLinks.atMono >= SI_LINKS_EVERY_MS) siLinks = { atMono: now, readings: await readSiLinks(settings.interfaces) };
-    return siLinks.readings;
+    refreshOtherLinks(setup.clock.monoMs());
+    if (!otherLinks) await Promise.race([refreshing, abortableSleep(FIRST_LINKS_WAIT_MS, controller.signal).catch(() => undefined)]);
+    if (!otherLinks) return 'the first reading of the network links has not finished yet';
+    return otherLinks.readings ?? `cannot read the network links: ${otherLinks.error ?? 'unknown error'}`;
   }
 
   return {
@@ -246,7 +270,12 @@ export function createNetwork(setup: ProbeSetup, io: NetworkIo = {}): ProbeInsta
         readings.push(...mon.readings(now, windowMs));
       }
       if (problems.length > 0) throw new Error(`cannot measure the network: ${problems.join('; ')}`);
-      const linkStates = tracker.update(await links());
+      const read = await links();
+      if (typeof read === 'string') {
+        readings.push(unavailable(m.linkUp, read), unavailable(m.linkChanges, read));
+        return readings;
+      }
+      const linkStates = tracker.update(read);
       for (const l of linkStates) {
         readings.push(sample(m.linkUp, l.up ? 1 : 0, { interface: l.name }), sample(m.linkChanges, l.changes, { interface: l.name }));
       }

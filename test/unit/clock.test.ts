@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../common/logger.js';
 import { parseChronyTracking, parseTimedatectl, parseW32tmStatus } from '../../agent/probes/clock-parse.js';
 import { createClock } from '../../agent/probes/clock.js';
-import { decodeConsole, type CommandRunner } from '../../agent/probes/posture-command.js';
+import { CommandNotFound, decodeConsole, type CommandRunner } from '../../agent/probes/posture-command.js';
 import type { ProbeSetup, Reading } from '../../agent/probes/probe.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
@@ -54,6 +54,16 @@ describe('clock probe', () => {
       return { stdout: bytes('windows-time/w32tm-service-stopped.cp936.txt'), stderr: Buffer.alloc(0), code: -2147023834 };
     };
     expect(values(await createClock(setup('win32'), run).collect(ctx))).toEqual({ stationwatch_clock_synchronized: 0, stationwatch_clock_sync_enabled: 0 });
+  });
+
+  it('on Windows without w32tm reports unavailable with the reason, as a missing tool is everywhere', async () => {
+    const run: CommandRunner = async (command) => {
+      throw new CommandNotFound(command);
+    };
+    expect(values(await createClock(setup('win32'), run).collect(ctx))).toEqual({
+      stationwatch_clock_synchronized: 'unavailable: w32tm is not installed',
+      stationwatch_clock_sync_enabled: 'unavailable: w32tm is not installed',
+    });
   });
 
   it('on Linux falls back from timedatectl to chronyc', async () => {

@@ -54,8 +54,21 @@ describe('displays probe', () => {
   });
 
   it('reports 0 when a controller is present but nothing is plugged in', async () => {
-    const [r] = await collect('win32', '/nonexistent', async () => ({ controllers: [{}], displays: [] }));
+    const [r] = await collect('darwin', '/nonexistent', async () => ({ controllers: [{}], displays: [] }));
     expect(r).toMatchObject({ kind: 'sample', value: 0 });
+  });
+
+  it('on Windows counts the active monitors WMI lists, never systeminformation placeholder displays', async () => {
+    const win = (answer: () => Promise<unknown>) =>
+      createDisplays(setup('win32', '/nonexistent'), { graphics: () => Promise.reject(new Error('systeminformation must not be asked')), windowsMonitors: answer }).collect(ctx);
+    expect(await win(async () => ({ count: 2 }))).toMatchObject([{ kind: 'sample', value: 2 }]);
+    expect(await win(async () => ({ count: 0 }))).toMatchObject([{ kind: 'sample', value: 0 }]);
+    // PowerShell printed nothing / something else / hung and was killed: unavailable with why.
+    for (const answer of [async () => ({}), async () => Promise.reject(new Error('attached monitors: PowerShell printed nothing'))]) {
+      const [r] = await win(answer);
+      expect(r?.kind).toBe('unavailable');
+      expect(r && 'reason' in r ? r.reason : '').toMatch(/monitor/);
+    }
   });
 
   it('is unavailable when the OS reports no graphics at all', async () => {

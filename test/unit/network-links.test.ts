@@ -1,5 +1,7 @@
 // Link state from a sysfs fixture tree, link changes between reads, and the targets' keywords
 // (`collector`, `gateway` from a /proc/net/route fixture).
+import { windowsLinksFromJson } from '../../agent/probes/network-links.js';
+import { PowerShellUnusable } from '../../agent/windows/powershell.js';
 import { fileURLToPath } from 'node:url';
 import { Value } from '@sinclair/typebox/value';
 import { describe, expect, it } from 'vitest';
@@ -87,5 +89,29 @@ describe('targets', () => {
     const problems = (raw: unknown) => [...Value.Errors(NetworkSettings, Value.Default(NetworkSettings, raw))].map((e) => e.path);
     expect(problems({ targets: ['-f'] })).toContain('/targets/0');
     expect(problems({ targets: ['host.example', '10.0.0.1', 'fe80::1%eth0', { host: 'gateway', label: '网关', maxRttMs: 20 }] })).toEqual([]);
+  });
+});
+
+describe('Windows adapters (Get-NetAdapter | ConvertTo-Json; synthesised rows in its documented shape)', () => {
+  it('keeps physical adapters and named virtual ones; Status "Up" is up; a named adapter that is missing is down', () => {
+    const rows = [
+      { Name: '以太网', Status: 'Up', Virtual: false },
+      { Name: 'WLAN', Status: 'Disconnected', Virtual: false },
+      { Name: 'vEthernet (WSL)', Status: 'Up', Virtual: true },
+      { Name: 'VPN', Status: 'Up', Virtual: true },
+    ];
+    expect(windowsLinksFromJson(rows, ['VPN', 'Branch-Tunnel'])).toEqual([
+      { name: '以太网', up: true },
+      { name: 'WLAN', up: false },
+      { name: 'VPN', up: true },
+      { name: 'Branch-Tunnel', up: false },
+    ]);
+    // ConvertTo-Json prints a lone object for one adapter.
+    expect(windowsLinksFromJson({ Name: 'Ethernet', Status: 'Up', Virtual: false }, [])).toEqual([{ name: 'Ethernet', up: true }]);
+  });
+
+  it('an answer without adapters is unusable, never "no links"', () => {
+    expect(() => windowsLinksFromJson([], [])).toThrow(PowerShellUnusable);
+    expect(() => windowsLinksFromJson([{ Status: 'Up' }], [])).toThrow(/listed none/);
   });
 });

@@ -158,20 +158,44 @@ describe('resources probe elsewhere', () => {
     };
   }
 
-  it('uses systeminformation on Windows and has no load average there', async () => {
-    const probe = createResources(setup({ platform: 'win32' }), io([times(100, 900), times(400, 1600)]));
+  it('on Windows starts no process: memory from the OS, the system drive by statfs, swap and load unavailable', async () => {
+    const statfsCalls: string[] = [];
+    const win: ResourcesIo = {
+      ...io([times(100, 900), times(400, 1600)]),
+      mem: () => Promise.reject(new Error('systeminformation must not be asked on Windows')),
+      fsSize: () => Promise.reject(new Error('systeminformation must not be asked on Windows')),
+      osMemory: () => ({ total: 16e9, available: 12e9 }),
+      systemDrive: () => 'C:\\',
+      statfs: async (p) => (statfsCalls.push(p), { bsize: 4096, blocks: 1000, bfree: 250, bavail: 250 }),
+    };
+    const probe = createResources(setup({ platform: 'win32' }), win);
     await probe.collect(ctx);
     expect(table(await probe.collect(ctx))).toEqual({
       stationwatch_cpu_utilisation_ratio: 300 / 1000,
       stationwatch_memory_total_bytes: 16e9,
       stationwatch_memory_used_bytes: 4e9,
       stationwatch_memory_utilisation_ratio: 0.25,
-      stationwatch_swap_total_bytes: 2e9,
-      stationwatch_swap_used_bytes: 1e9,
+      stationwatch_swap_total_bytes: expect.stringMatching(/^unavailable: the page file/),
+      stationwatch_swap_used_bytes: expect.stringMatching(/^unavailable: the page file/),
       stationwatch_load1: 'unavailable: this OS has no load average',
-      'stationwatch_filesystem_size_bytes{C:,NTFS}': 500e9,
-      'stationwatch_filesystem_avail_bytes{C:,NTFS}': 100e9,
-      'stationwatch_filesystem_utilisation_ratio{C:,NTFS}': 0.8,
+      'stationwatch_filesystem_size_bytes{C:\\,ntfs}': 4096 * 1000,
+      'stationwatch_filesystem_avail_bytes{C:\\,ntfs}': 4096 * 250,
+      'stationwatch_filesystem_utilisation_ratio{C:\\,ntfs}': 0.75,
+    });
+    expect(statfsCalls).toEqual(['C:\\', 'C:\\']);
+    // An unreadable system drive is said, never a zero.
+    const blind = createResources(setup({ platform: 'win32' }), { ...win, cpus: () => times(1, 1), statfs: () => Promise.reject(new Error('EIO')) });
+    expect(table(await blind.collect(ctx)).stationwatch_filesystem_size_bytes).toBe('unavailable: no local disk filesystem could be measured');
+  });
+
+  it('uses systeminformation on macOS', async () => {
+    const probe = createResources(setup({ platform: 'darwin' }), io([times(100, 900), times(400, 1600)]));
+    await probe.collect(ctx);
+    expect(table(await probe.collect(ctx))).toMatchObject({
+      stationwatch_cpu_utilisation_ratio: 300 / 1000,
+      stationwatch_memory_used_bytes: 4e9,
+      stationwatch_swap_total_bytes: 2e9,
+      stationwatch_load1: 0,
     });
   });
 });
