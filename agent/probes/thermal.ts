@@ -1,11 +1,35 @@
 // thermal: temperatures, the hardware's own critical limits, fan speeds and CPU throttling ("overheating").
-// Linux reads sysfs directly (cheap enough for the fast interval). Other platforms ask systeminformation,
+// Linux reads sysfs directly (cheap enough for the fast interval); Windows asks WMI's ACPI thermal zones
+// through our PowerShell runner at most once a minute; macOS asks systeminformation,
 // which may start a process, so a machine that showed no sensors is asked again only now and then.
 // Unknown is not zero: a machine without sensors reports each measurement as unavailable.
 import { m } from '../../protocol/metrics.js';
 import { sample, unavailable, type ProbeDefinition, type ProbeInstance, type ProbeSetup, type Reading } from './probe.js';
 import { systemInformation } from './systeminformation.js';
 import { readHwmon, readThrottle, type Fan, type Temperature } from './thermal-sysfs.js';
+import { asList, consoleEncodingOf, powerShellJson } from '../windows/powershell.js';
+
+/**
+ * Windows: ACPI thermal zones through the one PowerShell runner (deadline, killed when it hangs) —
+ * not systeminformation, whose PowerShell has no deadline. Values are tenths of a kelvin.
+ */
+const WINDOWS_ZONES = 'Get-CimInstance -Namespace root/wmi -ClassName MSAcpi_ThermalZoneTemperature -ErrorAction Stop | Select-Object InstanceName, CurrentTemperature, CriticalTripPoint | ConvertTo-Json -Compress';
+/** PowerShell costs ~0.3 s of CPU on a counter PC: temperatures are read at most this often there. */
+const WINDOWS_EVERY_MS = 60_000;
+
+export function temperaturesFromAcpi(json: unknown): Temperature[] {
+  const celsius = (tenthsKelvin: unknown) => (typeof tenthsKelvin === 'number' && Number.isFinite(tenthsKelvin) ? Math.round(tenthsKelvin - 2731.5) / 10 : undefined);
+  const out: Temperature[] = [];
+  asList(json).forEach((row, i) => {
+    const r = row as { InstanceName?: unknown; CurrentTemperature?: unknown; CriticalTripPoint?: unknown };
+    const c = celsius(r.CurrentTemperature);
+    if (c === undefined || c <= 0 || c > 200) return;
+    const crit = celsius(r.CriticalTripPoint);
+    const name = typeof r.InstanceName === 'string' ? r.InstanceName.replace(/[^\w.\\-]/g, '').slice(0, 60) : `zone ${i}`;
+    out.push({ sensor: `acpi/${name}`, celsius: c, ...(crit !== undefined && crit > c && crit <= 200 ? { critical: crit } : {}) });
+  });
+  return out;
+}
 
 const NO_TEMPERATURE = 'no temperature sensors exposed by the OS';
 /** How long a non-Linux machine without sensors is left alone before systeminformation is asked again. */
@@ -50,9 +74,31 @@ export function temperaturesFromSi(t: Awaited<ReturnType<CpuTemperatureSource['c
 
 const siTemperature: CpuTemperatureSource = { cpuTemperature: async () => (await systemInformation()).cpuTemperature() };
 
-export function createThermal(setup: ProbeSetup, source: CpuTemperatureSource = siTemperature): ProbeInstance {
+export function createThermal(setup: ProbeSetup, source: CpuTemperatureSource = siTemperature, windowsZones?: (signal: AbortSignal) => Promise<unknown>): ProbeInstance {
   const notRead = `not read on ${setup.platform}`;
   let retryAtMono = 0;
+  let windowsLast: { temperatures: Temperature[] } | { error: string } | undefined;
+
+  async function collectWindows(signal: AbortSignal): Promise<Reading[]> {
+    const now = setup.clock.monoMs();
+    if (now >= retryAtMono) {
+      const ask = windowsZones ?? ((s: AbortSignal) => powerShellJson(WINDOWS_ZONES, 'ACPI thermal zones', { signal: s, consoleEncoding: consoleEncodingOf(setup.settings) }));
+      try {
+        const temperatures = temperaturesFromAcpi(await ask(signal));
+        windowsLast = { temperatures };
+        retryAtMono = now + (temperatures.length === 0 ? NO_SENSOR_RETRY_MS : WINDOWS_EVERY_MS);
+      } catch (err) {
+        windowsLast = { error: `cannot read the ACPI thermal zones: ${(err as Error).message}`.slice(0, 290) };
+        retryAtMono = now + WINDOWS_EVERY_MS;
+      }
+    }
+    const fans = `fan speeds are ${notRead}`;
+    const throttle = `CPU throttle counters are ${notRead}`;
+    if (windowsLast && 'error' in windowsLast) {
+      return [unavailable(m.temperature, windowsLast.error), unavailable(m.temperatureCritical, windowsLast.error), unavailable(m.fanSpeed, fans), unavailable(m.throttleEvents, throttle)];
+    }
+    return thermalReadings(windowsLast?.temperatures ?? [], fans, throttle);
+  }
 
   async function collectOther(): Promise<Reading[]> {
     let temperatures: Temperature[] = [];
@@ -68,7 +114,7 @@ export function createThermal(setup: ProbeSetup, source: CpuTemperatureSource = 
     return thermalReadings(hwmon.temperatures, hwmon.fans, throttle ?? 'the OS exposes no CPU thermal throttle counters');
   }
 
-  return { collect: () => (setup.platform === 'linux' ? collectLinux() : collectOther()) };
+  return { collect: (ctx) => (setup.platform === 'linux' ? collectLinux() : setup.platform === 'win32' ? collectWindows(ctx.signal) : collectOther()) };
 }
 
 export const thermalProbe: ProbeDefinition = {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../common/logger.js';
 import type { Clock } from '../../agent/clock.js';
 import type { ProbeSetup, Reading } from '../../agent/probes/probe.js';
-import { createThermal, temperaturesFromSi, thermalProbe, type CpuTemperatureSource } from '../../agent/probes/thermal.js';
+import { createThermal, temperaturesFromSi, temperaturesFromAcpi, thermalProbe, type CpuTemperatureSource } from '../../agent/probes/thermal.js';
 import { celsiusFromMilli, nameSensors, readHwmon, rpmFrom, sumThrottle } from '../../agent/probes/thermal-sysfs.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
@@ -125,14 +125,32 @@ describe('thermal probe', () => {
     const answers = [{ main: null, cores: [] }, { main: 61, cores: [] }];
     const source: CpuTemperatureSource = { cpuTemperature: async () => answers[calls++]! };
     const clock = fakeClock();
-    const probe = createThermal(setup({ platform: 'win32', clock }), source);
+    const probe = createThermal(setup({ platform: 'darwin', clock }), source);
     const none = table(await probe.collect(ctx));
     expect(none.stationwatch_temperature_celsius).toBe('unavailable: no temperature sensors exposed by the OS');
-    expect(none.stationwatch_fan_speed_rpm).toBe('unavailable: fan speeds are not read on win32');
+    expect(none.stationwatch_fan_speed_rpm).toBe('unavailable: fan speeds are not read on darwin');
     await probe.collect(ctx);
     expect(calls).toBe(1);
     clock.advance(10 * 60_000);
     expect(table(await probe.collect(ctx))['stationwatch_temperature_celsius{cpu/main}']).toBe(61);
+    expect(calls).toBe(2);
+  });
+
+  it('on Windows reads ACPI thermal zones through PowerShell at most once a minute; a failed read is unavailable with why', async () => {
+    // MSAcpi_ThermalZoneTemperature in tenths of a kelvin (synthesised in the documented shape).
+    expect(temperaturesFromAcpi([{ InstanceName: 'ACPI\\ThermalZone\\TZ00_0', CurrentTemperature: 3232, CriticalTripPoint: 3732 }, { InstanceName: 'x', CurrentTemperature: 0 }])).toEqual([
+      { sensor: 'acpi/ACPI\\ThermalZone\\TZ00_0', celsius: 50.1, critical: 100.1 },
+    ]);
+    const clock = fakeClock();
+    let calls = 0;
+    const answers: (() => Promise<unknown>)[] = [async () => Promise.reject(new Error('ACPI thermal zones: PowerShell printed nothing')), async () => ({ InstanceName: 'TZ0', CurrentTemperature: 3131 })];
+    const probe = createThermal(setup({ platform: 'win32', clock }), { cpuTemperature: () => Promise.reject(new Error('systeminformation must not be asked')) }, () => answers[calls++]!());
+    const failed = table(await probe.collect(ctx));
+    expect(failed.stationwatch_temperature_celsius).toBe('unavailable: cannot read the ACPI thermal zones: ACPI thermal zones: PowerShell printed nothing');
+    await probe.collect(ctx);
+    expect(calls).toBe(1);
+    clock.advance(60_000);
+    expect(table(await probe.collect(ctx))['stationwatch_temperature_celsius{acpi/TZ0}']).toBe(40);
     expect(calls).toBe(2);
   });
 
