@@ -1,9 +1,10 @@
 // inventory: what the device is (manufacturer, model, serial, OS, CPU, disks), for equipment records
-// and replacement by age. On Linux from sysfs, procfs and os-release (inventory-linux.ts); elsewhere
-// systeminformation, which may run ioreg or PowerShell, so this runs on the slow interval. Memory size is not repeated here: resources reports memory_total_bytes every
+// and replacement by age. On Linux from sysfs, procfs and os-release (inventory-linux.ts); on Windows one
+// CIM query through the PowerShell runner (inventory-windows.ts); macOS systeminformation (ioreg), so this runs on the slow interval. Memory size is not repeated here: resources reports memory_total_bytes every
 // fast interval, and two probes reporting one series would collide in the report.
 import { m } from '../../protocol/metrics.js';
 import { linuxInventorySource } from './inventory-linux.js';
+import { windowsInventorySource } from './inventory-windows.js';
 import { sample, unavailable, type ProbeDefinition, type Reading } from './probe.js';
 import { systemInformation } from './systeminformation.js';
 
@@ -112,6 +113,7 @@ export const inventoryProbe: ProbeDefinition = {
   interval: 'slow',
   metrics: [m.deviceInfo, m.cpuCores, m.diskInfo, m.diskSize],
   create: (setup) => {
+    if (setup.platform === 'win32') return { collect: async (ctx) => collectInventory(await windowsInventorySource(setup, ctx.signal)) };
     const source = setup.platform === 'linux' ? linuxInventorySource({ sysRoot: setup.sysRoot, procRoot: setup.procRoot, etcRoot: '/etc', udevDataDir: '/run/udev/data' }) : siInventory;
     return { collect: () => collectInventory(source) };
   },

@@ -1,3 +1,4 @@
+import { windowsInventoryFromJson } from '../../agent/probes/inventory-windows.js';
 import { describe, expect, it } from 'vitest';
 import type { Reading } from '../../agent/probes/probe.js';
 import { collectInventory, inventoryProbe, labelValue, type InventorySource } from '../../agent/probes/inventory.js';
@@ -86,4 +87,24 @@ describe('collectInventory', () => {
     expect(cores?.kind === 'sample' && cores.value).toBeGreaterThan(0);
     for (const r of readings) if (r.kind === 'sample' && r.metric.name === 'stationwatch_disk_size_bytes') expect(r.value).toBeGreaterThan(0);
   }, 60_000);
+});
+
+describe('inventory on Windows (one CIM query; answers synthesised in the script\'s documented JSON shape)', () => {
+  it('turns the answer into the same series, and a class WMI did not answer into empty labels / unavailable', async () => {
+    const full = windowsInventoryFromJson({
+      system: { manufacturer: 'LENOVO', model: 'ThinkCentre M720q', serial: 'PC0ABCDE' },
+      cpu: { manufacturer: 'GenuineIntel', brand: 'Intel(R) Core(TM) i5-8500T CPU @ 2.10GHz', cores: 6 },
+      os: { distro: 'Microsoft Windows 10 专业版', release: '10.0.19045', arch: '64 位' },
+      disks: { device: '\\\\.\\PHYSICALDRIVE0', name: 'SAMSUNG MZVLB256HBHQ', type: 'Fixed hard disk media', vendor: '(标准磁盘驱动器)', serialNum: 'S4GNNX0M', size: 256052966400 },
+    });
+    const readings = await collectInventory(full);
+    const info = readings.find((r) => r.metric.name === 'stationwatch_device_info');
+    expect(info && info.kind === 'sample' ? info.labels : undefined).toMatchObject({ manufacturer: 'LENOVO', model: 'ThinkCentre M720q', os: 'Microsoft Windows 10 专业版', os_version: '10.0.19045' });
+    expect(readings.find((r) => r.metric.name === 'stationwatch_cpu_cores')).toMatchObject({ kind: 'sample', value: 6 });
+    expect(readings.find((r) => r.metric.name === 'stationwatch_disk_size_bytes')).toMatchObject({ kind: 'sample', value: 256052966400 });
+
+    const partial = await collectInventory(windowsInventoryFromJson({ system: null, cpu: null, os: { distro: 'Microsoft Windows 11', release: '10.0.22631', arch: '64-bit' }, disks: [] }));
+    expect(partial.find((r) => r.metric.name === 'stationwatch_cpu_cores')).toMatchObject({ kind: 'unavailable', reason: expect.stringMatching(/Win32_Processor: WMI gave no answer/) });
+    expect(partial.find((r) => r.metric.name === 'stationwatch_disk_info')).toMatchObject({ kind: 'unavailable' });
+  });
 });
