@@ -179,9 +179,7 @@ class TargetMonitor {
 /** Link readings on other platforms start a process: at most once a minute. */
 const SI_LINKS_EVERY_MS = 60_000;
 /** A link read outside Linux that takes longer is killed (PowerShell on a broken WMI repository hangs). */
-const LINKS_DEADLINE_MS = 20_000;
-/** How long the first collect waits for the first link read before reporting links as not read yet. */
-const FIRST_LINKS_WAIT_MS = 3_000;
+const LINKS_DEADLINE_MS = 10_000;
 
 export function createNetwork(setup: ProbeSetup, io: NetworkIo = {}): ProbeInstance {
   const settings = setup.settings as NetworkSettings;
@@ -238,7 +236,6 @@ export function createNetwork(setup: ProbeSetup, io: NetworkIo = {}): ProbeInsta
     if (io.readLinks) return io.readLinks(settings.interfaces);
     if (setup.platform === 'linux') return readSysfsLinks(setup.sysRoot, settings.interfaces);
     refreshOtherLinks(setup.clock.monoMs());
-    if (!otherLinks) await Promise.race([refreshing, abortableSleep(FIRST_LINKS_WAIT_MS, controller.signal).catch(() => undefined)]);
     if (!otherLinks) return 'the first reading of the network links has not finished yet';
     return otherLinks.readings ?? `cannot read the network links: ${otherLinks.error ?? 'unknown error'}`;
   }

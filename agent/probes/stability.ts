@@ -153,7 +153,7 @@ export function createStability(setup: ProbeSetup, options: StabilityOptions = {
   /** In the background: asking the OS (PowerShell on Windows) must not delay the first report. */
   async function checkOsEvidence(previousAliveWallMs: number): Promise<void> {
     try {
-      const unclean = await withDeadline(30_000, 'the OS shutdown log query', undefined, (signal) => osEvidence(setup.platform, state.boot.timeMs, signal));
+      const unclean = await withDeadline(10_000, 'the OS shutdown log query', undefined, (signal) => osEvidence(setup.platform, state.boot.timeMs, signal));
       if (unclean && applyOsUncleanEvidence(state, 'new-boot-clean', previousAliveWallMs)) {
         log.warn({ lastAlive: new Date(previousAliveWallMs).toISOString() }, 'the OS logged an unclean shutdown of the previous boot (the agent had stopped cleanly before it)');
         await save();
