@@ -71,6 +71,7 @@ export const m = {
   // peripherals — the agent's printers, scanners and usb probes (printer state, error and supply
   // series are the shared ones above). Printer, supply, scanner and USB names are sanitised and capped.
   printServiceUp: def('print_service_up', 'gauge', 'Whether the print service (CUPS, the Windows spooler) answered (1) or not (0)', []),
+  printerStateMessage: def('printer_state_message_info', 'gauge', "The printer's or the operator's message (CUPS printer-state-message, e.g. cupsdisable -r) while the printer is stopped or reports an error: 1, the text in the message label (at most 120 characters); absent otherwise", ['printer', 'message']),
   printerAcceptingJobs: def('printer_accepting_jobs', 'gauge', 'Whether the print queue accepts new jobs (1) or rejects them (0)', ['printer']),
   printerQueueJobs: def('printer_queue_jobs', 'gauge', 'Jobs in the print queue not yet completed (pending, held or printing)', ['printer']),
   printerOldestJobAge: def('printer_oldest_job_age_seconds', 'gauge', 'Age of the oldest job not yet completed (0 when the queue is empty): a stuck queue grows it', ['printer']),

@@ -28,6 +28,18 @@ export interface PrinterStatus {
   oldestJobAgeSeconds: number;
   supplies: readonly Supply[];
   queryDurationSeconds: number;
+  /** What the printer or the operator said about its state (CUPS printer-state-message). */
+  message?: string;
+}
+
+/** At most this many characters of a state message reach a label (bounded cardinality and size). */
+export const MAX_MESSAGE_CHARS = 120;
+
+/** A state message as a label value: one line, no control characters, at most MAX_MESSAGE_CHARS code points. */
+export function messageLabel(raw: string): string {
+  const text = raw.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').replace(/\s+/g, ' ').trim();
+  const chars = [...text];
+  return chars.length > MAX_MESSAGE_CHARS ? `${chars.slice(0, MAX_MESSAGE_CHARS - 1).join('')}…` : text;
 }
 
 export type PrintSnapshot =
@@ -60,6 +72,10 @@ export function printerReadings(snapshot: PrintSnapshot, limits: PrinterLimits):
       for (const s of PRINTER_STATES) out.push(sample(m.printerState, s === p.state ? 1 : 0, { printer, state: s }));
     }
     for (const r of PRINTER_REASONS) out.push(sample(m.printerError, p.reasons.has(r) ? 1 : 0, { printer, reason: r }));
+    // The message only while it explains something (stopped or an error): an idle printer's
+    // "ready" text would only add series; one per printer, so cardinality stays one per printer.
+    const message = p.message ? messageLabel(p.message) : '';
+    if (message && (p.state === 'stopped' || p.reasons.size > 0)) out.push(sample(m.printerStateMessage, 1, { printer, message }));
     if (p.accepting !== undefined) {
       seen.accepting = true;
       out.push(sample(m.printerAcceptingJobs, p.accepting ? 1 : 0, { printer }));

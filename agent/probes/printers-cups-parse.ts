@@ -110,7 +110,9 @@ export function printerFromIpp(attrs: AttributeMap, jobs: readonly QueuedJob[], 
   const name = attrs.get('printer-name')?.[0];
   const accepting = attrs.get('printer-is-accepting-jobs')?.[0];
   const state = stateFromIpp(attrs.get('printer-state')?.[0]);
+  const message = attrs.get('printer-state-message')?.[0];
   return {
+    ...(typeof message === 'string' && message.trim() ? { message } : {}),
     name: typeof name === 'string' ? name : '',
     ...(state ? { state } : {}),
     reasons: reasonsFromIpp(attrs.get('printer-state-reasons') ?? []),

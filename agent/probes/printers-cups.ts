@@ -8,7 +8,7 @@ import type { PrinterStatus, PrintSnapshot } from '../peripherals/printer-status
 import { describeError } from '../runner.js';
 import { jobsFromIpp, printerFromIpp } from './printers-cups-parse.js';
 
-const PRINTER_ATTRIBUTES = ['printer-name', 'printer-state', 'printer-state-reasons', 'printer-is-accepting-jobs', 'marker-names', 'marker-levels', 'marker-types'];
+const PRINTER_ATTRIBUTES = ['printer-name', 'printer-state', 'printer-state-reasons', 'printer-state-message', 'printer-is-accepting-jobs', 'marker-names', 'marker-levels', 'marker-types'];
 const JOB_ATTRIBUTES = ['job-id', 'job-state', 'time-at-creation'];
 /** Where CUPS puts its local socket (Debian/Ubuntu/Fedora, macOS); tried in order before localhost:631. */
 export const DEFAULT_SOCKETS = ['/run/cups/cups.sock', '/var/run/cups/cups.sock', '/private/var/run/cupsd'];

@@ -10,6 +10,17 @@ import { defineIndicator } from './types.js';
 /** Faults that stop a printer from printing at all. */
 const FAULTS = 'media-jam|media-empty|toner-empty|door-open|offline';
 
+/**
+ * What the printer or the operator said (cupsdisable -r "…"), looked up by Prometheus when it fills
+ * in the annotation: the message series is an info series beside the state, so it is not in the
+ * alert's own labels.
+ */
+const MESSAGE_QUERY = '{{ with printf "stationwatch_printer_state_message_info{device=%q,printer=%q}" $labels.device $labels.printer | query }}{{ range . }}';
+const MESSAGE = {
+  en: `${MESSAGE_QUERY} Message: "{{ .Labels.message }}".{{ end }}{{ end }}`,
+  zh: `${MESSAGE_QUERY}消息：“{{ .Labels.message }}”。{{ end }}{{ end }}`,
+};
+
 export const peripherals = defineIndicator({
   id: 'peripherals',
   title: { en: 'Printers, scanners and USB devices', zh: '打印机、扫描仪与 USB 外设' },
@@ -51,8 +62,8 @@ export const peripherals = defineIndicator({
       for: 'printerStoppedFor',
       summary: { en: 'Printer {{ $labels.printer }} on {{ $labels.device }} is stopped', zh: '{{ $labels.device }} 的打印机 {{ $labels.printer }} 已停止' },
       description: {
-        en: 'Printer {{ $labels.printer }} on {{ $labels.device }} at site {{ $labels.site }} has been stopped (paused or disabled) for %{printerStoppedFor}: jobs sent to it wait and nothing prints.',
-        zh: '站点 {{ $labels.site }} 的设备 {{ $labels.device }} 上的打印机 {{ $labels.printer }} 已停止（暂停或被禁用）%{printerStoppedFor}，发送的作业都在等待，无法打印。',
+        en: 'Printer {{ $labels.printer }} on {{ $labels.device }} at site {{ $labels.site }} has been stopped (paused or disabled) for %{printerStoppedFor}: jobs sent to it wait and nothing prints.' + MESSAGE.en,
+        zh: '站点 {{ $labels.site }} 的设备 {{ $labels.device }} 上的打印机 {{ $labels.printer }} 已停止（暂停或被禁用）%{printerStoppedFor}，发送的作业都在等待，无法打印。' + MESSAGE.zh,
       },
     },
     {

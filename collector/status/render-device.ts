@@ -68,6 +68,7 @@ export function renderDevice(p: DevicePageData, c: Caller): Html {
 ${p.notice ? html`<p class="notice" role="status">${p.notice}</p>` : ''}${p.error ? html`<p class="error" role="alert">${p.error}</p>` : ''}
 <div id="live-state" data-live>
 <p class="meta">${t('site')}: ${d.device.site} · ${t('kind')}: ${d.device.kind} · ${t('reporting')}: ${d.reporting ? t('yes') : t('no')} · ${t('lastReport')}: ${time(d.device.receivedAtMs, lang, t)}</p>
+${(d.device.samplesByMetric.get(m.printerStateMessage.name) ?? []).map((s) => html`<p class="notice printer-message">${t('printerSays')} ${s.labels?.printer ?? ''}: “${s.labels?.message ?? ''}”</p>`)}
 ${active.map((x) => html`<p class="maint">${t('maintenance')} ${t('until')} ${time(x.endsMs, lang, t)} — ${x.reason}</p>`)}
 <section aria-labelledby="h-ind"><h2 id="h-ind">${t('indicators')}</h2><ul class="badge-list">${badgesHtml}</ul></section>
 </div>

@@ -15,7 +15,7 @@ import { writeLocalConfig } from '../../agent/probes/scanners-sane-config.js';
 import { SCANIMAGE_FORMAT } from '../../agent/probes/scanners-parse.js';
 import { createPrivateCups, cupsBins, need, type PrivateCups } from './fixtures/cups.js';
 import { cliPath, freePort, startCli, waitFor, type Proc } from './fixtures/processes.js';
-import { configurePrometheus, query, suiteTimer, waitForSeries } from './fixtures/prometheus.js';
+import { configurePrometheus, prometheusUrl, query, suiteTimer, waitForSeries } from './fixtures/prometheus.js';
 
 const DEVICE = 'it-counter-01';
 const TOKEN = 'peripherals-token-0123456789';
@@ -28,6 +28,7 @@ describe('peripherals: real CUPS and SANE → agent → collector → Prometheus
   let collector: Proc;
   let agent: Proc;
   let saneDir: string;
+  let address: string;
   const done = suiteTimer('peripherals');
   const cups = (cmd: string, ...args: string[]) => printServer.cups(cmd, ...args);
 
@@ -45,7 +46,7 @@ describe('peripherals: real CUPS and SANE → agent → collector → Prometheus
     await writeFile(join(saneDir, 'test.conf'), 'number_of_devices 2\n');
 
     const port = await freePort();
-    const address = `127.0.0.1:${port}`;
+    address = `127.0.0.1:${port}`;
     await writeFile(join(dir, 'collector.yaml'), `listen: { host: 127.0.0.1, port: ${port} }\nstaleAfterIntervals: 3\ndevices:\n  - { name: ${DEVICE}, token: ${TOKEN}, site: test-site }\nlog: { level: warn }\n`);
     await writeFile(
       join(dir, 'agent.yaml'),
@@ -101,13 +102,25 @@ describe('peripherals: real CUPS and SANE → agent → collector → Prometheus
     await waitForSeries(`stationwatch_metric_available{device="${DEVICE}",metric="stationwatch_printer_supply_level_ratio"} == 0`);
   });
 
-  it('a disabled queue shows as stopped and alerts; re-enabled it recovers', async () => {
-    await cups(bins.cupsdisable, '-r', 'paper jam', 'backoffice');
+  it('a disabled queue shows as stopped with the operator\'s reason (metrics, alert text, device page) and alerts; re-enabled both go', async () => {
+    const reason = 'paper jam — 卡纸, call IT';
+    await cups(bins.cupsdisable, '-r', reason, 'backoffice');
     await waitForSeries(`${sel('stationwatch_printer_state', 'printer="backoffice",state="stopped"')} == 1`);
+    // The reason, as printer-state-message, in the collector's /metrics and in Prometheus…
+    await waitForSeries(`${sel('stationwatch_printer_state_message_info', `printer="backoffice",message="${reason}"`)} == 1`);
+    expect(await (await fetch(`http://${address}/metrics`)).text()).toContain(`message="${reason}"`);
     await waitForSeries(`ALERTS{alertname="StationwatchPrinterStopped",alertstate="firing",device="${DEVICE}",printer="backoffice"}`);
     expect(await query(`${sel('stationwatch_printer_state', 'printer="counter",state="stopped"')} == 1`)).toEqual([]);
+    // …in the firing alert's description, which Prometheus fills in from the message series…
+    const alerts = (await (await fetch(`${prometheusUrl()}/api/v1/alerts`)).json()) as { data: { alerts: Array<{ labels: Record<string, string>; state: string; annotations: Record<string, string> }> } };
+    const stopped = alerts.data.alerts.find((a) => a.labels.alertname === 'StationwatchPrinterStopped' && a.labels.printer === 'backoffice' && a.state === 'firing');
+    expect(Object.values(stopped?.annotations ?? {}).join('\n')).toContain(`Message: "${reason}"`);
+    // …and on the device page.
+    expect(await (await fetch(`http://${address}/devices/${DEVICE}`)).text()).toContain(reason);
     await cups(bins.cupsenable, 'backoffice');
     await waitForSeries(`${sel('stationwatch_printer_state', 'printer="backoffice",state="idle"')} == 1`);
+    await waitFor('the message series to go', async () => ((await query(sel('stationwatch_printer_state_message_info'))).length === 0 ? true : undefined));
+    expect(await (await fetch(`http://${address}/devices/${DEVICE}`)).text()).not.toContain(reason);
     await waitFor('the stopped alert to resolve', async () => ((await query(`ALERTS{alertname="StationwatchPrinterStopped",device="${DEVICE}"}`)).length === 0 ? true : undefined));
   });
 

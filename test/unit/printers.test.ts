@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Value } from '@sinclair/typebox/value';
 import { describe, expect, it } from 'vitest';
-import { decodeResponse, encodeRequest, OP, parseCupsServer } from '../../agent/peripherals/ipp-client.js';
+import { decodeResponse, encodeRequest, OP, parseCupsServer, type AttributeMap } from '../../agent/peripherals/ipp-client.js';
 import { labelText, uniqueLabels } from '../../agent/peripherals/labels.js';
-import { printerReadings, type PrinterStatus } from '../../agent/peripherals/printer-status.js';
+import { MAX_MESSAGE_CHARS, messageLabel, printerReadings, type PrinterStatus } from '../../agent/peripherals/printer-status.js';
 import { decodeConsole } from '../../agent/exec/run-command.js';
 import { createPrinters, printersSettings } from '../../agent/probes/printers.js';
 import { printerFromIpp, queueSummary, reasonsFromIpp, stateFromIpp, suppliesFromIpp } from '../../agent/probes/printers-cups-parse.js';
@@ -67,7 +67,7 @@ describe('CUPS attributes', () => {
   });
 
   it('builds a printer from the attributes CUPS returns', () => {
-    const attrs = new Map<string, unknown[]>([
+    const attrs: AttributeMap = new Map<string, any>([
       ['printer-name', ['desk']],
       ['printer-state', [5]],
       ['printer-state-reasons', ['paused', 'media-empty-error']],
@@ -228,5 +228,33 @@ describe('printers probe', () => {
   it('platforms without a print service reader report unknown', async () => {
     const r = await createPrinters(setup({}, 'freebsd')).collect({ signal: new AbortController().signal });
     expect(unavailableOf(r).stationwatch_print_service_up).toBe('printers are not read on freebsd');
+  });
+});
+
+describe("the printer's state message (CUPS printer-state-message, e.g. cupsdisable -r)", () => {
+  const base: PrinterStatus = { name: 'counter', state: 'stopped', reasons: new Set(), accepting: true, queueJobs: 0, oldestJobAgeSeconds: 0, supplies: [], queryDurationSeconds: 0.01 };
+  const messages = (p: PrinterStatus) =>
+    printerReadings({ kind: 'ok', printers: [p] }, { maxPrinters: 30, maxSuppliesPerPrinter: 16 })
+      .filter((r) => r.metric.name === 'stationwatch_printer_state_message_info')
+      .map((r) => (r.kind === 'sample' ? r.labels : undefined));
+
+  it('is an info series while stopped or in error, one per printer, bounded and on one line', () => {
+    expect(messages({ ...base, message: 'paper jam — 卡纸' })).toEqual([{ printer: 'counter', message: 'paper jam — 卡纸' }]);
+    expect(messages({ ...base, state: 'idle', reasons: new Set(['media-empty'] as const), message: 'Tray 2\r\nempty\u0007' })).toEqual([{ printer: 'counter', message: 'Tray 2 empty' }]);
+    const long = messages({ ...base, message: '纸'.repeat(300) })[0]!.message!;
+    expect([...long]).toHaveLength(MAX_MESSAGE_CHARS);
+    expect(long.endsWith('…')).toBe(true);
+  });
+
+  it('is absent while the printer is fine, or when there is no message', () => {
+    expect(messages({ ...base, state: 'idle', message: 'Ready to print.' })).toEqual([]);
+    expect(messages({ ...base, message: '   ' })).toEqual([]);
+    expect(messages(base)).toEqual([]);
+  });
+
+  it('is read from the IPP attribute', () => {
+    const attrs: AttributeMap = new Map<string, any>([['printer-name', ['counter']], ['printer-state', [5]], ['printer-state-reasons', ['paused']], ['printer-state-message', ['out for repair']]]);
+    expect(printerFromIpp(attrs, [], 0, 0.01).message).toBe('out for repair');
+    expect(messageLabel(' a\tb ')).toBe('a b');
   });
 });
