@@ -5,10 +5,9 @@ import { m } from '../../protocol/metrics.js';
 import { sample, unavailable, type Reading } from '../probes/probe.js';
 import { uniqueLabels } from './labels.js';
 
-export const PRINTER_STATES = ['idle', 'processing', 'stopped'] as const;
-export type PrinterState = (typeof PRINTER_STATES)[number];
-export const PRINTER_REASONS = ['media-jam', 'media-empty', 'toner-low', 'toner-empty', 'door-open', 'offline', 'other'] as const;
-export type PrinterReason = (typeof PRINTER_REASONS)[number];
+import { PRINTER_REASONS, PRINTER_STATES, type PrinterReason, type PrinterState } from '../../protocol/printer-vocabulary.js';
+
+export { PRINTER_REASONS, PRINTER_STATES, type PrinterReason, type PrinterState };
 
 export interface Supply {
   /** As the printer names it ("Black Toner", "Cyan ink"); tidied into a label later. */

@@ -2,6 +2,7 @@
 // supplies (Printer-MIB). The result is samples of the protocol's metrics, as an agent would send.
 import { m } from '../../protocol/metrics.js';
 import type { Sample } from '../../protocol/report.js';
+import { PRINTER_REASONS, PRINTER_STATES } from '../../protocol/printer-vocabulary.js';
 import { decodeErrorState, labelText, oids, printerState, supplyRatio } from './printer-mib.js';
 import type { SnmpClient, Varbind } from './session.js';
 
@@ -45,10 +46,12 @@ export async function pollDevice(client: SnmpClient): Promise<Sample[]> {
     if (usedNames.has(printer)) printer = `${printer} (${idx})`.slice(0, 72);
     usedNames.add(printer);
     const state = printerState(num(status.get(idx)), num(pStatus.get(idx)));
-    if (state) for (const s of ['idle', 'processing', 'stopped']) samples.push({ metric: m.printerState.name, labels: { printer, state: s }, value: s === state ? 1 : 0 });
+    if (state) for (const s of PRINTER_STATES) samples.push({ metric: m.printerState.name, labels: { printer, state: s }, value: s === state ? 1 : 0 });
     const errs = pErrors.get(idx);
     if (Buffer.isBuffer(errs)) {
-      for (const reason of decodeErrorState(errs).reasons) samples.push({ metric: m.printerError.name, labels: { printer, reason }, value: 1 });
+      // Every reason 0 or 1 once the error state was read, as the agent's printer sources do.
+      const active = new Set(decodeErrorState(errs).reasons);
+      for (const reason of PRINTER_REASONS) samples.push({ metric: m.printerError.name, labels: { printer, reason }, value: active.has(reason) ? 1 : 0 });
     }
     let count = 0;
     for (const [key, level] of sLevel) {

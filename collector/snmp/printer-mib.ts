@@ -18,8 +18,9 @@ export const oids = {
 } as const;
 
 /** The error reasons every printer source (CUPS, Windows, SNMP) is mapped onto. */
-export type PrinterReason = 'media-jam' | 'media-empty' | 'toner-low' | 'toner-empty' | 'door-open' | 'offline' | 'other';
-export type PrinterState = 'idle' | 'processing' | 'stopped';
+import type { PrinterReason, PrinterState } from '../../protocol/printer-vocabulary.js';
+
+export type { PrinterReason, PrinterState };
 
 /**
  * hrPrinterDetectedErrorState bits, bit 0 = the most significant bit of the first octet (RFC 2790
