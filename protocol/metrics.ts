@@ -61,6 +61,7 @@ export const m = {
   // so one alert rule covers desk printers and network printers alike
   printerState: def('printer_state', 'gauge', 'Printer state: 1 for the current one of idle, processing, stopped', ['printer', 'state']),
   printerError: def('printer_error', 'gauge', 'An active printer error: media-jam, media-empty, toner-low, toner-empty, door-open, offline, other (1 while active)', ['printer', 'reason']),
+  printerSupplyState: def('printer_supply_state', 'gauge', 'A supply the printer lists without a level: 1 for why — some_remaining (−3: at least some left, amount unknown), unknown (−2), other (−1: no level applies); a supply with a real level has printer_supply_level_ratio instead, one the printer does not list has neither', ['printer', 'supply', 'state']),
   printerSupplyLevel: def('printer_supply_level_ratio', 'gauge', 'Toner/ink/supply level, 0..1 (absent when the printer does not report a real level)', ['printer', 'supply']),
 
   // snmp — network devices the collector polls itself (collector/snmp/); each is its own device

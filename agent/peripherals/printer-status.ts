@@ -5,15 +5,17 @@ import { m } from '../../protocol/metrics.js';
 import { sample, unavailable, type Reading } from '../probes/probe.js';
 import { uniqueLabels } from './labels.js';
 
-import { PRINTER_REASONS, PRINTER_STATES, type PrinterReason, type PrinterState } from '../../protocol/printer-vocabulary.js';
+import { PRINTER_REASONS, PRINTER_STATES, type PrinterReason, type PrinterState, type SupplyLevelState } from '../../protocol/printer-vocabulary.js';
 
 export { PRINTER_REASONS, PRINTER_STATES, type PrinterReason, type PrinterState };
 
 export interface Supply {
   /** As the printer names it ("Black Toner", "Cyan ink"); tidied into a label later. */
   name: string;
-  /** 0..1; only real levels get here (never the "unknown" codes). */
-  ratio: number;
+  /** 0..1 for a real level; undefined when the printer gives a state instead (never a made-up number). */
+  ratio?: number;
+  /** Why there is no level: −3 some remaining, −2 unknown, −1 other. */
+  state?: SupplyLevelState;
 }
 
 export interface PrinterStatus {
@@ -84,8 +86,13 @@ export function printerReadings(snapshot: PrintSnapshot, limits: PrinterLimits):
     out.push(sample(m.printerQueryDuration, p.queryDurationSeconds, { printer }));
     const supplies = p.supplies.slice(0, limits.maxSuppliesPerPrinter);
     const supplyNames = uniqueLabels(supplies.map((s) => s.name), (j) => `supply ${j + 1}`, 48);
-    supplies.forEach((s, j) => out.push(sample(m.printerSupplyLevel, s.ratio, { printer, supply: supplyNames[j]! })));
-    if (supplies.length > 0) seen.supplies = true;
+    supplies.forEach((s, j) => {
+      const supply = supplyNames[j]!;
+      if (s.ratio !== undefined) {
+        out.push(sample(m.printerSupplyLevel, s.ratio, { printer, supply }));
+        seen.supplies = true;
+      } else if (s.state) out.push(sample(m.printerSupplyState, 1, { printer, supply, state: s.state }));
+    });
   });
   const unsupported = snapshot.unsupported ?? new Map<string, string>();
   for (const [def, wasSeen, reason] of [

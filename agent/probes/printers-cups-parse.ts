@@ -5,6 +5,7 @@
 // (unknown), -3 (some left, level unknown) — the negative codes are not levels and never become 0.
 import type { AttributeMap } from '../peripherals/ipp-client.js';
 import type { PrinterReason, PrinterState, PrinterStatus, Supply } from '../peripherals/printer-status.js';
+import { supplyLevelState } from '../../protocol/printer-vocabulary.js';
 
 const stateByEnum: Readonly<Record<number, PrinterState>> = { 3: 'idle', 4: 'processing', 5: 'stopped' };
 
@@ -70,13 +71,15 @@ export function reasonsFromIpp(keywords: readonly unknown[]): Set<PrinterReason>
   return out;
 }
 
-/** marker-names/levels are parallel lists; only 0..100 levels are kept. */
+/** marker-names/levels are parallel lists: 0..100 levels as ratios, −1/−2/−3 as the state they say. */
 export function suppliesFromIpp(names: readonly unknown[], levels: readonly unknown[], types: readonly unknown[] = []): Supply[] {
   const out: Supply[] = [];
   levels.forEach((level, i) => {
-    if (typeof level !== 'number' || !Number.isInteger(level) || level < 0 || level > 100) return;
+    if (typeof level !== 'number' || !Number.isInteger(level)) return;
     const name = typeof names[i] === 'string' ? (names[i] as string) : typeof types[i] === 'string' ? `${types[i] as string} ${i + 1}` : '';
-    out.push({ name, ratio: level / 100 });
+    const state = supplyLevelState(level);
+    if (state) out.push({ name, state });
+    else if (level >= 0 && level <= 100) out.push({ name, ratio: level / 100 });
   });
   return out;
 }

@@ -63,7 +63,7 @@ export const PRINTERS_CUPS_INTERVAL_SECONDS = 60;
 export const printersProbe: ProbeDefinition = {
   name: 'printers',
   interval: 'slow',
-  metrics: [m.printServiceUp, m.printerState, m.printerError, m.printerStateMessage, m.printerAcceptingJobs, m.printerQueueJobs, m.printerOldestJobAge, m.printerSupplyLevel, m.printerQueryDuration],
+  metrics: [m.printServiceUp, m.printerState, m.printerError, m.printerStateMessage, m.printerAcceptingJobs, m.printerQueueJobs, m.printerOldestJobAge, m.printerSupplyLevel, m.printerSupplyState, m.printerQueryDuration],
   settingsSchema: printersSettings,
   defaultIntervalSeconds: (platform) => (platform === 'win32' ? undefined : PRINTERS_CUPS_INTERVAL_SECONDS),
   create: (setup) => createPrinters(setup),

@@ -2,7 +2,7 @@
 // supplies (Printer-MIB). The result is samples of the protocol's metrics, as an agent would send.
 import { m } from '../../protocol/metrics.js';
 import type { Sample } from '../../protocol/report.js';
-import { PRINTER_REASONS, PRINTER_STATES } from '../../protocol/printer-vocabulary.js';
+import { PRINTER_REASONS, PRINTER_STATES, supplyLevelState } from '../../protocol/printer-vocabulary.js';
 import { decodeErrorState, labelText, oids, printerState, supplyRatio } from './printer-mib.js';
 import type { SnmpClient, Varbind } from './session.js';
 
@@ -57,12 +57,14 @@ export async function pollDevice(client: SnmpClient): Promise<Sample[]> {
     for (const [key, level] of sLevel) {
       if (!key.startsWith(`${idx}.`) || count >= MAX_SUPPLIES) continue;
       const ratio = supplyRatio(num(level), num(sMax.get(key)));
-      if (ratio === undefined) continue;
+      const state = supplyLevelState(num(level));
+      if (ratio === undefined && state === undefined) continue;
       count++;
       let supply = labelText(text(sDescr.get(key)), `supply ${key.split('.')[1]}`);
       if (usedNames.has(`${printer}\u0000${supply}`)) supply = `${supply} (${key.split('.')[1]})`.slice(0, 72);
       usedNames.add(`${printer}\u0000${supply}`);
-      samples.push({ metric: m.printerSupplyLevel.name, labels: { printer, supply }, value: ratio });
+      if (ratio !== undefined) samples.push({ metric: m.printerSupplyLevel.name, labels: { printer, supply }, value: ratio });
+      else samples.push({ metric: m.printerSupplyState.name, labels: { printer, supply, state: state! }, value: 1 });
     }
   }
   return samples;

@@ -94,6 +94,29 @@ describe('SNMP poller against a real snmpd', () => {
     expect(await value(`stationwatch_printer_supply_level_ratio{${l},supply="Black Toner"}`)).toBe(0.07);
   });
 
+  it('four supplies at levels −3, −2, 7 and 100 of 100: four distinct outcomes, none of them a made-up level', async () => {
+    const supply = (n: number, name: string, level: number): Record<string, ['string' | 'integer', string]> => ({
+      [`.1.3.6.1.2.1.43.11.1.1.6.1.${n}`]: ['string', name],
+      [`.1.3.6.1.2.1.43.11.1.1.8.1.${n}`]: ['integer', '100'],
+      [`.1.3.6.1.2.1.43.11.1.1.9.1.${n}`]: ['integer', String(level)],
+    });
+    await snmpd.setOids({ ...healthy, ...supply(1, 'Black Toner', -3), ...supply(2, 'Cyan Toner', -2), ...supply(3, 'Magenta Toner', 7), ...supply(4, 'Drum', 100) });
+    const l = 'device="printer-v2c",site="hall",printer="HP LaserJet M404"';
+    await waitFor('the supply states', async () => ((await value(`stationwatch_printer_supply_state{${l},supply="Black Toner",state="some_remaining"}`)) === 1 ? true : undefined), 10_000);
+    // −3: some left, amount unknown — a state, no level.
+    expect(await value(`stationwatch_printer_supply_level_ratio{${l},supply="Black Toner"}`)).toBeUndefined();
+    // −2: unknown — another state, no level.
+    expect(await value(`stationwatch_printer_supply_state{${l},supply="Cyan Toner",state="unknown"}`)).toBe(1);
+    expect(await value(`stationwatch_printer_supply_level_ratio{${l},supply="Cyan Toner"}`)).toBeUndefined();
+    // 7 and 100 of 100: levels, no state.
+    expect(await value(`stationwatch_printer_supply_level_ratio{${l},supply="Magenta Toner"}`)).toBe(0.07);
+    expect(await value(`stationwatch_printer_supply_level_ratio{${l},supply="Drum"}`)).toBe(1);
+    expect(await metrics()).not.toMatch(/stationwatch_printer_supply_state\{[^}]*supply="(Magenta Toner|Drum)"/);
+    // A supply the printer does not list has neither.
+    expect(await metrics()).not.toContain('supply="Yellow Toner"');
+    await snmpd.setOids(healthy);
+  });
+
   it('a stopped snmpd shows the devices down within one poll interval, and up again after', async () => {
     await snmpd.stop();
     const t0 = Date.now();

@@ -45,13 +45,27 @@ describe('CUPS attributes', () => {
     expect([...reasonsFromIpp([42, '', 'shutdown'])]).toEqual(['offline']);
   });
 
-  it('keeps real marker levels only: -1, -2, -3 are not levels and never become 0', () => {
-    expect(suppliesFromIpp(['Black Toner', 'Cyan', 'Magenta', 'Yellow', 'Waste'], [0, 55, -1, -3, 100])).toEqual([
+  it('keeps real marker levels as ratios; -1, -2, -3 are states of their own, never a level and never 0', () => {
+    expect(suppliesFromIpp(['Black Toner', 'Cyan', 'Magenta', 'Yellow', 'Waste', 'Drum'], [0, 55, -1, -3, 100, -2])).toEqual([
       { name: 'Black Toner', ratio: 0 },
       { name: 'Cyan', ratio: 0.55 },
+      { name: 'Magenta', state: 'other' },
+      { name: 'Yellow', state: 'some_remaining' },
       { name: 'Waste', ratio: 1 },
+      { name: 'Drum', state: 'unknown' },
     ]);
-    expect(suppliesFromIpp([], [40, 101, 20.5], ['toner'])).toEqual([{ name: 'toner 1', ratio: 0.4 }]);
+    expect(suppliesFromIpp([], [40, 101, 20.5, -4], ['toner'])).toEqual([{ name: 'toner 1', ratio: 0.4 }]);
+    // As series: a level for real levels, a state for the others; nothing for a supply not listed.
+    const readings = printerReadings(
+      { kind: 'ok', printers: [{ name: 'p', state: 'idle', reasons: new Set(), queueJobs: 0, oldestJobAgeSeconds: 0, queryDurationSeconds: 0, supplies: suppliesFromIpp(['K', 'C', 'M'], [7, -3, -2]) }] },
+      { maxPrinters: 30, maxSuppliesPerPrinter: 16 },
+    );
+    const supplies = readings.filter((r) => r.kind === 'sample' && r.metric.name.startsWith('stationwatch_printer_supply')).map((r) => (r.kind === 'sample' ? [r.metric.name, r.labels, r.value] : []));
+    expect(supplies).toEqual([
+      ['stationwatch_printer_supply_level_ratio', { printer: 'p', supply: 'K' }, 0.07],
+      ['stationwatch_printer_supply_state', { printer: 'p', supply: 'C', state: 'some_remaining' }, 1],
+      ['stationwatch_printer_supply_state', { printer: 'p', supply: 'M', state: 'unknown' }, 1],
+    ]);
   });
 
   it('counts pending, held and printing jobs, not finished ones, and ages the oldest', () => {
