@@ -56,7 +56,10 @@ export function peripherals(ctx: Ctx): DashboardBuilder {
         thresholds: lowerIsWorse(t('supplyLowRatio')),
         noValue: { en: 'no printer reports supply levels', zh: '没有打印机报告耗材余量' },
       }),
-    );
+    )
+    // Supplies the printer lists without a level (−3 some remaining, −2 unknown, −1 other): their
+    // state, so "some toner left" is not mistaken for "no data" or for a level.
+    .withPanel(table(ctx, { title: { en: 'Supplies without a level', zh: '无余量数值的耗材' }, queries: [{ expr: `${sel(m.printerSupplyState, 'fleet')} == 1` }], transformations: [hide([...['Time', 'job', 'instance', '__name__'], 'Value'])], columns: [link], noValue: { en: 'every listed supply reports a level', zh: '所有耗材都报告了余量' } }));
 
   d.withRow(new RowBuilder(ctx.tr({ en: 'Scanners and USB devices', zh: '扫描仪与 USB 设备' })))
     .withPanel(
