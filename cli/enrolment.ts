@@ -1,24 +1,24 @@
 // `stationwatch collector enrol-code|devices` (administrators, on the collector host). enrol-code,
-// list and revoke open the collector's store directly beside the running collector: each write is
-// one short statement, and both sides wait only briefly for SQLite's write lock (collector/store/db.ts),
-// so the CLI can neither stall the collector nor change its schema. `devices forget` goes through the
+// list and revoke open the collector's store (SQLite or PostgreSQL, as configured) directly beside the
+// running collector: each write is one short statement, and both sides wait only briefly for SQLite's
+// write lock (collector/store/sqlite/db.ts), so the CLI can neither stall the collector nor change its schema. `devices forget` goes through the
 // collector's API as an admin, because the running collector holds the device in memory too.
 // The agent's side, `stationwatch agent enrol`, is cli/agent-enrol.ts (no native code: it is in the agent executable).
 import { loadCollectorConfig, type CollectorConfig } from '../collector/config.js';
-import { openStore } from '../collector/store/db.js';
-import { EnrolmentStore } from '../collector/store/enrolment.js';
+import { openStore } from '../collector/store/open.js';
+import type { EnrolmentStore } from '../collector/store/store.js';
 import { COMMANDS, devicesForgetCommand, devicesListCommand, devicesRevokeCommand, enrolCodeCommand } from './commands.js';
 import { api, firstLine } from './inspect.js';
 import { consoleIo, groupHelp, parseCommand, usageError, type LineIo } from './usage.js';
 
 /** Opens the collector's store for the length of `use`. */
-async function withStore<T>(configFile: string | undefined, env: NodeJS.ProcessEnv, use: (store: EnrolmentStore, config: Awaited<ReturnType<typeof loadCollectorConfig>>) => T): Promise<T> {
+async function withStore<T>(configFile: string | undefined, env: NodeJS.ProcessEnv, use: (store: EnrolmentStore, config: Awaited<ReturnType<typeof loadCollectorConfig>>) => Promise<T>): Promise<T> {
   const config = await loadCollectorConfig(configFile, env);
-  const db = openStore(config.stateDir, { client: true });
+  const db = await openStore(config, { client: true });
   try {
-    return use(new EnrolmentStore(db), config);
+    return await use(db.enrolment, config);
   } finally {
-    db.close();
+    await db.close();
   }
 }
 
@@ -54,9 +54,9 @@ export async function runCollectorAdmin(args: string[], env: NodeJS.ProcessEnv, 
     const { values } = parsed;
     const ttlText = values['ttl-hours'];
     if (ttlText !== undefined && !(Number(ttlText) > 0)) return usageError(enrolCodeCommand, `--ttl-hours must be a positive number, not "${ttlText}"`, io);
-    return withStore(values.config, env, (store, config) => {
+    return withStore(values.config, env, async (store, config) => {
       const ttlHours = ttlText !== undefined ? Number(ttlText) : config.enrolment.codeTtlHours;
-      const { code, expiresMs } = store.issueCode(values.site, Date.now(), ttlHours * 3_600_000);
+      const { code, expiresMs } = await store.issueCode(values.site, Date.now(), ttlHours * 3_600_000);
       io.out(code);
       io.err(`one-time code for site ${values.site}, valid until ${new Date(expiresMs).toISOString()}: stationwatch agent enrol --collector URL --code ${code}`);
       return 0;
@@ -66,9 +66,9 @@ export async function runCollectorAdmin(args: string[], env: NodeJS.ProcessEnv, 
   if (sub === 'devices' && action === 'list') {
     const parsed = parseCommand(devicesListCommand, options, io);
     if (typeof parsed === 'number') return parsed;
-    return withStore(parsed.values.config, env, (store, config) => {
+    return withStore(parsed.values.config, env, async (store, config) => {
       io.out(['device', 'site', 'enrolled', 'via', 'revoked'].join('\t'));
-      for (const r of store.list()) io.out([r.device, r.site, new Date(r.enrolledMs).toISOString(), r.enrolledVia, r.revokedMs ? new Date(r.revokedMs).toISOString() : '-'].join('\t'));
+      for (const r of await store.list()) io.out([r.device, r.site, new Date(r.enrolledMs).toISOString(), r.enrolledVia, r.revokedMs ? new Date(r.revokedMs).toISOString() : '-'].join('\t'));
       for (const d of config.devices) io.out([d.name, d.site ?? config.defaultSite, 'configuration file', 'token in config', '-'].join('\t'));
       return 0;
     });
@@ -78,8 +78,8 @@ export async function runCollectorAdmin(args: string[], env: NodeJS.ProcessEnv, 
     if (typeof parsed === 'number') return parsed;
     const [name, ...extra] = parsed.positionals;
     if (!name || extra.length > 0) return usageError(devicesRevokeCommand, 'name exactly one device', io);
-    return withStore(parsed.values.config, env, (store, config) => {
-      if (store.revoke(name, Date.now())) {
+    return withStore(parsed.values.config, env, async (store, config) => {
+      if (await store.revoke(name, Date.now())) {
         io.out(`revoked ${name}: its token is refused from now on`);
         return 0;
       }

@@ -28,7 +28,7 @@ export interface CollectorApp {
 
 export async function buildCollector(config: CollectorConfig, opts: { log: Logger; nowMs?: () => number; pollSnmp?: boolean }): Promise<CollectorApp> {
   const calendar = config.businessHours?.calendarFile ? await loadCalendar(config.businessHours.calendarFile) : undefined;
-  const ctx = createContext(config, opts.nowMs, calendar);
+  const ctx = await createContext(config, opts.nowMs, calendar);
   // The server-wide limit is the ingest limit; fastify checks it while reading, before parsing.
   const timeoutMs = config.limits.requestTimeoutSeconds * 1000;
   const tls = config.listen.tls ? { https: { cert: await readFile(config.listen.tls.cert), key: await readFile(config.listen.tls.key) } } : {};
@@ -72,10 +72,10 @@ export async function buildCollector(config: CollectorConfig, opts: { log: Logge
   await app.register(serviceDiscoveryRoutes, { ctx, boundPort });
   await app.register(runbookRoutes);
   const status = await registerStatus(app, ctx, opts.log);
-  await app.register(deviceRoutes, { ctx, canView: (req) => authorize(status, req, 'view').ok });
+  await app.register(deviceRoutes, { ctx, canView: async (req) => (await authorize(status, req, 'view')).ok });
   app.addHook('onClose', async () => {
     ctx.backfill?.close();
-    ctx.db.close();
+    await ctx.db.close();
   });
 
   // The poller runs while the server does: started when it is ready, stopped when it closes.

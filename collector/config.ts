@@ -7,6 +7,7 @@ import { SnmpTargetSchema, snmpTargetProblems, type SnmpTarget } from './snmp/co
 import { HoursSchema, checkTimezone } from './business-hours.js';
 import { collectorStateDir, resolveLoginPolicy, statusConfigProperties } from './status/config.js';
 import { TlsSchema, reliabilityConfigProperties } from './reliability-config.js';
+import { postgresUrlProblem } from './store/postgres/config.js';
 
 const DeviceEntry = Type.Object(
   {
@@ -70,6 +71,8 @@ export const collectorEnv: EnvTable = {
   STATIONWATCH_ADVERTISE_ADDRESS: { path: 'advertiseAddress', type: 'string' },
   STATIONWATCH_STALE_AFTER_INTERVALS: { path: 'staleAfterIntervals', type: 'number' },
   STATIONWATCH_LOG_LEVEL: { path: 'log.level', type: 'string' },
+  // The database URL usually holds a password: an environment variable (or a file only root reads) keeps it out of the YAML.
+  STATIONWATCH_STORE_URL: { path: 'store.postgres.url', type: 'string' },
 };
 
 export function resolveCollectorConfig(raw: unknown, env: NodeJS.ProcessEnv, source: string): CollectorConfig {
@@ -92,6 +95,11 @@ export function resolveCollectorConfig(raw: unknown, env: NodeJS.ProcessEnv, sou
     if (seenNames.has(t.name)) problems.push(`/snmp/targets/${i}/name: "${String(t.name)}" is already used by another device`);
     else seenNames.set(t.name, i);
   });
+  const pgUrl = ((value.store as Record<string, unknown> | undefined)?.postgres as Record<string, unknown> | undefined)?.url;
+  if (typeof pgUrl === 'string') {
+    const problem = postgresUrlProblem(pgUrl);
+    if (problem) problems.push(`/store/postgres/url: ${problem}`);
+  }
   const config = validateConfig(CollectorConfigSchema, value, source, problems) as CollectorConfig;
   const bh = config.businessHours;
   const tzProblems = Object.entries({ default: bh?.default, ...bh?.sites })

@@ -7,9 +7,9 @@ import { DeviceExposition } from './device-exposition.js';
 import { registerFleetSeries } from './exposition.js';
 import { collectorMetrics as cm } from '../protocol/collector-metrics.js';
 import { Backfill } from './remote-write/backfill.js';
-import { openStore, type Db } from './store/db.js';
-import { DeviceStateStore } from './store/device-state.js';
-import { EnrolmentStore } from './store/enrolment.js';
+import { openStore } from './store/open.js';
+import { DeviceStateWriter } from './store/device-state-writer.js';
+import type { EnrolmentStore, Store } from './store/store.js';
 
 export interface CollectorContext {
   config: CollectorConfig;
@@ -21,20 +21,21 @@ export interface CollectorContext {
   exposition: DeviceExposition;
   reportsReceived: Counter<'result'>;
   samplesDropped: Counter<'reason'>;
-  /** The persistent store's connection for device state and enrolment (closed with the app). */
-  db: Db;
-  deviceState: DeviceStateStore;
+  /** The persistent store (SQLite or PostgreSQL, collector/store/store.ts), shared by every part of the collector; closed with the app. */
+  db: Store;
+  /** Device state saves, batched per event-loop turn (the ingest route awaits each commit). */
+  deviceState: DeviceStateWriter;
   enrolment: EnrolmentStore;
   /** Set when `remoteWrite` is configured: late samples from not-reporting periods go there. */
   backfill?: Backfill;
 }
 
-export function createContext(config: CollectorConfig, nowMs: () => number = Date.now, calendar: Calendar = { holidays: [], workdays: [] }): CollectorContext {
+export async function createContext(config: CollectorConfig, nowMs: () => number = Date.now, calendar: Calendar = { holidays: [], workdays: [] }): Promise<CollectorContext> {
   const store = new DeviceStore(config.devices, config.defaultSite, config.staleAfterIntervals, config.snmp.targets, { maxSeriesPerDevice: config.limits.maxSeriesPerDevice });
   // What the collector knew before a restart: every device's last accepted report and gaps.
-  const db = openStore(config.stateDir);
-  const deviceState = new DeviceStateStore(db);
-  for (const saved of deviceState.loadAll()) store.restore(saved);
+  const db = await openStore(config);
+  const deviceState = new DeviceStateWriter(db.devices);
+  for (const saved of await db.devices.loadAll()) store.restore(saved);
   const collectorRegistry = new Registry();
   collectDefaultMetrics({ register: collectorRegistry, prefix: 'stationwatch_collector_' });
   // prom-client names these gauges `_total`, which promtool (rightly) rejects; the rest are fine.
@@ -44,5 +45,5 @@ export function createContext(config: CollectorConfig, nowMs: () => number = Dat
   registerFleetSeries(collectorRegistry, store, nowMs, businessHoursOf(config.businessHours, calendar));
 
   const backfill = config.remoteWrite ? new Backfill(config.remoteWrite, collectorRegistry) : undefined;
-  return { config, store, nowMs, collectorRegistry, exposition: new DeviceExposition(), reportsReceived, samplesDropped, db, deviceState, enrolment: new EnrolmentStore(db), ...(backfill ? { backfill } : {}) };
+  return { config, store, nowMs, collectorRegistry, exposition: new DeviceExposition(), reportsReceived, samplesDropped, db, deviceState, enrolment: db.enrolment, ...(backfill ? { backfill } : {}) };
 }

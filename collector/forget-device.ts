@@ -12,18 +12,20 @@ export async function forgetDevice(svc: StatusService, name: string): Promise<Fo
   const { ctx } = svc;
   const d = ctx.store.get(name);
   if (d?.configured) return { refused: 'configured' };
-  if (!d && !ctx.enrolment.hasRecord(name)) return { refused: 'not_found' };
+  if (!d && !(await ctx.enrolment.hasRecord(name))) return { refused: 'not_found' };
   // The token first: from here on the device's reports are refused, so nothing re-creates it.
-  ctx.db.transaction(() => {
-    ctx.enrolment.forget(name);
-    ctx.deviceState.forget(name);
-  })();
+  await ctx.db.transaction(async (tx) => {
+    await tx.enrolment.forget(name);
+    await tx.devices.forget(name);
+  });
+  // A save still queued or under way (a report accepted just before) is dropped or deleted after it.
+  await ctx.deviceState.forget(name);
   ctx.store.forget(name);
-  svc.monitor.forget(name);
-  svc.inspections.forgetFirstSeen(name);
+  await svc.monitor.forget(name);
+  await svc.inspections.forgetFirstSeen(name);
   // A fresh evaluation, so the page and /api/v1/status no longer show it.
   await svc.monitor.tick();
-  svc.monitor.forget(name); // in case an evaluation already under way recorded it again
+  await svc.monitor.forget(name); // in case an evaluation already under way recorded it again
   svc.log.info({ device: name }, 'device forgotten');
   return { forgotten: name };
 }

@@ -33,7 +33,7 @@ ${cfg.requireLogin && !error ? html`<p>${t('loginNeeded')}</p>` : ''}${error ? h
     return sendPage(req, reply, caller, t('login'), body, { status: opts.status ?? 200 });
   };
 
-  app.get<{ Querystring: { next?: string } }>('/login', async (req, reply) => loginForm(req, reply, callerOf(svc, req, reply), safeNext(req.query.next)));
+  app.get<{ Querystring: { next?: string } }>('/login', async (req, reply) => loginForm(req, reply, await callerOf(svc, req, reply), safeNext(req.query.next)));
 
   app.post<{ Body: Record<string, string | undefined> }>('/login', { preHandler: checkLoginCsrf }, async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, string | undefined>;
@@ -42,22 +42,22 @@ ${cfg.requireLogin && !error ? html`<p>${t('loginNeeded')}</p>` : ''}${error ? h
     if (wait > 0) {
       req.log.warn({ user: body.user, address: req.ip }, 'login refused: too many attempts');
       reply.header('retry-after', String(wait));
-      return loginForm(req, reply, callerOf(svc, req, reply), next, { error: 'locked', retryAfter: wait, status: 429 });
+      return loginForm(req, reply, await callerOf(svc, req, reply), next, { error: 'locked', retryAfter: wait, status: 429 });
     }
     const user = await svc.users.authenticate(String(body.user ?? ''), String(body.password ?? ''));
     if (!user) {
       await guard.failed(req);
       req.log.warn({ user: body.user, address: req.ip }, 'failed login');
-      return loginForm(req, reply, callerOf(svc, req, reply), next, { error: 'failed', status: 401 });
+      return loginForm(req, reply, await callerOf(svc, req, reply), next, { error: 'failed', status: 401 });
     }
-    const { id } = svc.sessions.create(user.name, svc.ctx.nowMs(), lifetimeMs);
+    const { id } = await svc.sessions.create(user.name, svc.ctx.nowMs(), lifetimeMs);
     req.log.info({ user: user.name }, 'login');
     return setSession(reply, id, Math.floor(lifetimeMs / 1000)).redirect(next, 303);
   });
 
   app.post<{ Body: Record<string, string | undefined> }>('/logout', { preHandler: checkCsrf }, async (req, reply) => {
-    const caller = callerOf(svc, req);
-    if (caller.sessionId) svc.sessions.delete(caller.sessionId);
+    const caller = await callerOf(svc, req);
+    if (caller.sessionId) await svc.sessions.delete(caller.sessionId);
     return setSession(reply, '', 0).redirect('/', 303);
   });
 
@@ -78,14 +78,14 @@ ${cfg.requireLogin && !error ? html`<p>${t('loginNeeded')}</p>` : ''}${error ? h
       req.log.warn({ user: name, address: req.ip }, 'failed login (API)');
       throw new ApiError('login_failed');
     }
-    const { id, session } = svc.sessions.create(user.name, svc.ctx.nowMs(), lifetimeMs);
+    const { id, session } = await svc.sessions.create(user.name, svc.ctx.nowMs(), lifetimeMs);
     return reply.code(201).send({ token: id, user: user.name, role: user.role, expiresAt: new Date(session.expiresMs).toISOString() });
   });
 
   app.delete('/api/v1/sessions/current', async (req, reply) => {
-    const caller = callerOf(svc, req);
+    const caller = await callerOf(svc, req);
     if (!caller.sessionId || caller.viaCookie) throw new ApiError('login_required');
-    svc.sessions.delete(caller.sessionId);
+    await svc.sessions.delete(caller.sessionId);
     return reply.code(204).send();
   });
 }

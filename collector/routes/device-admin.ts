@@ -15,7 +15,7 @@ export async function deviceAdminRoutes(app: FastifyInstance, { svc }: { svc: St
   const checkCsrf = csrfGuard(app);
 
   app.delete<{ Params: { device: string } }>('/api/v1/devices/:device', { preHandler: checkCsrf }, async (req, reply) => {
-    const gate = authorize(svc, req, 'admin');
+    const gate = await authorize(svc, req, 'admin');
     if (!gate.ok) throw new ApiError(gate.status === 401 ? 'login_required' : 'admin_required');
     const outcome = await forgetDevice(svc, req.params.device);
     if ('refused' in outcome) {
@@ -29,7 +29,7 @@ export async function deviceAdminRoutes(app: FastifyInstance, { svc }: { svc: St
   app.post<{ Params: { device: string } }>('/devices/:device/forget', { preHandler: checkCsrf }, async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const back = `/devices/${encodeURIComponent(req.params.device)}`;
-    const gate = authorize(svc, req, 'admin', reply);
+    const gate = await authorize(svc, req, 'admin', reply);
     if (!gate.ok) return refuse(req, reply, gate.caller, gate.status, back);
     const { t } = gate.caller;
     if (body.confirm !== req.params.device) throw new ApiError('invalid_request', ['/confirm: type the device name to confirm']);

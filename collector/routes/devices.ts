@@ -28,13 +28,13 @@ function view(ctx: CollectorContext, d: DeviceRecord, detail: boolean) {
  * `canView`: whether the caller may see device state and inventory (statusPage.requireLogin: a
  * session cookie or bearer session token). /healthz stays open for supervisors.
  */
-export async function deviceRoutes(app: FastifyInstance, { ctx, canView }: { ctx: CollectorContext; canView: (req: FastifyRequest) => boolean }): Promise<void> {
+export async function deviceRoutes(app: FastifyInstance, { ctx, canView }: { ctx: CollectorContext; canView: (req: FastifyRequest) => Promise<boolean> }): Promise<void> {
   app.get('/api/devices', async (req) => {
-    if (!canView(req)) throw new ApiError('login_required');
+    if (!(await canView(req))) throw new ApiError('login_required');
     return { devices: ctx.store.list().map((d) => view(ctx, d, true)) };
   });
   app.get<{ Params: { device: string } }>('/api/devices/:device', async (req) => {
-    if (!canView(req)) throw new ApiError('login_required');
+    if (!(await canView(req))) throw new ApiError('login_required');
     const d = ctx.store.get(req.params.device);
     if (!d) throw new ApiError('not_found');
     return view(ctx, d, true);

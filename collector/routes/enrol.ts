@@ -52,8 +52,8 @@ export async function enrolRoutes(app: FastifyInstance, { ctx }: { ctx: Collecto
 
     const store = ctx.store.get(body.device);
     if (ctx.config.devices.some((d) => d.name === body.device) || store?.kind === 'snmp') throw new ApiError('device_taken');
-    if (!ctx.enrolment.isEnrolled(body.device) && ctx.config.devices.length + ctx.enrolment.activeCount() >= ctx.config.limits.maxDevices) throw new ApiError('limit_reached');
-    const result = ctx.enrolment.enrol(body.device, how, ctx.nowMs());
+    if (!(await ctx.enrolment.isEnrolled(body.device)) && ctx.config.devices.length + (await ctx.enrolment.activeCount()) >= ctx.config.limits.maxDevices) throw new ApiError('limit_reached');
+    const result = await ctx.enrolment.enrol(body.device, how, ctx.nowMs());
     if ('refused' in result) {
       req.log.warn({ device: body.device, ip: req.ip, refused: result.refused }, 'enrolment refused');
       throw new ApiError(result.refused === 'taken' ? 'device_taken' : 'enrol_refused', undefined, result.refused === 'taken' ? undefined : `the enrolment code is ${result.refused}`);

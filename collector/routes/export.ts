@@ -39,7 +39,7 @@ const iso = (ms: number | undefined) => (ms === undefined ? '' : new Date(ms).to
 
 export async function exportRoutes(app: FastifyInstance, { svc }: { svc: StatusService }): Promise<void> {
   app.get('/export', async (req, reply) => {
-    const gate = authorize(svc, req, 'view', reply);
+    const gate = await authorize(svc, req, 'view', reply);
     if (!gate.ok) return refuse(req, reply, gate.caller, gate.status);
     rememberLang(req, reply);
     const { t } = gate.caller;
@@ -56,7 +56,7 @@ export async function exportRoutes(app: FastifyInstance, { svc }: { svc: StatusS
   });
 
   app.get<{ Params: { kind: string }; Querystring: { from?: string; to?: string } }>('/export/:kind', async (req, reply) => {
-    const gate = authorize(svc, req, 'view');
+    const gate = await authorize(svc, req, 'view');
     if (!gate.ok) throw new ApiError('login_required');
     const period = parsePeriod(req.query, svc.ctx.nowMs());
     if ('problems' in period) throw new ApiError('invalid_request', period.problems);
@@ -85,11 +85,11 @@ export async function exportRoutes(app: FastifyInstance, { svc }: { svc: StatusS
       }
       case 'events.csv':
         header = ['time', 'device', 'site', 'indicator', 'from', 'to', 'alerts'];
-        rows = svc.events.between(fromMs, toMs).map((e) => [iso(e.atMs), e.device, e.site, e.indicator, e.from, e.to, e.detail.alerts.map((a) => `${a.alert}=${Number(a.value.toPrecision(4))}`).join('; ')]);
+        rows = (await svc.events.between(fromMs, toMs)).map((e) => [iso(e.atMs), e.device, e.site, e.indicator, e.from, e.to, e.detail.alerts.map((a) => `${a.alert}=${Number(a.value.toPrecision(4))}`).join('; ')]);
         break;
       case 'inspections.csv':
         header = ['time', 'device', 'site', 'user', 'result', 'note'];
-        rows = svc.inspections.between(fromMs, toMs).map((i) => [iso(i.atMs), i.device, i.site, i.user, i.result, i.note]);
+        rows = (await svc.inspections.between(fromMs, toMs)).map((i) => [iso(i.atMs), i.device, i.site, i.user, i.result, i.note]);
         break;
       default:
         throw new ApiError('not_found', undefined, 'exports: devices.csv, events.csv, inspections.csv');

@@ -5,7 +5,7 @@
 // the device's new state is committed to the store, and the collector's memory takes that state only
 // after the commit: a failed commit (503) leaves everything as it was, and the retry applies once.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { reportProblems, type Report } from '../../protocol/report.js';
 import type { CollectorContext } from '../context.js';
 import { contentCoding, inflated } from '../content-encoding.js';
@@ -41,13 +41,11 @@ export async function ingestRoutes(app: FastifyInstance, { ctx }: { ctx: Collect
     const digest = sha256(d.token);
     return [digest.toString('base64'), { name: d.name, site: d.site, digest }] as const;
   }));
-  const findOwner = (token: string): TokenOwner | undefined => {
+  const configuredOwner = (token: string): TokenOwner | undefined => {
     const digest = sha256(token);
     const candidate = configured.get(digest.toString('base64'));
     const c = candidate && timingSafeEqual(candidate.digest, digest) ? candidate : undefined;
-    if (c) return { name: c.name, ...(c.site ? { site: c.site } : {}) };
-    const enrolled = ctx.enrolment.deviceForToken(token);
-    return enrolled && { name: enrolled.device, site: enrolled.site };
+    return c && { name: c.name, ...(c.site ? { site: c.site } : {}) };
   };
   // fastify's own JSON parser (the same prototype-poisoning checks; the route's body limit still
   // applies while reading), keeping the text it parsed: storing it costs nothing, while
@@ -88,10 +86,25 @@ export async function ingestRoutes(app: FastifyInstance, { ctx }: { ctx: Collect
 
   // Before the body is read: an unknown caller is refused without parsing anything it sent.
   // A callback hook (no promise per request); an error passed to done() is answered by the error handler.
+  // Configured tokens are answered on this turn; an enrolled device's token is looked up in the store.
   app.addHook('onRequest', (req: FastifyRequest, reply, done) => {
     const header = req.headers.authorization ?? '';
-    const match = /^Bearer\s+(\S{1,512})\s*$/i.exec(header);
-    const owner = match ? findOwner(match[1]!) : undefined;
+    const token = /^Bearer\s+(\S{1,512})\s*$/i.exec(header)?.[1];
+    const owner = token === undefined ? undefined : configuredOwner(token);
+    if (owner || token === undefined) {
+      admit(req, reply, owner, done);
+      return;
+    }
+    ctx.enrolment.deviceForToken(token).then(
+      (e) => admit(req, reply, e && { name: e.device, site: e.site }, done),
+      (err: unknown) => {
+        req.log.error({ err }, 'could not look the device token up in the store');
+        ctx.reportsReceived.inc({ result: 'store_unavailable' });
+        done(new ApiError('store_unavailable'));
+      },
+    );
+  });
+  const admit = (req: FastifyRequest, reply: FastifyReply, owner: TokenOwner | undefined, done: (err?: Error) => void) => {
     if (!owner) {
       ctx.reportsReceived.inc({ result: 'unauthorized' });
       done(new ApiError('unauthorized'));
@@ -106,7 +119,7 @@ export async function ingestRoutes(app: FastifyInstance, { ctx }: { ctx: Collect
     }
     req.tokenOwner = owner;
     done();
-  });
+  };
 
   app.post('/api/v1/reports', { bodyLimit: ctx.config.bodyLimitBytes }, async (req, reply) => {
     const receivedAt = ctx.nowMs();

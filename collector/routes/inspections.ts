@@ -3,7 +3,7 @@
 // Both need a technician. GET /api/v1/devices/<name>/inspections lists them (viewing rights).
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../errors.js';
-import type { InspectionResult } from '../store/inspections.js';
+import type { InspectionResult } from '../store/store.js';
 import { authorize } from '../status/request-auth.js';
 import { csrfGuard } from '../web-plugins.js';
 import { refuse } from '../status/respond.js';
@@ -29,7 +29,7 @@ export async function inspectionRoutes(app: FastifyInstance, { svc }: { svc: Sta
   const record = async (device: string, user: User, fields: { result: InspectionResult; note: string }) => {
     const d = svc.ctx.store.get(device);
     if (!d) throw new ApiError('not_found', undefined, `no device named "${device}"`);
-    const saved = svc.inspections.record({ device: d.name, site: d.site, atMs: svc.ctx.nowMs(), user: user.name, ...fields });
+    const saved = await svc.inspections.record({ device: d.name, site: d.site, atMs: svc.ctx.nowMs(), user: user.name, ...fields });
     // Re-evaluate this device now (not the fleet) so the page the technician is sent back to shows the effect.
     await svc.monitor.update([d.name]);
     return saved;
@@ -38,7 +38,7 @@ export async function inspectionRoutes(app: FastifyInstance, { svc }: { svc: Sta
   app.post<{ Params: { device: string } }>('/devices/:device/inspections', { preHandler: checkCsrf }, async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const back = `/devices/${encodeURIComponent(req.params.device)}`;
-    const gate = authorize(svc, req, 'technician', reply);
+    const gate = await authorize(svc, req, 'technician', reply);
     if (!gate.ok) return refuse(req, reply, gate.caller, gate.status, back);
     const fields = parseInspection(body);
     if ('problems' in fields) throw new ApiError('invalid_request', fields.problems);
@@ -48,7 +48,7 @@ export async function inspectionRoutes(app: FastifyInstance, { svc }: { svc: Sta
 
   app.post<{ Body: Record<string, unknown> }>('/api/v1/inspections', { preHandler: checkCsrf }, async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const gate = authorize(svc, req, 'technician');
+    const gate = await authorize(svc, req, 'technician');
     if (!gate.ok) throw new ApiError(gate.status === 401 ? 'login_required' : 'forbidden');
     if (typeof body.device !== 'string') throw new ApiError('invalid_request', ['/device: the device name is required']);
     const fields = parseInspection(body);
@@ -58,9 +58,9 @@ export async function inspectionRoutes(app: FastifyInstance, { svc }: { svc: Sta
   });
 
   app.get<{ Params: { device: string } }>('/api/v1/devices/:device/inspections', async (req) => {
-    const gate = authorize(svc, req, 'view');
+    const gate = await authorize(svc, req, 'view');
     if (!gate.ok) throw new ApiError('login_required');
     if (!svc.ctx.store.get(req.params.device)) throw new ApiError('not_found');
-    return { inspections: svc.inspections.forDevice(req.params.device).map((i) => ({ ...i, at: new Date(i.atMs).toISOString() })) };
+    return { inspections: (await svc.inspections.forDevice(req.params.device)).map((i) => ({ ...i, at: new Date(i.atMs).toISOString() })) };
   });
 }

@@ -40,15 +40,15 @@ export async function maintenanceRoutes(app: FastifyInstance, { svc }: { svc: St
         logSilenceFailure(svc, err, d.name);
       }
     }
-    const created = svc.maintenance.create({ ...period, silenceId, silenceError });
+    const created = await svc.maintenance.create({ ...period, silenceId, silenceError });
     await svc.monitor.update([d.name]);
     return created;
   };
 
   const end = async (device: string, id: number) => {
-    const m = svc.maintenance.get(id);
+    const m = await svc.maintenance.get(id);
     if (!m || m.device !== device) throw new ApiError('not_found', undefined, `no maintenance period ${id} for "${device}"`);
-    svc.maintenance.end(id, svc.ctx.nowMs());
+    await svc.maintenance.end(id, svc.ctx.nowMs());
     await svc.monitor.update([device]);
     if (am && m.silenceId) await expireSilence(am, m.silenceId).catch((err: unknown) => logSilenceFailure(svc, err, device));
   };
@@ -56,7 +56,7 @@ export async function maintenanceRoutes(app: FastifyInstance, { svc }: { svc: St
   app.post<{ Params: { device: string } }>('/devices/:device/maintenance', { preHandler: checkCsrf }, async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const back = `/devices/${encodeURIComponent(req.params.device)}`;
-    const gate = authorize(svc, req, 'technician', reply);
+    const gate = await authorize(svc, req, 'technician', reply);
     if (!gate.ok) return refuse(req, reply, gate.caller, gate.status, back);
     const f = parseMaintenance(body);
     if ('problems' in f) throw new ApiError('invalid_request', f.problems);
@@ -67,7 +67,7 @@ export async function maintenanceRoutes(app: FastifyInstance, { svc }: { svc: St
   app.post<{ Params: { device: string; id: string } }>('/devices/:device/maintenance/:id/end', { preHandler: checkCsrf }, async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const back = `/devices/${encodeURIComponent(req.params.device)}`;
-    const gate = authorize(svc, req, 'technician', reply);
+    const gate = await authorize(svc, req, 'technician', reply);
     if (!gate.ok) return refuse(req, reply, gate.caller, gate.status, back);
     await end(req.params.device, Number(req.params.id));
     return reply.redirect(`${back}?saved=1#h-maint`, 303);
@@ -75,7 +75,7 @@ export async function maintenanceRoutes(app: FastifyInstance, { svc }: { svc: St
 
   app.post<{ Body: Record<string, unknown> }>('/api/v1/maintenance', { preHandler: checkCsrf }, async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const gate = authorize(svc, req, 'technician');
+    const gate = await authorize(svc, req, 'technician');
     if (!gate.ok) throw new ApiError(gate.status === 401 ? 'login_required' : 'forbidden');
     if (typeof body.device !== 'string') throw new ApiError('invalid_request', ['/device: the device name is required']);
     const f = parseMaintenance(body);

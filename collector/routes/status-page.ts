@@ -19,16 +19,16 @@ export async function statusPageRoutes(app: FastifyInstance, { svc }: { svc: Sta
   const refreshSeconds = svc.ctx.config.statusPage.refreshSeconds;
 
   app.get<{ Querystring: Record<string, string | undefined> }>('/', async (req, reply) => {
-    const gate = authorize(svc, req, 'view', reply);
+    const gate = await authorize(svc, req, 'view', reply);
     if (!gate.ok) return refuse(req, reply, gate.caller, gate.status);
     rememberLang(req, reply);
     const snap = await svc.monitor.current();
-    const body = renderList(snap, filterOf(req.query), svc.indicators, svc.maintenance.open(snap.atMs), gate.caller);
+    const body = renderList(snap, filterOf(req.query), svc.indicators, await svc.maintenance.open(snap.atMs), gate.caller);
     return sendPage(req, reply, gate.caller, gate.caller.t('title'), body, { refreshSeconds });
   });
 
   app.get<{ Params: { device: string }; Querystring: Record<string, string | undefined> }>('/devices/:device', async (req, reply) => {
-    const gate = authorize(svc, req, 'view', reply);
+    const gate = await authorize(svc, req, 'view', reply);
     if (!gate.ok) return refuse(req, reply, gate.caller, gate.status);
     rememberLang(req, reply);
     const snap = await svc.monitor.current();
@@ -37,15 +37,16 @@ export async function statusPageRoutes(app: FastifyInstance, { svc }: { svc: Sta
     if (!status) return sendPage(req, reply, gate.caller, t('notFound'), html`<p class="error">${t('notFound')}</p>`, { status: 404 });
     const name = status.device.name;
     const flash = req.query.saved === '1' ? { notice: t('saved') } : {};
+    const [events, inspections, maintenance] = await Promise.all([svc.events.forDevice(name), svc.inspections.forDevice(name), svc.maintenance.forDevice(name)]);
     const body = renderDevice(
-      { status, indicators: svc.indicators, thresholds: svc.thresholds, events: svc.events.forDevice(name), inspections: svc.inspections.forDevice(name), maintenance: svc.maintenance.forDevice(name), nowMs: snap.atMs, ...flash },
+      { status, indicators: svc.indicators, thresholds: svc.thresholds, events, inspections, maintenance, nowMs: snap.atMs, ...flash },
       gate.caller,
     );
     return sendPage(req, reply, gate.caller, name, body, { refreshSeconds });
   });
 
   app.get<{ Querystring: Record<string, string | undefined> }>('/api/v1/status', async (req) => {
-    const gate = authorize(svc, req, 'view');
+    const gate = await authorize(svc, req, 'view');
     if (!gate.ok) throw new ApiError('login_required');
     const snap = await svc.monitor.current();
     return {

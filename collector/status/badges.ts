@@ -8,9 +8,9 @@ import { conditionInputs } from '../../alerts/evaluate-conditions.js';
 import type { Indicator } from '../../alerts/catalog/types.js';
 import type { DeviceRecord } from '../device-store.js';
 import { collectorMetrics as cm } from '../../protocol/collector-metrics.js';
-import type { BadgeState } from '../store/events.js';
+import type { BadgeState } from '../store/store.js';
 
-export type { BadgeState } from '../store/events.js';
+export type { BadgeState } from '../store/store.js';
 
 export interface Badge {
   indicator: string;

@@ -5,6 +5,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
+import { PostgresStoreSchema } from '../store/postgres/config.js';
 
 export const roles = ['viewer', 'technician', 'admin'] as const;
 export type Role = (typeof roles)[number];
@@ -72,6 +73,8 @@ export const statusConfigProperties = {
     {
       /** Event history older than this is deleted (a quarter's assessment needs at least 90 days). */
       eventRetentionDays: Type.Integer({ minimum: 1, maximum: 3650, default: 400 }),
+      /** Keep the state in this PostgreSQL database (several collectors may share it) instead of SQLite in stateDir. */
+      postgres: Type.Optional(PostgresStoreSchema),
     },
     { additionalProperties: false, default: {} },
   ),

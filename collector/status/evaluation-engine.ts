@@ -7,7 +7,7 @@
 import { catalog } from '../../alerts/catalog/index.js';
 import { CatalogEvaluator, type AlertInstance, type Labels, type Series } from '../../alerts/evaluate.js';
 import type { Indicator } from '../../alerts/catalog/types.js';
-import type { BadgeState, DeviceEvent } from '../store/events.js';
+import type { BadgeState, DeviceEvent } from '../store/store.js';
 import { badgeIndicators, deviceBadges, indicatorMetrics, type Badge } from './badges.js';
 import type { ChunkMessage, DeviceResult, DevicesMessage, InitMessage, PassMessage, Persist } from './evaluation-protocol.js';
 import { unpackDevice } from './exposition-lines.js';

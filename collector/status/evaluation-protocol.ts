@@ -4,7 +4,7 @@
 // event-loop turn at a time.
 import type { Labels, Series } from '../../alerts/evaluate.js';
 import type { ResolvedThresholds } from '../../alerts/catalog/types.js';
-import type { DeviceEvent, BadgeState } from '../store/events.js';
+import type { DeviceEvent, BadgeState } from '../store/store.js';
 import type { Badge } from './badges.js';
 import type { DeviceLines } from './exposition-lines.js';
 

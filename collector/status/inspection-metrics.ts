@@ -5,8 +5,7 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { DeviceRecord, DeviceStore } from '../device-store.js';
 import { collectorMetrics as cm } from '../../protocol/collector-metrics.js';
-import type { Inspection, InspectionLog } from '../store/inspections.js';
-import type { MaintenanceLog } from '../store/maintenance.js';
+import type { Inspection, InspectionStore, MaintenanceStore } from '../store/store.js';
 
 /** What the store's series of every device are computed from, read once per scrape or evaluation. */
 export interface StoreReads {
@@ -16,14 +15,10 @@ export interface StoreReads {
   maintained: ReadonlySet<string>;
 }
 
-export function storeReads(devices: readonly DeviceRecord[], inspections: InspectionLog, maintenance: MaintenanceLog, nowMs: number): StoreReads {
-  inspections.markSeen(devices.map((d) => d.name), nowMs);
-  return {
-    nowMs,
-    latest: inspections.latest(),
-    seen: inspections.firstSeen(),
-    maintained: new Set(maintenance.open(nowMs).filter((m) => m.startsMs <= nowMs).map((m) => m.device)),
-  };
+export async function storeReads(devices: readonly DeviceRecord[], inspections: InspectionStore, maintenance: MaintenanceStore, nowMs: number): Promise<StoreReads> {
+  await inspections.markSeen(devices.map((d) => d.name), nowMs);
+  const [latest, seen, open] = await Promise.all([inspections.latest(), inspections.firstSeen(), maintenance.open(nowMs)]);
+  return { nowMs, latest, seen, maintained: new Set(open.filter((m) => m.startsMs <= nowMs).map((m) => m.device)) };
 }
 
 /**
@@ -46,7 +41,7 @@ export function storeSeriesOf(name: string, r: StoreReads): Record<string, numbe
 /** The metrics storeSeriesOf gives. */
 export const storeSeriesMetrics: readonly string[] = [cm.deviceFirstSeen, cm.inspectionAge, cm.inspectionLast, cm.inspectionLastFault, cm.deviceMaintenance];
 
-export function registerInspectionSeries(registries: Registry[], store: DeviceStore, inspections: InspectionLog, maintenance: MaintenanceLog, nowMs: () => number): void {
+export function registerInspectionSeries(registries: Registry[], store: DeviceStore, inspections: InspectionStore, maintenance: MaintenanceStore, nowMs: () => number): void {
   const labelNames = ['device', 'site'];
   const gauge = (name: string, help: string) =>
     new Gauge({
@@ -54,10 +49,10 @@ export function registerInspectionSeries(registries: Registry[], store: DeviceSt
       help,
       labelNames,
       registers: registries,
-      collect() {
-        this.reset();
+      async collect() {
         const devices = store.list();
-        const reads = storeReads(devices, inspections, maintenance, nowMs());
+        const reads = await storeReads(devices, inspections, maintenance, nowMs());
+        this.reset();
         for (const d of devices) {
           const v = storeSeriesOf(d.name, reads)[name];
           if (v !== undefined) this.set({ device: d.name, site: d.site }, v);

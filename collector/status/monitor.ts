@@ -11,7 +11,8 @@
 // (bytes it rendered for scrapes anyway) to the worker, a roster of the devices with what the
 // collector itself knows of each, and takes back the devices whose badges changed, in chunks of a few
 // thousand objects, one per event-loop turn. SQLite writes of a pass go in one transaction (several
-// of at most WRITE_BATCH rows when a pass has more, e.g. a fleet's first states) on later turns.
+// of at most WRITE_BATCH rows when a pass has more, e.g. a fleet's first states) on later turns,
+// through the store interface (collector/store/store.ts: SQLite or PostgreSQL).
 // Inspections and maintenance re-evaluate only the device concerned (`update`).
 import { setImmediate as yieldTurn } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
@@ -23,9 +24,7 @@ import type { CollectorContext } from '../context.js';
 import type { DeviceRecord } from '../device-store.js';
 import { deviceFamilies } from '../device-exposition.js';
 import { collectorMetrics as cm } from '../../protocol/collector-metrics.js';
-import type { EventLog } from '../store/events.js';
-import type { InspectionLog } from '../store/inspections.js';
-import type { MaintenanceLog } from '../store/maintenance.js';
+import { recordStatusChanges, type InspectionStore, type MaintenanceStore, type Store } from '../store/store.js';
 import { indicatorMetrics, type Badge } from './badges.js';
 import type { ChunkMessage, FromWorker, PassSummary, Persist, Roster, ToWorker } from './evaluation-protocol.js';
 import { packLines } from './exposition-lines.js';
@@ -113,9 +112,9 @@ export class StatusMonitor {
     private readonly ctx: CollectorContext,
     private readonly thresholds: ResolvedThresholds,
     indicators: readonly Indicator[],
-    private readonly events: EventLog,
-    private readonly inspections: InspectionLog,
-    private readonly maintenance: MaintenanceLog,
+    private readonly store: Store,
+    private readonly inspections: InspectionStore,
+    private readonly maintenance: MaintenanceStore,
     private readonly log: Logger,
   ) {
     this.wanted = new Set([...new CatalogEvaluator(catalog, thresholds).inputMetrics(), ...indicators.flatMap(indicatorMetrics)]);
@@ -147,9 +146,9 @@ export class StatusMonitor {
   /** Drops a forgotten device's badge states (in memory and stored); the next evaluation no longer sees it. */
   // The worker drops the device's series and alerts itself on the next full pass, whose roster no
   // longer lists it; its stored states go now so a restarted worker does not bring them back.
-  forget(device: string): void {
+  async forget(device: string): Promise<void> {
     this.results.delete(device);
-    this.events.forgetStates(device);
+    await this.store.indicators.forgetDevice(device);
   }
 
   /** The latest evaluation, evaluating now if there has been none. */
@@ -215,12 +214,12 @@ export class StatusMonitor {
     w.on('exit', (code) => this.crashed(w, new Error(`the evaluation worker exited with code ${code}`)));
     // The states and pending times as last persisted: what a restarted collector would start from.
     await this.drainWrites();
-    const states = this.events.currentStates();
+    const states = await this.store.indicators.currentStates();
     const keys = [...states.keys()];
     this.post(w, {
       type: 'init',
       thresholds: this.thresholds,
-      pending: this.events.pendingAlerts(),
+      pending: await this.store.indicators.pendingAlerts(),
       states: { keys, states: keys.map((k) => states.get(k)!.state), since: Float64Array.from(keys, (k) => states.get(k)!.sinceMs) },
       startedAtMs: (this.startedAtMs ??= this.ctx.nowMs()),
     });
@@ -305,8 +304,8 @@ export class StatusMonitor {
   }
 
   /** The devices of a pass with what the collector itself knows of each (store series: inspections, maintenance). */
-  private roster(devices: readonly DeviceRecord[], now: number): Roster {
-    const reads = storeReads(devices, this.inspections, this.maintenance, now);
+  private async roster(devices: readonly DeviceRecord[], now: number): Promise<Roster> {
+    const reads = await storeReads(devices, this.inspections, this.maintenance, now);
     const storeValues = this.rosterMetrics.map(() => new Float64Array(devices.length));
     const reporting = new Uint8Array(devices.length);
     const heard = new Uint8Array(devices.length);
@@ -322,7 +321,7 @@ export class StatusMonitor {
   private async pass(devices: readonly DeviceRecord[], only: boolean): Promise<StatusSnapshot> {
     // The moment of the pass is when it was asked for, as the series a scrape would see then.
     const now = this.ctx.nowMs();
-    const roster = this.roster(devices, now);
+    const roster = await this.roster(devices, now);
     const fleet = (await snapshotOf(this.ctx.collectorRegistry, this.registryMetrics)).filter((s) => s.labels.device === undefined);
     const w = await this.ensureWorker();
     await this.sendLines(w, devices);
@@ -397,7 +396,7 @@ export class StatusMonitor {
         const part: Persist = { initial: take(head.p.initial), changes: take(head.p.changes), started: take(head.p.started), ended: take(head.p.ended) };
         if (head.p.initial.length + head.p.changes.length + head.p.started.length + head.p.ended.length === 0) this.writes.shift();
         try {
-          this.events.apply(part, head.atMs);
+          await recordStatusChanges(this.store, part, head.atMs);
         } catch (err) {
           this.log.error({ err }, 'could not record status changes');
         }

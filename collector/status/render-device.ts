@@ -3,9 +3,7 @@
 // technician uses on the floor.
 import type { Indicator, ResolvedThresholds } from '../../alerts/catalog/types.js';
 import { m } from '../../protocol/metrics.js';
-import type { DeviceEvent } from '../store/events.js';
-import type { Inspection } from '../store/inspections.js';
-import type { Maintenance } from '../store/maintenance.js';
+import type { DeviceEvent, Inspection, Maintenance } from '../store/store.js';
 import { hasRole } from '../store/users.js';
 import { alertSummary } from './alert-text.js';
 import { forgetForm } from './render-forget.js';

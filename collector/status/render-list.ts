@@ -4,7 +4,7 @@ import type { BadgeState } from './badges.js';
 import { html, type Html } from './html.js';
 import type { Caller } from './request-auth.js';
 import type { DeviceStatus, StatusSnapshot } from './monitor.js';
-import type { Maintenance } from '../store/maintenance.js';
+import type { Maintenance } from '../store/store.js';
 import { badge, time } from './render-common.js';
 
 export const badgeStates: readonly BadgeState[] = ['abnormal', 'not_reporting', 'unavailable', 'normal'];

@@ -4,7 +4,7 @@
 // automatically by browsers, so no CSRF token is needed).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hasRole, type User } from '../store/users.js';
-import type { Session } from '../store/sessions.js';
+import type { Session } from '../store/store.js';
 import { csrfToken, sessionCookie } from '../web-plugins.js';
 import type { Role } from './config.js';
 import { chooseLang, translator, type Lang, type T } from './i18n.js';
@@ -26,13 +26,13 @@ export interface Caller {
 }
 
 /** The caller; with `reply` (pages), also the CSRF token its forms need. */
-export function callerOf(svc: StatusService, req: FastifyRequest, reply?: FastifyReply): Caller {
+export async function callerOf(svc: StatusService, req: FastifyRequest, reply?: FastifyReply): Promise<Caller> {
   const jar = req.cookies;
   const query = (req.query ?? {}) as Record<string, string | undefined>;
   const lang = chooseLang(query.lang, jar[langCookie], req.headers['accept-language']);
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
   const id = bearer ?? jar[sessionCookie];
-  const session = id ? svc.sessions.find(id, svc.ctx.nowMs()) : undefined;
+  const session = id ? await svc.sessions.find(id, svc.ctx.nowMs()) : undefined;
   // A user removed from the configuration loses access even with a live session.
   const user = session ? svc.users.get(session.user) : undefined;
   const logged = user && session ? { user, session, sessionId: id, ...(reply && bearer === undefined ? { csrf: csrfToken(req, reply) } : {}) } : {};
@@ -71,8 +71,8 @@ export type Gate = { ok: true; caller: Caller } | { ok: false; status: 401 | 403
  * Whether the caller may do what needs `role` (CSRF tokens of form posts are checked before, by the
  * route's csrfGuard). `reply`: for pages, so that their forms get a token.
  */
-export function authorize(svc: StatusService, req: FastifyRequest, role: Role | 'view', reply?: FastifyReply): Gate {
-  const caller = callerOf(svc, req, reply);
+export async function authorize(svc: StatusService, req: FastifyRequest, role: Role | 'view', reply?: FastifyReply): Promise<Gate> {
+  const caller = await callerOf(svc, req, reply);
   if (role === 'view') {
     if (!svc.ctx.config.statusPage.requireLogin || caller.user) return { ok: true, caller };
     return { ok: false, status: 401, caller };

@@ -7,22 +7,20 @@ import type { Indicator, ResolvedThresholds } from '../../alerts/catalog/types.j
 import { loadOverrides } from '../../alerts/overrides.js';
 import { resolveThresholds } from '../../alerts/thresholds.js';
 import type { CollectorContext } from '../context.js';
-import { openStore, type Db } from '../store/db.js';
-import { EventLog } from '../store/events.js';
-import { InspectionLog } from '../store/inspections.js';
-import { MaintenanceLog } from '../store/maintenance.js';
-import { SessionStore } from '../store/sessions.js';
+import type { EventStore, InspectionStore, MaintenanceStore, SessionStore, Store } from '../store/store.js';
 import { UserDirectory } from '../store/users.js';
+import { CachedInspections } from './cached-inspections.js';
 import { badgeIndicators } from './badges.js';
 import { registerInspectionSeries } from './inspection-metrics.js';
 import { StatusMonitor } from './monitor.js';
 
 export interface StatusService {
   ctx: CollectorContext;
-  db: Db;
-  events: EventLog;
-  inspections: InspectionLog;
-  maintenance: MaintenanceLog;
+  /** The collector's store (ctx.db; closed by the app, not by this service). */
+  db: Store;
+  events: EventStore;
+  inspections: InspectionStore;
+  maintenance: MaintenanceStore;
   sessions: SessionStore;
   users: UserDirectory;
   monitor: StatusMonitor;
@@ -38,22 +36,21 @@ export interface StatusService {
 export async function createStatusService(ctx: CollectorContext, log: Logger): Promise<StatusService> {
   const overrides = ctx.config.overridesFile ? await loadOverrides(ctx.config.overridesFile) : undefined;
   const thresholds = resolveThresholds(overrides?.thresholds);
-  if (!ctx.config.stateDir) log.warn('no stateDir configured: event history, inspections and sessions are kept in memory only');
-  const db = openStore(ctx.config.stateDir);
-  const events = new EventLog(db);
-  const inspections = new InspectionLog(db);
-  const maintenance = new MaintenanceLog(db);
-  const sessions = new SessionStore(db);
+  const db = ctx.db;
+  if (db.kind === 'sqlite' && !ctx.config.stateDir) log.warn('no stateDir configured: event history, inspections and sessions are kept in memory only');
+  const { events, maintenance, sessions } = db;
+  const inspections = new CachedInspections(db.inspections);
   registerInspectionSeries([ctx.collectorRegistry], ctx.store, inspections, maintenance, ctx.nowMs);
   const indicators = badgeIndicators(catalog);
-  const monitor = new StatusMonitor(ctx, thresholds, indicators, events, inspections, maintenance, log);
+  const monitor = new StatusMonitor(ctx, thresholds, indicators, db, inspections, maintenance, log);
   let pruner: NodeJS.Timeout | undefined;
-  const prune = () => {
+  const prune = async () => {
     const now = ctx.nowMs();
-    const removed = events.prune(now - ctx.config.store.eventRetentionDays * 86_400_000);
-    sessions.prune(now);
+    const removed = await events.prune(now - ctx.config.store.eventRetentionDays * 86_400_000);
+    await sessions.prune(now);
     if (removed > 0) log.info({ removed }, 'pruned event history beyond the retention');
   };
+  const pruneLogged = () => void prune().catch((err: unknown) => log.error({ err }, 'could not prune the event history and sessions'));
   return {
     ctx,
     db,
@@ -67,15 +64,14 @@ export async function createStatusService(ctx: CollectorContext, log: Logger): P
     thresholds,
     log,
     start() {
-      prune();
-      pruner = setInterval(prune, 3_600_000);
+      pruneLogged();
+      pruner = setInterval(pruneLogged, 3_600_000);
       pruner.unref();
       monitor.start(ctx.config.statusPage.evaluateEverySeconds * 1000);
     },
     async close() {
       clearInterval(pruner);
       await monitor.stop();
-      db.close();
     },
   };
 }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { storeFileName } from '../../collector/store/db.js';
+import { storeFileName } from '../../collector/store/sqlite/db.js';
 import { cliPath, freePort, repoRoot, start, waitFor } from './fixtures/processes.js';
 import { suiteTimer } from './fixtures/prometheus.js';
 

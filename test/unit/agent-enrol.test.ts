@@ -47,7 +47,7 @@ describe('agent enrolment', () => {
     await again.cycle();
     await again.stop();
     expect(c.ctx.store.get('pc-e1')!.reportsAccepted).toBeGreaterThan(accepted);
-    expect(c.ctx.enrolment.list()).toHaveLength(1);
+    expect(await c.ctx.enrolment.list()).toHaveLength(1);
   });
 
   it('with a wrong secret nothing is enrolled and the reports stay queued', async () => {

@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildCollector, type CollectorApp } from '../../collector/app.js';
 import { resolveCollectorConfig } from '../../collector/config.js';
-import { storeFileName } from '../../collector/store/db.js';
+import { sqliteConnection, storeFileName } from '../../collector/store/sqlite/index.js';
 import { silentLogger } from '../../common/logger.js';
 import { makeReport } from '../helpers/reports.js';
 import type { Report } from '../../protocol/report.js';
@@ -60,17 +60,17 @@ const faults: Array<[string, (c: CollectorApp) => () => void]> = [
   [
     'read-only (SQLITE_READONLY)',
     (c) => {
-      c.ctx.db.pragma('query_only = ON');
-      return () => c.ctx.db.pragma('query_only = OFF');
+      sqliteConnection(c.ctx.db).pragma('query_only = ON');
+      return () => sqliteConnection(c.ctx.db).pragma('query_only = OFF');
     },
   ],
   [
     'full (SQLITE_FULL)',
     (c) => {
       // No page beyond those the file has: the next write that needs one fails as on a full disk.
-      const pages = c.ctx.db.pragma('page_count', { simple: true }) as number;
-      c.ctx.db.pragma(`max_page_count = ${pages}`);
-      return () => c.ctx.db.pragma('max_page_count = 1073741823');
+      const pages = sqliteConnection(c.ctx.db).pragma('page_count', { simple: true }) as number;
+      sqliteConnection(c.ctx.db).pragma(`max_page_count = ${pages}`);
+      return () => sqliteConnection(c.ctx.db).pragma('max_page_count = 1073741823');
     },
   ],
 ];
@@ -122,12 +122,12 @@ describe('a failed commit', () => {
 
   it('fails every report committed with it, and none of them is applied', async () => {
     const c = await collector();
-    c.ctx.db.pragma('query_only = ON');
+    sqliteConnection(c.ctx.db).pragma('query_only = ON');
     const answers = await Promise.all([post(c, report(1)), post(c, report(1, 'pc-02'), OTHER)]);
     expect(answers.map((a) => a.statusCode)).toEqual([503, 503]);
     expect(c.ctx.store.get('pc-01')!.report).toBeUndefined();
     expect(c.ctx.store.get('pc-02')!.report).toBeUndefined();
-    c.ctx.db.pragma('query_only = OFF');
+    sqliteConnection(c.ctx.db).pragma('query_only = OFF');
     const again = await Promise.all([post(c, report(1)), post(c, report(1, 'pc-02'), OTHER)]);
     expect(again.map((a) => a.json().status)).toEqual(['accepted', 'accepted']);
     expect([stored('pc-01'), stored('pc-02')]).toEqual([{ seq: 1, reportsAccepted: 1 }, { seq: 1, reportsAccepted: 1 }]);

@@ -11,6 +11,7 @@ import { resolveCollectorConfig } from '../../collector/config.js';
 import { decodeWriteRequest, type Series } from '../../collector/remote-write/encode.js';
 import { silentLogger } from '../../common/logger.js';
 import { makeReport } from '../helpers/reports.js';
+import { sqliteConnection } from '../../collector/store/sqlite/index.js';
 
 const TOKEN = 'token-for-pc-01-xxxxxxxx';
 const T0 = 1_700_000_000_000;
@@ -137,7 +138,7 @@ describe('durable device state', () => {
     const deviceLines = async (c: CollectorApp) => (await c.app.inject('/metrics')).body.split('\n').filter((l) => l.includes('device="pc-01"'));
     const liveLines = await deviceLines(a);
     expect(liveLines.length).toBeGreaterThan(3);
-    const row = a.ctx.db.prepare('SELECT report FROM device_state WHERE device = ?').get('pc-01') as { report: string };
+    const row = sqliteConnection(a.ctx.db).prepare('SELECT report FROM device_state WHERE device = ?').get('pc-01') as { report: string };
     expect(row.report).toBe(body); // the text received, not a re-serialisation
     await a.app.close();
     apps.length = 0;
@@ -160,7 +161,7 @@ describe('durable device state', () => {
     apps.length = 0;
     const b = await collector();
     expect(b.ctx.store.get('pc-01')!.report?.seq).toBe(1);
-    expect((b.ctx.db.prepare('SELECT report FROM device_state').get() as { report: string }).report).toBe(body);
+    expect((sqliteConnection(b.ctx.db).prepare('SELECT report FROM device_state').get() as { report: string }).report).toBe(body);
   });
 });
 
@@ -204,13 +205,13 @@ describe('enrolment', () => {
 
   it('trades a one-time code for a token that reports as this device only, until revoked', async () => {
     const c = await collector();
-    const { code } = c.ctx.enrolment.issueCode('branch-b', now, 3_600_000);
+    const { code } = await c.ctx.enrolment.issueCode('branch-b', now, 3_600_000);
     const res = await enrol(c, { device: 'pc-07', code });
     expect(res.statusCode).toBe(201);
     const { token, site } = res.json() as { token: string; site: string };
     expect(site).toBe('branch-b');
     // only the hash is stored
-    expect(JSON.stringify(c.ctx.db.prepare('SELECT * FROM device_tokens').all())).not.toContain(token);
+    expect(JSON.stringify(sqliteConnection(c.ctx.db).prepare('SELECT * FROM device_tokens').all())).not.toContain(token);
     expect((await post(c, makeReport({ device: 'pc-07' }), token)).statusCode).toBe(202);
     expect(c.ctx.store.get('pc-07')?.site).toBe('branch-b');
     const before = JSON.stringify(c.ctx.store.get('pc-01') ?? null);
@@ -220,9 +221,9 @@ describe('enrolment', () => {
     // replaying the code
     const replay = await enrol(c, { device: 'pc-08', code });
     expect([replay.statusCode, replay.json().error]).toEqual([403, 'enrol_refused']);
-    expect(c.ctx.enrolment.isEnrolled('pc-08')).toBe(false);
+    expect(await c.ctx.enrolment.isEnrolled('pc-08')).toBe(false);
     // revoke
-    expect(c.ctx.enrolment.revoke('pc-07', now)).toBe(true);
+    expect(await c.ctx.enrolment.revoke('pc-07', now)).toBe(true);
     const revoked = await post(c, makeReport({ device: 'pc-07', seq: 9 }), token);
     expect([revoked.statusCode, revoked.json().error]).toEqual([401, 'unauthorized']);
     expect(c.ctx.store.get('pc-07')?.report?.seq).toBe(1);
@@ -234,7 +235,7 @@ describe('enrolment', () => {
     expect((await enrol(c, { device: 'pc-21', secret: 'not-the-secret-0123456789' })).statusCode).toBe(403);
     expect((await enrol(c, { device: 'pc-20', secret: 'branch-c-secret-0123456789' })).statusCode).toBe(409);
     expect((await enrol(c, { device: 'pc-01', secret: 'branch-c-secret-0123456789' })).statusCode).toBe(409); // configured
-    const { code } = c.ctx.enrolment.issueCode('branch-c', now, 1000);
+    const { code } = await c.ctx.enrolment.issueCode('branch-c', now, 1000);
     now += 2000;
     expect((await enrol(c, { device: 'pc-22', code })).json().message).toContain('expired');
     expect((await enrol(c, { device: 'pc-23', secret: 'branch-c-secret-0123456789' })).statusCode).toBe(201);

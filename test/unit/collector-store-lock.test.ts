@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildCollector, type CollectorApp } from '../../collector/app.js';
 import { resolveCollectorConfig } from '../../collector/config.js';
-import { busyTimeoutMs, openStore } from '../../collector/store/db.js';
+import { busyTimeoutMs, openSqlite as openStore } from '../../collector/store/sqlite/db.js';
 import { silentLogger } from '../../common/logger.js';
 import { makeReport } from '../helpers/reports.js';
 

@@ -166,13 +166,13 @@ describe('cookies and CSRF', () => {
     expect((await post(tech.cookie, `result=ok&_csrf=${encodeURIComponent(viewerToken)}`)).statusCode).toBe(403);
     // The login form itself needs its token (no login CSRF).
     expect((await c.app.inject({ method: 'POST', url: '/login', payload: 'user=tech&password=tech-password', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).statusCode).toBe(403);
-    expect(c.status.inspections.forDevice('pc-01')).toEqual([]);
+    expect(await c.status.inspections.forDevice('pc-01')).toEqual([]);
     // With its own token the same form works.
     const token = /name="_csrf" value="([^"]+)"/.exec((await c.app.inject({ url: '/devices/pc-01', headers: { cookie: tech.cookie } })).body)![1]!;
     expect((await post(tech.cookie, `result=ok&note=fine&_csrf=${encodeURIComponent(token)}`)).statusCode).toBe(303);
     const bearer = (await apiLogin(c, 'tech', 'tech-password')).json().token as string;
     expect((await c.app.inject({ method: 'POST', url: '/api/v1/inspections', headers: { authorization: `Bearer ${bearer}` }, payload: { device: 'pc-01', result: 'ok' } })).statusCode).toBe(201);
-    expect(c.status.inspections.forDevice('pc-01')).toHaveLength(2);
+    expect(await c.status.inspections.forDevice('pc-01')).toHaveLength(2);
   });
 
   it('marks every cookie Secure when TLS is on', async () => {
@@ -226,7 +226,7 @@ describe('who may look by default', () => {
 
 describe('forgetting a device', () => {
   async function enrolled(c: CollectorApp, device: string): Promise<string> {
-    const { code } = c.ctx.enrolment.issueCode('hall', Date.now(), 60_000);
+    const { code } = await c.ctx.enrolment.issueCode('hall', Date.now(), 60_000);
     const res = await c.app.inject({ method: 'POST', url: '/api/v1/enrol', payload: { device, code } });
     expect(res.statusCode).toBe(201);
     const token = res.json().token as string;

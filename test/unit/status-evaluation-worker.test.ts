@@ -118,7 +118,7 @@ describe('status evaluation in a worker thread', () => {
     expect(await badge()).toBe('normal');
     // The others are as the full pass left them, and the history has the device's transition.
     expect((await c.status.monitor.current()).devices.find((d) => d.device.name === 'sim-00008')!.badges.find((b) => b.indicator === 'inspection')!.state).toBe('abnormal');
-    expect(c.status.events.forDevice('sim-00007').map((e) => `${e.indicator}:${e.from}>${e.to}`)).toContain('inspection:abnormal>normal');
+    expect((await c.status.events.forDevice('sim-00007')).map((e) => `${e.indicator}:${e.from}>${e.to}`)).toContain('inspection:abnormal>normal');
   }, 60_000);
 
   it('evaluates 2,000 devices off the event loop', async () => {

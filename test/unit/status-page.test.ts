@@ -115,7 +115,7 @@ describe('status page', () => {
     expect((await c.app.inject('/?site=elsewhere')).body).toContain('No device matches.');
 
     // The transition is in the device's history with the value that caused it.
-    const history = c.status.events.forDevice('pc-01');
+    const history = await c.status.events.forDevice('pc-01');
     const change = history.find((e) => e.indicator === 'resources' && e.to === 'abnormal')!;
     expect(change.from).toBe('normal');
     expect(change.detail.alerts.map((a) => a.value)).toContain(0.99);
@@ -173,12 +173,12 @@ describe('users, inspections and the overdue indicator', () => {
     // Without the session's CSRF token a cookie-authenticated post is refused and changes nothing.
     expect((await form(c, '/devices/pc-01/inspections', cookie, 'result=ok&note=x')).statusCode).toBe(403);
     expect((await form(c, '/devices/pc-01/inspections', cookie, `_csrf=${csrf}&result=maybe`)).statusCode).toBe(400);
-    expect(c.status.inspections.forDevice('pc-01')).toEqual([]);
+    expect(await c.status.inspections.forDevice('pc-01')).toEqual([]);
 
     const res = await form(c, '/devices/pc-01/inspections', cookie, `_csrf=${csrf}&result=ok&note=${encodeURIComponent('风扇正常，线缆完好')}`);
     expect(res.statusCode).toBe(303);
     expect(await badgeOf(c, 'inspection')).toBe('normal');
-    const [saved] = c.status.inspections.forDevice('pc-01');
+    const [saved] = await c.status.inspections.forDevice('pc-01');
     expect(saved).toMatchObject({ user: 'tech', result: 'ok', note: '风扇正常，线缆完好', atMs: now });
     const page = await c.app.inject({ url: '/devices/pc-01', headers: { cookie } });
     expect(page.body).toContain('风扇正常，线缆完好');
@@ -202,7 +202,7 @@ describe('users, inspections and the overdue indicator', () => {
     const anonymous = await form(c, '/devices/pc-01/inspections', '', 'result=ok');
     expect(anonymous.statusCode).toBe(303);
     expect(anonymous.headers.location).toMatch(/^\/login\?next=/);
-    expect(c.status.inspections.forDevice('pc-01')).toEqual([]);
+    expect(await c.status.inspections.forDevice('pc-01')).toEqual([]);
   });
 
   it('refuses a wrong password and expires sessions', async () => {
@@ -243,25 +243,25 @@ describe('persistence', () => {
     const { cookie } = await login(c, 'tech', 'tech-password');
     const api = (await c.app.inject({ method: 'POST', url: '/api/v1/sessions', payload: { user: 'tech', password: 'tech-password' } })).json().token as string;
     await c.app.inject({ method: 'POST', url: '/api/v1/inspections', headers: { authorization: `Bearer ${api}` }, payload: { device: 'pc-01', result: 'fault', note: '噪音' } });
-    const events = c.status.events.forDevice('pc-01').length;
+    const events = (await c.status.events.forDevice('pc-01')).length;
     expect(events).toBeGreaterThan(0);
     await c.app.close();
     apps.splice(0);
 
     c = await collector({}, true);
-    expect(c.status.events.forDevice('pc-01')).toHaveLength(events);
+    expect(await c.status.events.forDevice('pc-01')).toHaveLength(events);
     // Beyond the retention (400 days by default) history is deleted, at start and hourly after.
-    c.status.events.record([{ device: 'pc-01', site: 's', indicator: 'retired-indicator', from: 'normal', to: 'abnormal', atMs: now - 401 * 86_400_000, detail: { alerts: [], readings: [] } }]);
+    await c.status.events.record([{ device: 'pc-01', site: 's', indicator: 'retired-indicator', from: 'normal', to: 'abnormal', atMs: now - 401 * 86_400_000, detail: { alerts: [], readings: [] } }]);
     await c.app.close();
     apps.splice(0);
     c = await collector({}, true);
-    expect(c.status.inspections.forDevice('pc-01')[0]).toMatchObject({ result: 'fault', note: '噪音', user: 'tech' });
+    expect((await c.status.inspections.forDevice('pc-01'))[0]).toMatchObject({ result: 'fault', note: '噪音', user: 'tech' });
     const page = await c.app.inject({ url: '/devices/pc-01', headers: { cookie } });
     expect(page.body).toContain('Logged in as <strong>tech</strong>');
     // The restarted collector compares with the recorded states: no invented transitions.
     await report(c, 0.99, 2);
     await c.status.monitor.tick();
-    expect(c.status.events.forDevice('pc-01')).toHaveLength(events);
+    expect(await c.status.events.forDevice('pc-01')).toHaveLength(events);
   });
 });
 

@@ -4,16 +4,18 @@
 // device and time range for the history and the exports, and no server to run in a branch office.
 // better-sqlite3 is synchronous, which suits a store written a few times a minute from one process.
 // Schema changes are numbered migrations keyed on `PRAGMA user_version`; the reliability work adds
-// its tables (devices, tokens) as further migrations.
+// its tables (devices, tokens) as further migrations. collector/store/sqlite/index.ts puts this
+// behind the asynchronous Store interface (collector/store/store.ts).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { schemaTooNew, schemaTooOld } from '../store.js';
 
 export type Db = Database.Database;
 
 export const storeFileName = 'collector.sqlite';
 
-const migrations: readonly string[] = [
+export const migrations: readonly string[] = [
   `CREATE TABLE events (
      id INTEGER PRIMARY KEY,
      device TEXT NOT NULL,
@@ -116,7 +118,7 @@ export const busyTimeoutMs = { collector: 250, client: 2000 } as const;
  * `client`: a command beside a possibly running collector (cli/enrolment.ts) — it waits longer for
  * the lock and never changes the schema of an existing store under the collector.
  */
-export function openStore(stateDir: string | undefined, opts: { client?: boolean } = {}): Db {
+export function openSqlite(stateDir: string | undefined, opts: { client?: boolean } = {}): Db {
   let db: Db;
   if (stateDir) {
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
@@ -135,10 +137,13 @@ export function openStore(stateDir: string | undefined, opts: { client?: boolean
 
 function migrate(db: Db, client: boolean): void {
   const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > migrations.length) throw new Error(`the store was written by a newer stationwatch (schema ${current}, this one knows ${migrations.length})`);
+  if (current > migrations.length) {
+    db.close();
+    throw schemaTooNew(current, migrations.length);
+  }
   if (client && current > 0 && current < migrations.length) {
     db.close();
-    throw new Error(`the collector's store has an older schema (${current}, this stationwatch writes ${migrations.length}): start this version's collector once to upgrade it, then run the command again`);
+    throw schemaTooOld(current, migrations.length);
   }
   for (let v = current; v < migrations.length; v++) {
     db.transaction(() => {

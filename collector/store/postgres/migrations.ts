@@ -1,0 +1,113 @@
+// The PostgreSQL schema, as explicit numbered migrations: version N is the N-th entry, applied once,
+// in order, and recorded in `schema_migrations`. Never edit an entry that has shipped: add one.
+// Times are milliseconds since the epoch (BIGINT), as in SQLite, so both stores hold the same
+// values; JSON documents (reports, event details, labels) are stored as the text they were written
+// as. `user` is a reserved word in PostgreSQL, hence `user_name`.
+export interface Migration {
+  name: string;
+  sql: string;
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    name: 'events, indicator state, alert pending times, inspections, first sightings, sessions, maintenance',
+    sql: `
+CREATE TABLE events (
+  id BIGSERIAL PRIMARY KEY,
+  device TEXT NOT NULL,
+  site TEXT NOT NULL,
+  indicator TEXT NOT NULL,
+  from_state TEXT NOT NULL,
+  to_state TEXT NOT NULL,
+  at_ms BIGINT NOT NULL,
+  detail TEXT NOT NULL
+);
+CREATE INDEX events_device_at ON events (device, at_ms);
+CREATE INDEX events_at ON events (at_ms);
+CREATE TABLE indicator_state (
+  device TEXT NOT NULL,
+  indicator TEXT NOT NULL,
+  state TEXT NOT NULL,
+  since_ms BIGINT NOT NULL,
+  PRIMARY KEY (device, indicator)
+);
+CREATE TABLE alert_active (
+  alert TEXT NOT NULL,
+  labels TEXT NOT NULL,
+  active_at_ms BIGINT NOT NULL,
+  PRIMARY KEY (alert, labels)
+);
+CREATE TABLE inspections (
+  id BIGSERIAL PRIMARY KEY,
+  device TEXT NOT NULL,
+  site TEXT NOT NULL,
+  at_ms BIGINT NOT NULL,
+  user_name TEXT NOT NULL,
+  result TEXT NOT NULL CHECK (result IN ('ok', 'fault')),
+  note TEXT NOT NULL
+);
+CREATE INDEX inspections_device_at ON inspections (device, at_ms);
+CREATE INDEX inspections_at ON inspections (at_ms);
+CREATE TABLE device_first_seen (
+  device TEXT PRIMARY KEY,
+  first_seen_ms BIGINT NOT NULL
+);
+CREATE TABLE sessions (
+  id_hash TEXT PRIMARY KEY,
+  user_name TEXT NOT NULL,
+  csrf TEXT NOT NULL,
+  created_ms BIGINT NOT NULL,
+  expires_ms BIGINT NOT NULL
+);
+CREATE INDEX sessions_expires ON sessions (expires_ms);
+CREATE TABLE maintenance (
+  id BIGSERIAL PRIMARY KEY,
+  device TEXT NOT NULL,
+  starts_ms BIGINT NOT NULL,
+  ends_ms BIGINT NOT NULL,
+  user_name TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  silence_id TEXT,
+  silence_error TEXT,
+  created_ms BIGINT NOT NULL,
+  ended_early_ms BIGINT
+);
+CREATE INDEX maintenance_device ON maintenance (device, ends_ms);
+CREATE INDEX maintenance_ends ON maintenance (ends_ms);`,
+  },
+  {
+    name: 'device state, device tokens, enrolment codes',
+    sql: `
+CREATE TABLE device_state (
+  device TEXT PRIMARY KEY,
+  site TEXT NOT NULL,
+  report TEXT NOT NULL,
+  received_at_ms BIGINT,
+  clock_offset_seconds DOUBLE PRECISION,
+  reports_accepted BIGINT NOT NULL,
+  gaps TEXT NOT NULL
+);
+CREATE TABLE device_tokens (
+  device TEXT PRIMARY KEY,
+  site TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,
+  enrolled_ms BIGINT NOT NULL,
+  enrolled_via TEXT NOT NULL,
+  revoked_ms BIGINT
+);
+CREATE TABLE enrol_codes (
+  code_hash TEXT PRIMARY KEY,
+  site TEXT NOT NULL,
+  created_ms BIGINT NOT NULL,
+  expires_ms BIGINT NOT NULL,
+  used_ms BIGINT,
+  used_by TEXT
+);`,
+  },
+];
+
+/**
+ * The key of the advisory lock under which migrations run (any constant both sides agree on): several
+ * collectors starting at once against one database upgrade it once, one after the other.
+ */
+export const MIGRATION_LOCK_KEY = 0x73776d67; // "swmg"

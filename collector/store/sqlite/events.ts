@@ -1,0 +1,101 @@
+// Event history and indicator state in SQLite (collector/store/store.ts says what each method means).
+import type { Labels } from '../../../protocol/series.js';
+import type { BadgeState, DeviceEvent, EventDetail, EventStore, IndicatorStore, InitialState, NewEvent, PendingAlert } from '../store.js';
+import type { Db } from './db.js';
+import { prepared, type SqliteRun } from './run.js';
+
+interface Row {
+  id: number;
+  device: string;
+  site: string;
+  indicator: string;
+  from_state: BadgeState;
+  to_state: BadgeState;
+  at_ms: number;
+  detail: string;
+}
+
+const fromRow = (r: Row): DeviceEvent => ({ id: r.id, device: r.device, site: r.site, indicator: r.indicator, from: r.from_state, to: r.to_state, atMs: r.at_ms, detail: JSON.parse(r.detail) as EventDetail });
+
+const INSERT_EVENT = 'INSERT INTO events (device, site, indicator, from_state, to_state, at_ms, detail) VALUES (?, ?, ?, ?, ?, ?, ?)';
+const UPSERT_STATE = 'INSERT INTO indicator_state (device, indicator, state, since_ms) VALUES (?, ?, ?, ?) ON CONFLICT (device, indicator) DO UPDATE SET state = excluded.state, since_ms = excluded.since_ms';
+
+/** Synchronous parts, shared by the methods (better-sqlite3 nests a transaction in another as a savepoint). */
+function recordNow(db: Db, events: readonly NewEvent[]): void {
+  if (events.length === 0) return;
+  const insert = prepared(db, INSERT_EVENT);
+  const upsert = prepared(db, UPSERT_STATE);
+  db.transaction(() => {
+    for (const e of events) {
+      insert.run(e.device, e.site, e.indicator, e.from, e.to, e.atMs, JSON.stringify(e.detail));
+      upsert.run(e.device, e.indicator, e.to, e.atMs);
+    }
+  })();
+}
+
+export class SqliteEvents implements EventStore {
+  constructor(private readonly r: SqliteRun) {}
+
+  record(events: readonly NewEvent[]): Promise<void> {
+    return this.r.run((db) => recordNow(db, events));
+  }
+
+  forDevice(device: string, limit = 50): Promise<DeviceEvent[]> {
+    return this.r.run((db) => (prepared(db, 'SELECT * FROM events WHERE device = ? ORDER BY at_ms DESC, id DESC LIMIT ?').all(device, limit) as Row[]).map(fromRow));
+  }
+
+  between(fromMs: number, toMs: number, device?: string): Promise<DeviceEvent[]> {
+    return this.r.run((db) =>
+      (device === undefined
+        ? (prepared(db, 'SELECT * FROM events WHERE at_ms >= ? AND at_ms < ? ORDER BY at_ms, id').all(fromMs, toMs) as Row[])
+        : (prepared(db, 'SELECT * FROM events WHERE device = ? AND at_ms >= ? AND at_ms < ? ORDER BY at_ms, id').all(device, fromMs, toMs) as Row[])
+      ).map(fromRow),
+    );
+  }
+
+  prune(beforeMs: number): Promise<number> {
+    return this.r.run((db) => prepared(db, 'DELETE FROM events WHERE at_ms < ?').run(beforeMs).changes);
+  }
+}
+
+export class SqliteIndicators implements IndicatorStore {
+  constructor(private readonly r: SqliteRun) {}
+
+  setInitial(states: readonly InitialState[], atMs: number): Promise<void> {
+    return this.r.run((db) => {
+      if (states.length === 0) return;
+      const insert = prepared(db, 'INSERT OR IGNORE INTO indicator_state (device, indicator, state, since_ms) VALUES (?, ?, ?, ?)');
+      db.transaction(() => states.forEach((s) => insert.run(s.device, s.indicator, s.state, atMs)))();
+    });
+  }
+
+  currentStates(): Promise<Map<string, { state: BadgeState; sinceMs: number }>> {
+    return this.r.run((db) => {
+      const rows = prepared(db, 'SELECT device, indicator, state, since_ms FROM indicator_state').all() as { device: string; indicator: string; state: BadgeState; since_ms: number }[];
+      return new Map(rows.map((r) => [`${r.device}\u0000${r.indicator}`, { state: r.state, sinceMs: r.since_ms }]));
+    });
+  }
+
+  forgetDevice(device: string): Promise<void> {
+    return this.r.run((db) => void prepared(db, 'DELETE FROM indicator_state WHERE device = ?').run(device));
+  }
+
+  pendingAlerts(): Promise<PendingAlert[]> {
+    return this.r.run((db) => {
+      const rows = prepared(db, 'SELECT alert, labels, active_at_ms FROM alert_active').all() as { alert: string; labels: string; active_at_ms: number }[];
+      return rows.map((r) => ({ alert: r.alert, labels: JSON.parse(r.labels) as Labels, activeAtMs: r.active_at_ms }));
+    });
+  }
+
+  updatePendingAlerts(started: readonly PendingAlert[], ended: readonly { alert: string; labels: Labels }[]): Promise<void> {
+    return this.r.run((db) => {
+      if (started.length === 0 && ended.length === 0) return;
+      const del = prepared(db, 'DELETE FROM alert_active WHERE alert = ? AND labels = ?');
+      const put = prepared(db, 'INSERT OR REPLACE INTO alert_active (alert, labels, active_at_ms) VALUES (?, ?, ?)');
+      db.transaction(() => {
+        for (const a of ended) del.run(a.alert, JSON.stringify(a.labels));
+        for (const a of started) put.run(a.alert, JSON.stringify(a.labels), a.activeAtMs);
+      })();
+    });
+  }
+}
