@@ -1,0 +1,431 @@
+// The store contract (collector/store/store.ts), run the same against both implementations: SQLite
+// in a temporary state directory and a real private PostgreSQL 15 (fixtures/postgres.ts). Each
+// concern's reads and writes, schema migrations from empty and an idempotent re-open, transactions
+// that roll back on failure, multi-row writes that land whole or not at all, and two store instances
+// writing at once (two collectors on one database; for SQLite, the collector and the CLI).
+// A last block runs a collector on PostgreSQL through the ingest route's durability contract.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCollector, type CollectorApp } from '../../collector/app.js';
+import { resolveCollectorConfig } from '../../collector/config.js';
+import { openStore, type StoreChoice } from '../../collector/store/open.js';
+import { postgresSchemaVersion } from '../../collector/store/postgres/index.js';
+import { sqliteSchemaVersion } from '../../collector/store/sqlite/index.js';
+import { recordStatusChanges, type DeviceStateRow, type NewEvent, type Store } from '../../collector/store/store.js';
+import { silentLogger } from '../../common/logger.js';
+import type { Report } from '../../protocol/report.js';
+import { makeReport } from '../helpers/reports.js';
+import { startPostgres, type PrivatePostgres } from './fixtures/postgres.js';
+import { spawnDaemon, whenReady } from '../../common/daemons/daemon.js';
+import { repoRoot } from './fixtures/processes.js';
+
+const writerScript = join(repoRoot, 'test/integration/fixtures/store-writer.mjs');
+
+const T0 = 1_700_000_000_000;
+const detail = { alerts: [{ alert: 'DiskFull', severity: 'warning', labels: { mount: 'C:' }, value: 0.97 }], readings: [{ metric: 'm', labels: {}, value: 1 }] };
+const ev = (device: string, indicator: string, from: NewEvent['from'], to: NewEvent['to'], atMs: number): NewEvent => ({ device, site: 'branch-a', indicator, from, to, atMs, detail });
+const stateRow = (name: string, seq: number, extra: Partial<DeviceStateRow> = {}): DeviceStateRow => ({
+  name,
+  site: 'branch-a',
+  reportJson: JSON.stringify(makeReport({ device: name, seq, createdAt: T0, sentAt: T0 })),
+  receivedAtMs: T0 + seq,
+  clockOffsetSeconds: 0.25,
+  reportsAccepted: seq,
+  gaps: [{ fromMs: T0 - 1000, toMs: T0 - 500 }],
+  ...extra,
+});
+
+interface Backend {
+  name: 'sqlite' | 'postgres';
+  /** Where a fresh, empty store goes (a new directory or database each call). */
+  fresh(): Promise<StoreChoice>;
+  known: number;
+}
+
+let postgres: PrivatePostgres | undefined;
+const dirs: string[] = [];
+let databases = 0;
+
+beforeAll(async () => {
+  postgres = await startPostgres();
+}, 180_000);
+afterAll(async () => {
+  await postgres?.stop();
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+const backends: Backend[] = [
+  {
+    name: 'sqlite',
+    known: sqliteSchemaVersion,
+    async fresh() {
+      const dir = await mkdtemp(join(tmpdir(), 'sw-store-contract-'));
+      dirs.push(dir);
+      return { stateDir: join(dir, 'state'), store: {} };
+    },
+  },
+  {
+    name: 'postgres',
+    known: postgresSchemaVersion,
+    async fresh() {
+      const url = await postgres!.createDatabase(`contract_${++databases}`);
+      return { store: { postgres: { url, maxConnections: 4, connectTimeoutSeconds: 10, queryTimeoutSeconds: 30 } } };
+    },
+  },
+];
+
+describe.each(backends)('the store contract on $name', (backend) => {
+  let where: StoreChoice;
+  let store: Store;
+  const opened: Store[] = [];
+  const open = async (opts: { client?: boolean } = {}) => {
+    const s = await openStore(where, opts);
+    opened.push(s);
+    return s;
+  };
+
+  beforeAll(async () => {
+    where = await backend.fresh();
+    store = await open();
+  });
+  afterAll(async () => {
+    for (const s of opened) await s.close();
+  });
+
+  it('migrates an empty store to the current schema, and re-opening changes nothing', async () => {
+    expect(store.kind).toBe(backend.name);
+    expect(await store.schemaVersion()).toBe(backend.known);
+    await store.inspections.record({ device: 'pc-00', site: 's', atMs: T0, user: 'u', result: 'ok', note: 'before re-open' });
+    const again = await open();
+    expect(await again.schemaVersion()).toBe(backend.known);
+    expect((await again.inspections.forDevice('pc-00')).map((i) => i.note)).toEqual(['before re-open']);
+    // A client (the CLI) opens a current store without touching it.
+    const client = await open({ client: true });
+    expect(await client.schemaVersion()).toBe(backend.known);
+    await again.close();
+    await client.close();
+    if (backend.name === 'postgres') {
+      const c = new pg.Client({ connectionString: where.store.postgres!.url });
+      await c.connect();
+      const { rows } = await c.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+      await c.end();
+      expect(rows.map((r) => r.version)).toEqual(Array.from({ length: backend.known }, (_, i) => i + 1));
+    }
+  });
+
+  it('never logs a password: where it is says host and database only', () => {
+    expect(store.where).not.toContain(postgres!.password);
+    expect(store.where).toMatch(backend.name === 'sqlite' ? /^SQLite .*collector\.sqlite$/ : /^PostgreSQL 127\.0\.0\.1:\d+\/contract_\d+$/);
+  });
+
+  it('events: appended, read by device (newest first) and by time range (oldest first), pruned by age', async () => {
+    await store.events.record([ev('pc-01', 'disk', 'normal', 'abnormal', T0 + 1000), ev('pc-02', 'disk', 'normal', 'abnormal', T0 + 1500)]);
+    await store.events.record([ev('pc-01', 'disk', 'abnormal', 'normal', T0 + 2000), ev('pc-01', 'cpu', 'normal', 'unavailable', T0 + 2000)]);
+    const mine = await store.events.forDevice('pc-01');
+    expect(mine.map((e) => `${e.indicator}:${e.to}`)).toEqual(['cpu:unavailable', 'disk:normal', 'disk:abnormal']);
+    expect(mine[2]).toMatchObject({ device: 'pc-01', site: 'branch-a', from: 'normal', to: 'abnormal', atMs: T0 + 1000, detail });
+    expect(typeof mine[0]!.id).toBe('number');
+    expect(await store.events.forDevice('pc-01', 1)).toHaveLength(1);
+    expect((await store.events.between(T0 + 1000, T0 + 2000)).map((e) => e.device)).toEqual(['pc-01', 'pc-02']);
+    expect((await store.events.between(T0, T0 + 5000, 'pc-01')).map((e) => e.atMs)).toEqual([T0 + 1000, T0 + 2000, T0 + 2000]);
+    // Recording an event sets the indicator's current state.
+    const states = await store.indicators.currentStates();
+    expect(states.get('pc-01\u0000disk')).toEqual({ state: 'normal', sinceMs: T0 + 2000 });
+    expect(states.get('pc-02\u0000disk')).toEqual({ state: 'abnormal', sinceMs: T0 + 1500 });
+    expect(await store.events.prune(T0 + 1600)).toBe(2);
+    expect((await store.events.between(0, T0 + 10_000)).map((e) => e.atMs)).toEqual([T0 + 2000, T0 + 2000]);
+  });
+
+  it('indicator state: first states do not overwrite, a device is forgotten, pending alert times start and end', async () => {
+    await store.indicators.setInitial([{ device: 'pc-03', indicator: 'disk', state: 'normal' }, { device: 'pc-03', indicator: 'cpu', state: 'abnormal' }], T0);
+    await store.indicators.setInitial([{ device: 'pc-03', indicator: 'disk', state: 'abnormal' }], T0 + 5);
+    let states = await store.indicators.currentStates();
+    expect(states.get('pc-03\u0000disk')).toEqual({ state: 'normal', sinceMs: T0 });
+    expect(states.get('pc-03\u0000cpu')).toEqual({ state: 'abnormal', sinceMs: T0 });
+    await store.indicators.forgetDevice('pc-03');
+    states = await store.indicators.currentStates();
+    expect([...states.keys()].filter((k) => k.startsWith('pc-03'))).toEqual([]);
+
+    const a = { alert: 'DiskFull', labels: { device: 'pc-03', mount: 'C:' } };
+    const b = { alert: 'CpuHot', labels: { device: 'pc-03' } };
+    await store.indicators.updatePendingAlerts([{ ...a, activeAtMs: T0 }, { ...b, activeAtMs: T0 + 1 }], []);
+    await store.indicators.updatePendingAlerts([{ ...a, activeAtMs: T0 + 7 }], [b]);
+    expect(await store.indicators.pendingAlerts()).toEqual([{ ...a, activeAtMs: T0 + 7 }]);
+    await store.indicators.updatePendingAlerts([], [a]);
+    expect(await store.indicators.pendingAlerts()).toEqual([]);
+  });
+
+  it('one status evaluation\'s changes are written together', async () => {
+    await recordStatusChanges(
+      store,
+      { initial: [{ device: 'pc-04', indicator: 'cpu', state: 'normal' }], changes: [ev('pc-04', 'disk', 'normal', 'abnormal', T0 + 9)], started: [{ alert: 'X', labels: { device: 'pc-04' }, activeAtMs: T0 + 9 }], ended: [] },
+      T0 + 9,
+    );
+    const states = await store.indicators.currentStates();
+    expect(states.get('pc-04\u0000cpu')).toEqual({ state: 'normal', sinceMs: T0 + 9 });
+    expect(states.get('pc-04\u0000disk')).toEqual({ state: 'abnormal', sinceMs: T0 + 9 });
+    expect(await store.events.forDevice('pc-04')).toHaveLength(1);
+    expect(await store.indicators.pendingAlerts()).toEqual([{ alert: 'X', labels: { device: 'pc-04' }, activeAtMs: T0 + 9 }]);
+    await store.indicators.updatePendingAlerts([], [{ alert: 'X', labels: { device: 'pc-04' } }]);
+  });
+
+  it('device state: saved as sent, upserted, the last of a batch wins, restored, forgotten', async () => {
+    const one = stateRow('pc-05', 1);
+    await store.devices.saveMany([one, stateRow('pc-06', 1, { clockOffsetSeconds: undefined, receivedAtMs: undefined })]);
+    await store.devices.saveMany([stateRow('pc-05', 2), stateRow('pc-05', 3)]);
+    const all = new Map((await store.devices.loadAll()).map((d) => [d.name, d]));
+    expect(all.get('pc-05')).toMatchObject({ site: 'branch-a', reportsAccepted: 3, receivedAtMs: T0 + 3, clockOffsetSeconds: 0.25, gaps: [{ fromMs: T0 - 1000, toMs: T0 - 500 }] });
+    expect(all.get('pc-05')!.report.seq).toBe(3);
+    expect(all.get('pc-06')).not.toHaveProperty('receivedAtMs');
+    expect(all.get('pc-06')).not.toHaveProperty('clockOffsetSeconds');
+    await store.devices.forget('pc-06');
+    expect((await store.devices.loadAll()).map((d) => d.name)).not.toContain('pc-06');
+  });
+
+  it('a multi-row write that fails part-way leaves none of its rows', async () => {
+    const bad = { ...stateRow('pc-08', 1), site: null as unknown as string };
+    await expect(store.devices.saveMany([stateRow('pc-07', 1), bad])).rejects.toThrow();
+    expect((await store.devices.loadAll()).map((d) => d.name)).not.toContain('pc-07');
+  });
+
+  it('enrolment: a code works once and until it expires, a name once; tokens are refused once revoked', async () => {
+    const { code, expiresMs } = await store.enrolment.issueCode('branch-b', T0, 3_600_000);
+    expect(expiresMs).toBe(T0 + 3_600_000);
+    expect(await store.enrolment.enrol('pc-10', { code: 'no-such-code' }, T0)).toEqual({ refused: 'unknown' });
+    const enrolled = await store.enrolment.enrol('pc-10', { code }, T0 + 1);
+    if (!('token' in enrolled)) throw new Error(`refused: ${enrolled.refused}`);
+    expect(enrolled.site).toBe('branch-b');
+    expect(await store.enrolment.enrol('pc-11', { code }, T0 + 2)).toEqual({ refused: 'used' });
+    const late = await store.enrolment.issueCode('branch-b', T0, 10);
+    expect(await store.enrolment.enrol('pc-11', { code: late.code }, T0 + 10)).toEqual({ refused: 'expired' });
+    expect(await store.enrolment.enrol('pc-10', { site: 'branch-c', via: 'site-secret' }, T0 + 3)).toEqual({ refused: 'taken' });
+    expect(await store.enrolment.deviceForToken(enrolled.token)).toEqual({ device: 'pc-10', site: 'branch-b' });
+    expect(await store.enrolment.deviceForToken('not-a-token')).toBeUndefined();
+    expect(await store.enrolment.isEnrolled('pc-10')).toBe(true);
+    expect(await store.enrolment.activeCount()).toBe(1);
+
+    expect(await store.enrolment.revoke('pc-10', T0 + 4)).toBe(true);
+    expect(await store.enrolment.revoke('pc-10', T0 + 5)).toBe(false);
+    expect(await store.enrolment.deviceForToken(enrolled.token)).toBeUndefined();
+    expect(await store.enrolment.isEnrolled('pc-10')).toBe(false);
+    expect(await store.enrolment.hasRecord('pc-10')).toBe(true);
+    // Enrolled again: a fresh token; the old one stays refused.
+    const again = await store.enrolment.enrol('pc-10', { site: 'branch-c', via: 'site-secret' }, T0 + 6);
+    if (!('token' in again)) throw new Error(`refused: ${again.refused}`);
+    expect(await store.enrolment.deviceForToken(again.token)).toEqual({ device: 'pc-10', site: 'branch-c' });
+    expect(await store.enrolment.deviceForToken(enrolled.token)).toBeUndefined();
+    expect(await store.enrolment.list()).toEqual([{ device: 'pc-10', site: 'branch-c', enrolledMs: T0 + 6, enrolledVia: 'site-secret', revokedMs: null }]);
+    expect(await store.enrolment.forget('pc-10')).toBe(true);
+    expect(await store.enrolment.hasRecord('pc-10')).toBe(false);
+    expect(await store.enrolment.forget('pc-10')).toBe(false);
+    expect(await store.enrolment.deviceForToken(again.token)).toBeUndefined();
+  });
+
+  it('inspections and first sightings: latest per device, ranges, the first sighting kept', async () => {
+    const first = await store.inspections.record({ device: 'pc-20', site: 's', atMs: T0 + 10, user: 'li.wei', result: 'ok', note: '正常' });
+    const second = await store.inspections.record({ device: 'pc-20', site: 's', atMs: T0 + 20, user: 'li.wei', result: 'fault', note: 'fan noise' });
+    await store.inspections.record({ device: 'pc-21', site: 's', atMs: T0 + 15, user: 'wang', result: 'ok', note: '' });
+    expect(second.id).toBeGreaterThan(first.id);
+    expect((await store.inspections.forDevice('pc-20')).map((i) => i.note)).toEqual(['fan noise', '正常']);
+    expect((await store.inspections.between(T0 + 10, T0 + 20)).map((i) => i.device)).toEqual(['pc-20', 'pc-21']);
+    expect((await store.inspections.between(T0, T0 + 100, 'pc-20')).map((i) => i.id)).toEqual([first.id, second.id]);
+    const latest = await store.inspections.latest();
+    expect(latest.get('pc-20')).toEqual(second);
+    expect(latest.get('pc-21')?.user).toBe('wang');
+
+    await store.inspections.markSeen(['pc-20', 'pc-21'], T0);
+    await store.inspections.markSeen(['pc-20', 'pc-22'], T0 + 99);
+    let seen = await store.inspections.firstSeen();
+    expect([seen.get('pc-20'), seen.get('pc-21'), seen.get('pc-22')]).toEqual([T0, T0, T0 + 99]);
+    await store.inspections.forgetFirstSeen('pc-20');
+    seen = await store.inspections.firstSeen();
+    expect(seen.has('pc-20')).toBe(false);
+  });
+
+  it('maintenance: created, read, ended early (never later), open periods by start', async () => {
+    const m = await store.maintenance.create({ device: 'pc-30', startsMs: T0, endsMs: T0 + 1000, user: 'tech', reason: 'disk swap', silenceId: null, silenceError: 'alertmanager down', createdMs: T0 });
+    const planned = await store.maintenance.create({ device: 'pc-31', startsMs: T0 + 500, endsMs: T0 + 2000, user: 'tech', reason: '', silenceId: 'abc', silenceError: null, createdMs: T0 });
+    expect(await store.maintenance.get(m.id)).toEqual(m);
+    expect(await store.maintenance.get(999_999)).toBeUndefined();
+    expect((await store.maintenance.open(T0 + 1)).map((x) => x.id)).toEqual([m.id, planned.id]);
+    await store.maintenance.end(m.id, T0 + 100);
+    expect((await store.maintenance.get(m.id))?.endsMs).toBe(T0 + 100);
+    await store.maintenance.end(planned.id, T0 + 5000);
+    expect((await store.maintenance.get(planned.id))?.endsMs).toBe(T0 + 2000);
+    expect((await store.maintenance.open(T0 + 200)).map((x) => x.id)).toEqual([planned.id]);
+    expect((await store.maintenance.forDevice('pc-30')).map((x) => x.reason)).toEqual(['disk swap']);
+  });
+
+  it('sessions: found while live, deleted when expired, on logout and by pruning', async () => {
+    const a = await store.sessions.create('li.wei', T0, 1000);
+    const b = await store.sessions.create('wang', T0, 10);
+    const c = await store.sessions.create('zhao', T0, 5000);
+    expect(await store.sessions.find(a.id, T0 + 1)).toEqual(a.session);
+    expect(await store.sessions.find(b.id, T0 + 10)).toBeUndefined();
+    await store.sessions.delete(a.id);
+    expect(await store.sessions.find(a.id, T0 + 2)).toBeUndefined();
+    expect(await store.sessions.prune(T0 + 6000)).toBe(1);
+    expect(await store.sessions.find(c.id, T0 + 1)).toBeUndefined();
+    expect(await store.sessions.find('never-issued', T0)).toBeUndefined();
+  });
+
+  it('a transaction commits everything or, when it fails, nothing — and its handle is dead afterwards', async () => {
+    let leaked: Parameters<Parameters<Store['transaction']>[0]>[0] | undefined;
+    await expect(
+      store.transaction(async (tx) => {
+        leaked = tx;
+        await tx.devices.saveMany([stateRow('pc-40', 1)]);
+        await tx.inspections.record({ device: 'pc-40', site: 's', atMs: T0, user: 'u', result: 'ok', note: 'rolled back' });
+        // A CHECK constraint of both schemas: the statement fails inside the transaction.
+        await tx.inspections.record({ device: 'pc-40', site: 's', atMs: T0, user: 'u', result: 'bogus' as 'ok', note: '' });
+      }),
+    ).rejects.toThrow();
+    expect((await store.devices.loadAll()).map((d) => d.name)).not.toContain('pc-40');
+    expect(await store.inspections.forDevice('pc-40')).toEqual([]);
+    await expect(leaked!.inspections.forDevice('pc-40')).rejects.toThrow(/transaction has ended/);
+
+    await expect(store.transaction(async () => Promise.reject(new Error('the caller changed its mind')))).rejects.toThrow('the caller changed its mind');
+    const value = await store.transaction(async (tx) => {
+      await tx.devices.saveMany([stateRow('pc-41', 1)]);
+      return (await tx.enrolment.issueCode('branch-d', T0, 1000)).code;
+    });
+    expect(typeof value).toBe('string');
+    expect((await store.devices.loadAll()).map((d) => d.name)).toContain('pc-41');
+    // Calls from outside wait for a transaction instead of becoming part of it.
+    let outsideDone = false;
+    await store.transaction(async (tx) => {
+      const outside = store.inspections.record({ device: 'pc-42', site: 's', atMs: T0, user: 'u', result: 'ok', note: 'outside' }).then(() => (outsideDone = true));
+      await tx.devices.saveMany([stateRow('pc-42', 1)]);
+      if (backend.name === 'sqlite') expect(outsideDone).toBe(false);
+      void outside;
+      throw new Error('roll back the transaction only');
+    }).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await store.inspections.forDevice('pc-42')).map((i) => i.note)).toEqual(['outside']);
+    expect((await store.devices.loadAll()).map((d) => d.name)).not.toContain('pc-42');
+  });
+
+  it('two store instances writing at once (two processes): every write lands, a code enrols one device, a name is enrolled once', async () => {
+    const { code } = await store.enrolment.issueCode('branch-e', T0, 3_600_000);
+    const twin = { site: 'branch-e', via: 'site-secret' };
+    const other = spawnDaemon(process.execPath, [writerScript, JSON.stringify(where), JSON.stringify({ t0: T0, fleet: [1, 3, 5, 7, 9, 11, 13, 15, 17, 19], reportJson: JSON.stringify(makeReport({ device: '__NAME__', createdAt: T0, sentAt: T0 })), enrol: [{ device: 'race-b', how: { code } }, { device: 'twin', how: twin }] })], { name: 'store writer' });
+    try {
+      await whenReady(other, 'its "ready"', async () => (other.output().includes('ready') ? true : undefined), { timeoutMs: 30_000, everyMs: 20 });
+      other.child.kill('SIGUSR2');
+      const writes: Promise<unknown>[] = [];
+      for (let i = 0; i < 20; i += 2) {
+        writes.push(store.devices.saveMany([stateRow(`fleet-${i}`, i + 1)]));
+        writes.push(store.inspections.record({ device: `fleet-${i}`, site: 's', atMs: T0 + i, user: 'u', result: 'ok', note: String(i) }));
+        writes.push(recordStatusChanges(store, { initial: [], changes: [ev(`fleet-${i}`, 'disk', 'normal', 'abnormal', T0 + i)], started: [], ended: [] }, T0 + i));
+      }
+      const mine = [store.enrolment.enrol('race-a', { code }, T0 + 1), store.enrolment.enrol('twin', twin, T0 + 1)];
+      await Promise.all(writes);
+      const [raceA, twinA] = await Promise.all(mine);
+      const exit = await other.exited;
+      expect(exit.code, other.output()).toBe(0);
+      const theirs = JSON.parse(other.output().trim().split('\n').at(-1)!) as { failed: string[]; outcomes: unknown[] };
+      expect(theirs.failed).toEqual([]);
+      const [raceB, twinB] = theirs.outcomes as Array<{ enrolled: true } | { refused: string }>;
+
+      const names = (await store.devices.loadAll()).map((d) => d.name).filter((n) => n.startsWith('fleet-'));
+      expect(names).toHaveLength(20);
+      expect((await store.inspections.between(T0, T0 + 20)).filter((i) => i.device.startsWith('fleet-'))).toHaveLength(20);
+      expect((await store.events.between(T0, T0 + 20)).filter((e) => e.device.startsWith('fleet-'))).toHaveLength(20);
+      // One code, two agents: one enrolled, the other told the code is used.
+      expect([raceA, raceB].filter((r) => 'token' in r! || 'enrolled' in r!)).toHaveLength(1);
+      expect([raceA, raceB].filter((r) => 'refused' in r!)).toEqual([{ refused: 'used' }]);
+      // One name, two enrolments: one enrolled, the other refused as taken.
+      expect([twinA, twinB].filter((r) => 'token' in r! || 'enrolled' in r!)).toHaveLength(1);
+      expect([twinA, twinB].filter((r) => 'refused' in r!)).toEqual([{ refused: 'taken' }]);
+      expect((await store.enrolment.list()).filter((d) => d.device === 'twin')).toHaveLength(1);
+    } finally {
+      await other.stop('SIGKILL');
+    }
+  });
+});
+
+describe('a collector on PostgreSQL', () => {
+  const TOKEN = 'token-for-pc-01-postgres';
+  let url: string;
+  let admin: pg.Client;
+  const apps: CollectorApp[] = [];
+  let now = T0;
+
+  let stateDir: string;
+
+  beforeAll(async () => {
+    stateDir = await mkdtemp(join(tmpdir(), 'sw-pg-collector-'));
+    dirs.push(stateDir);
+    url = await postgres!.createDatabase('collector_ingest');
+    admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+  });
+  afterAll(async () => {
+    for (const a of apps) await a.app.close();
+    await admin?.end();
+  });
+
+  const collector = async (env: NodeJS.ProcessEnv = {}) => {
+    // The URL (with its password) from the environment, as a service would be given it.
+    const config = resolveCollectorConfig({ devices: [{ name: 'pc-01', token: TOKEN, site: 'branch-a' }], stateDir }, { STATIONWATCH_STORE_URL: url, ...env }, 'test');
+    const c = await buildCollector(config, { log: silentLogger, nowMs: () => now });
+    apps.push(c);
+    return c;
+  };
+  const agent = { version: '0.1.0', platform: 'linux', startedAt: T0 - 60_000 };
+  const report = (seq: number): Report => makeReport({ device: 'pc-01', seq, createdAt: now, sentAt: now, agent, samples: [{ metric: 'stationwatch_boots_total', value: seq }] });
+  const post = (c: CollectorApp, body: Report) => c.app.inject({ method: 'POST', url: '/api/v1/reports', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, payload: JSON.stringify(body) });
+  const stored = async () => {
+    const { rows } = await admin.query<{ report: string; reports_accepted: string }>('SELECT report, reports_accepted FROM device_state WHERE device = $1', ['pc-01']);
+    return rows[0] && { seq: (JSON.parse(rows[0].report) as Report).seq, reportsAccepted: Number(rows[0].reports_accepted) };
+  };
+
+  it('commits a report before answering 202; a refused commit is a 503 that changes nothing, and the retry applies once; a restart restores it', async () => {
+    const c = await collector();
+    expect(c.ctx.db.kind).toBe('postgres');
+    expect(c.ctx.db.where).not.toContain(postgres!.password);
+    expect((await post(c, report(1))).statusCode).toBe(202);
+    expect(await stored()).toEqual({ seq: 1, reportsAccepted: 1 });
+
+    // The database refuses the next write (a trigger, as a constraint or a full disk would).
+    await admin.query("CREATE FUNCTION refuse_writes() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$");
+    await admin.query('CREATE TRIGGER refuse BEFORE INSERT OR UPDATE ON device_state FOR EACH ROW EXECUTE FUNCTION refuse_writes()');
+    now += 15_000;
+    const second = report(2);
+    const refused = await post(c, second);
+    expect(refused.statusCode).toBe(503);
+    expect(refused.json().error).toBe('store_unavailable');
+    expect(await stored()).toEqual({ seq: 1, reportsAccepted: 1 });
+    const before = (await c.app.inject({ method: 'GET', url: '/api/devices/pc-01' })).json() as { reportsAccepted: number };
+    expect(before.reportsAccepted).toBe(1);
+
+    await admin.query('DROP TRIGGER refuse ON device_state');
+    expect((await post(c, second)).statusCode).toBe(202);
+    expect(await stored()).toEqual({ seq: 2, reportsAccepted: 2 });
+    expect(((await c.app.inject({ method: 'GET', url: '/api/devices/pc-01' })).json() as { reportsAccepted: number }).reportsAccepted).toBe(2);
+
+    // A second collector on the same database starts from what the first committed.
+    const b = await collector();
+    expect(((await b.app.inject({ method: 'GET', url: '/api/devices/pc-01' })).json() as { reportsAccepted: number }).reportsAccepted).toBe(2);
+  });
+
+  it('refuses a store URL that is not PostgreSQL, without repeating its password', () => {
+    expect(() => resolveCollectorConfig({ stateDir: '/tmp/x' }, { STATIONWATCH_STORE_URL: 'mysql://u:s3cret-pw@db/x' }, 'test')).toThrow(/store\/postgres\/url: must start with postgres:\/\//);
+    try {
+      resolveCollectorConfig({ stateDir: '/tmp/x' }, { STATIONWATCH_STORE_URL: 'postgres://u:s3cret-pw@db' }, 'test');
+      throw new Error('accepted');
+    } catch (e) {
+      expect((e as Error).message).toMatch(/names no database/);
+      expect((e as Error).message).not.toContain('s3cret-pw');
+    }
+  });
+
+  it('a wrong password fails at start in words that do not include it', async () => {
+    const wrong = url.replace(`:${postgres!.password}@`, ':wrong-password-123@');
+    await expect(openStore({ store: { postgres: { url: wrong, maxConnections: 1, connectTimeoutSeconds: 5, queryTimeoutSeconds: 5 } } })).rejects.toThrow(/could not be opened: .*password authentication failed/);
+    await openStore({ store: { postgres: { url: wrong, maxConnections: 1, connectTimeoutSeconds: 5, queryTimeoutSeconds: 5 } } }).catch((e: Error) => expect(e.message).not.toContain('wrong-password-123'));
+  });
+});
