@@ -1,34 +1,17 @@
 // Each device's last accepted state in PostgreSQL: a batch is one upsert statement in one transaction.
-import type { Report } from '../../../protocol/report.js';
-import type { Gap } from '../../device-store.js';
 import type { DeviceStateRow, DeviceStateStore, SavedDevice } from '../store.js';
+import { savedDeviceFromRow, type DeviceStateStoredRow } from '../rows.js';
 import { lastPerKey } from './events.js';
 import type { PgRun } from './run.js';
 
-interface StoredRow {
-  device: string;
-  site: string;
-  report: string;
-  received_at_ms: number | null;
-  clock_offset_seconds: number | null;
-  reports_accepted: number;
-  gaps: string;
-}
+type StoredRow = DeviceStateStoredRow;
 
 export class PgDeviceStates implements DeviceStateStore {
   constructor(private readonly q: PgRun) {}
 
   async loadAll(): Promise<SavedDevice[]> {
     const rows = await this.q.rows<StoredRow>('SELECT device, site, report, received_at_ms, clock_offset_seconds, reports_accepted, gaps FROM device_state');
-    return rows.map((r) => ({
-      name: r.device,
-      site: r.site,
-      report: JSON.parse(r.report) as Report,
-      ...(r.received_at_ms !== null ? { receivedAtMs: r.received_at_ms } : {}),
-      ...(r.clock_offset_seconds !== null ? { clockOffsetSeconds: r.clock_offset_seconds } : {}),
-      reportsAccepted: r.reports_accepted,
-      gaps: JSON.parse(r.gaps) as Gap[],
-    }));
+    return rows.map(savedDeviceFromRow);
   }
 
   async saveMany(all: readonly DeviceStateRow[]): Promise<void> {

@@ -4,6 +4,7 @@
 // and is refused as taken, its use of a code rolled back).
 import type { EnrolledDevice, EnrolmentStore, EnrolOutcome } from '../store.js';
 import { newCode, newToken, sha256hex } from '../secrets.js';
+import { codeRefusal, type EnrolCodeRow } from '../rows.js';
 import { isUniqueViolation, type PgRun } from './run.js';
 
 const isEnrolledOn = async (q: PgRun, device: string) => (await q.rows('SELECT 1 FROM device_tokens WHERE device = $1 AND revoked_ms IS NULL', [device])).length > 0;
@@ -41,10 +42,9 @@ export class PgEnrolment implements EnrolmentStore {
         let site: string;
         let via: string;
         if ('code' in how) {
-          const [row] = await q.rows<{ site: string; expires_ms: number; used_ms: number | null }>('SELECT site, expires_ms, used_ms FROM enrol_codes WHERE code_hash = $1 FOR UPDATE', [sha256hex(how.code)]);
-          if (!row) return { refused: 'unknown' };
-          if (row.used_ms !== null) return { refused: 'used' };
-          if (row.expires_ms <= nowMs) return { refused: 'expired' };
+          const [row] = await q.rows<EnrolCodeRow>('SELECT site, expires_ms, used_ms FROM enrol_codes WHERE code_hash = $1 FOR UPDATE', [sha256hex(how.code)]);
+          const refused = codeRefusal(row, nowMs);
+          if (refused || !row) return refused ?? { refused: 'unknown' };
           await q.count('UPDATE enrol_codes SET used_ms = $1, used_by = $2 WHERE code_hash = $3', [nowMs, device, sha256hex(how.code)]);
           site = row.site;
           via = 'code';

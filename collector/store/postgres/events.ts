@@ -1,21 +1,12 @@
 // Event history and indicator state in PostgreSQL (collector/store/store.ts says what each method
 // means). Batches go in as arrays (unnest): one statement per table, whatever the batch size.
 import type { Labels } from '../../../protocol/series.js';
-import type { BadgeState, DeviceEvent, EventDetail, EventStore, IndicatorStore, InitialState, NewEvent, PendingAlert } from '../store.js';
+import { eventFromRow, type EventRow } from '../rows.js';
+import type { BadgeState, DeviceEvent, EventStore, IndicatorStore, InitialState, NewEvent, PendingAlert } from '../store.js';
 import type { PgRun } from './run.js';
 
-interface Row {
-  id: number;
-  device: string;
-  site: string;
-  indicator: string;
-  from_state: BadgeState;
-  to_state: BadgeState;
-  at_ms: number;
-  detail: string;
-}
-
-const fromRow = (r: Row): DeviceEvent => ({ id: r.id, device: r.device, site: r.site, indicator: r.indicator, from: r.from_state, to: r.to_state, atMs: r.at_ms, detail: JSON.parse(r.detail) as EventDetail });
+type Row = EventRow;
+const fromRow = eventFromRow;
 
 /** The last entry per key (what a row-by-row upsert would leave; one statement cannot update a row twice). */
 export function lastPerKey<T>(items: readonly T[], key: (t: T) => string): T[] {

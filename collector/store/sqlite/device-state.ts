@@ -1,18 +1,9 @@
 // Each device's last accepted state in SQLite (WAL, synchronous=FULL: committed means on disk).
-import type { Report } from '../../../protocol/report.js';
-import type { Gap } from '../../device-store.js';
 import type { DeviceStateRow, DeviceStateStore, SavedDevice } from '../store.js';
+import { savedDeviceFromRow, type DeviceStateStoredRow } from '../rows.js';
 import { prepared, type SqliteRun } from './run.js';
 
-interface StoredRow {
-  device: string;
-  site: string;
-  report: string;
-  received_at_ms: number | null;
-  clock_offset_seconds: number | null;
-  reports_accepted: number;
-  gaps: string;
-}
+type StoredRow = DeviceStateStoredRow;
 
 const UPSERT = `INSERT INTO device_state (device, site, report, received_at_ms, clock_offset_seconds, reports_accepted, gaps) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (device) DO UPDATE SET site = excluded.site, report = excluded.report, received_at_ms = excluded.received_at_ms,
@@ -23,15 +14,7 @@ export class SqliteDeviceStates implements DeviceStateStore {
 
   loadAll(): Promise<SavedDevice[]> {
     return this.r.run((db) =>
-      (prepared(db, 'SELECT * FROM device_state').all() as StoredRow[]).map((r) => ({
-        name: r.device,
-        site: r.site,
-        report: JSON.parse(r.report) as Report,
-        ...(r.received_at_ms !== null ? { receivedAtMs: r.received_at_ms } : {}),
-        ...(r.clock_offset_seconds !== null ? { clockOffsetSeconds: r.clock_offset_seconds } : {}),
-        reportsAccepted: r.reports_accepted,
-        gaps: JSON.parse(r.gaps) as Gap[],
-      })),
+      (prepared(db, 'SELECT * FROM device_state').all() as StoredRow[]).map(savedDeviceFromRow),
     );
   }
 

@@ -3,6 +3,7 @@
 // CLI needs no collector restart.
 import type { EnrolledDevice, EnrolmentStore, EnrolOutcome } from '../store.js';
 import { newCode, newToken, sha256hex } from '../secrets.js';
+import { codeRefusal, type EnrolCodeRow } from '../rows.js';
 import type { Db } from './db.js';
 import { prepared, type SqliteRun } from './run.js';
 
@@ -39,10 +40,9 @@ export class SqliteEnrolment implements EnrolmentStore {
         let site: string;
         let via: string;
         if ('code' in how) {
-          const row = prepared(db, 'SELECT site, expires_ms, used_ms FROM enrol_codes WHERE code_hash = ?').get(sha256hex(how.code)) as { site: string; expires_ms: number; used_ms: number | null } | undefined;
-          if (!row) return { refused: 'unknown' };
-          if (row.used_ms !== null) return { refused: 'used' };
-          if (row.expires_ms <= nowMs) return { refused: 'expired' };
+          const row = prepared(db, 'SELECT site, expires_ms, used_ms FROM enrol_codes WHERE code_hash = ?').get(sha256hex(how.code)) as EnrolCodeRow | undefined;
+          const refused = codeRefusal(row, nowMs);
+          if (refused || !row) return refused ?? { refused: 'unknown' };
           prepared(db, 'UPDATE enrol_codes SET used_ms = ?, used_by = ? WHERE code_hash = ?').run(nowMs, device, sha256hex(how.code));
           site = row.site;
           via = 'code';

@@ -1,21 +1,12 @@
 // Event history and indicator state in SQLite (collector/store/store.ts says what each method means).
 import type { Labels } from '../../../protocol/series.js';
-import type { BadgeState, DeviceEvent, EventDetail, EventStore, IndicatorStore, InitialState, NewEvent, PendingAlert } from '../store.js';
+import { eventFromRow, type EventRow } from '../rows.js';
+import type { BadgeState, DeviceEvent, EventStore, IndicatorStore, InitialState, NewEvent, PendingAlert } from '../store.js';
 import type { Db } from './db.js';
 import { prepared, type SqliteRun } from './run.js';
 
-interface Row {
-  id: number;
-  device: string;
-  site: string;
-  indicator: string;
-  from_state: BadgeState;
-  to_state: BadgeState;
-  at_ms: number;
-  detail: string;
-}
-
-const fromRow = (r: Row): DeviceEvent => ({ id: r.id, device: r.device, site: r.site, indicator: r.indicator, from: r.from_state, to: r.to_state, atMs: r.at_ms, detail: JSON.parse(r.detail) as EventDetail });
+type Row = EventRow;
+const fromRow = eventFromRow;
 
 const INSERT_EVENT = 'INSERT INTO events (device, site, indicator, from_state, to_state, at_ms, detail) VALUES (?, ?, ?, ?, ?, ?, ?)';
 const UPSERT_STATE = 'INSERT INTO indicator_state (device, indicator, state, since_ms) VALUES (?, ?, ?, ?) ON CONFLICT (device, indicator) DO UPDATE SET state = excluded.state, since_ms = excluded.since_ms';

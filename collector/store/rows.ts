@@ -1,0 +1,53 @@
+// Row shapes and decisions both store implementations share: the SQLite and PostgreSQL schemas use
+// the same table and column names (their migrations differ only in column types), so a row read from
+// either becomes the store's type the same way, and a code is judged the same way on both.
+import type { Report } from '../../protocol/report.js';
+import type { Gap } from '../device-store.js';
+import type { BadgeState, DeviceEvent, EnrolOutcome, EventDetail, SavedDevice } from './store.js';
+
+export interface EventRow {
+  id: number;
+  device: string;
+  site: string;
+  indicator: string;
+  from_state: BadgeState;
+  to_state: BadgeState;
+  at_ms: number;
+  detail: string;
+}
+
+export const eventFromRow = (r: EventRow): DeviceEvent => ({ id: r.id, device: r.device, site: r.site, indicator: r.indicator, from: r.from_state, to: r.to_state, atMs: r.at_ms, detail: JSON.parse(r.detail) as EventDetail });
+
+export interface DeviceStateStoredRow {
+  device: string;
+  site: string;
+  report: string;
+  received_at_ms: number | null;
+  clock_offset_seconds: number | null;
+  reports_accepted: number;
+  gaps: string;
+}
+
+export const savedDeviceFromRow = (r: DeviceStateStoredRow): SavedDevice => ({
+  name: r.device,
+  site: r.site,
+  report: JSON.parse(r.report) as Report,
+  ...(r.received_at_ms !== null ? { receivedAtMs: r.received_at_ms } : {}),
+  ...(r.clock_offset_seconds !== null ? { clockOffsetSeconds: r.clock_offset_seconds } : {}),
+  reportsAccepted: r.reports_accepted,
+  gaps: JSON.parse(r.gaps) as Gap[],
+});
+
+export interface EnrolCodeRow {
+  site: string;
+  expires_ms: number;
+  used_ms: number | null;
+}
+
+/** Why a one-time code cannot enrol a device now; undefined when it can. */
+export function codeRefusal(row: EnrolCodeRow | undefined, nowMs: number): Extract<EnrolOutcome, { refused: unknown }> | undefined {
+  if (!row) return { refused: 'unknown' };
+  if (row.used_ms !== null) return { refused: 'used' };
+  if (row.expires_ms <= nowMs) return { refused: 'expired' };
+  return undefined;
+}
