@@ -12,6 +12,7 @@ import { probeIntervalSeconds, type ProbeDefinition } from './probes/probe.js';
 import { enrollingTransport, tokenSource } from './enrol/enrol.js';
 import { Outbox } from './outbox/outbox.js';
 import { spoolDir } from './backup/spool.js';
+import { failoverTransport } from './failover.js';
 import { httpTransport, type Transport } from './push.js';
 import { ReportQueue } from './report-queue.js';
 import { ProbeRunner, SLOW_STAGGER_MS, describeError, type ScheduledProbe } from './runner.js';
@@ -169,8 +170,16 @@ async function defaultTransport(config: AgentConfig, log: Logger): Promise<Trans
     ...(config.collector.enrolSecret ? { secret: config.collector.enrolSecret } : {}),
     stateDir: config.stateDir,
     enrolRequest: { collectorUrl: config.collector.url, device: config.device, site: config.site },
+    failoverUrls: config.collector.failoverUrls,
     opts,
     log,
   });
-  return enrollingTransport(source, httpTransport(config.collector.url, () => source.current() ?? '', opts));
+  const token = () => source.current() ?? '';
+  const urls = [config.collector.url, ...config.collector.failoverUrls];
+  if (urls.length === 1) return enrollingTransport(source, httpTransport(config.collector.url, token, opts));
+  const failover = failoverTransport(
+    urls.map((url) => ({ url, transport: httpTransport(url, token, opts) })),
+    { returnAfterMs: config.collector.returnToFirstMinutes * 60_000, onSwitch: (from, to, reason) => log.warn({ from, to, reason }, 'reporting to another collector') },
+  );
+  return enrollingTransport(source, failover);
 }

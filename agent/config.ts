@@ -27,6 +27,12 @@ export const AgentConfigSchema = Type.Object(
     collector: Type.Object(
       {
         url: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:9847' }),
+        /**
+         * Further collectors of the same shared store, tried in order when `url` cannot be reached or
+         * is busy (agent/failover.ts); the agent goes back to `url` after `returnToFirstMinutes`.
+         */
+        failoverUrls: Type.Array(Type.String({ pattern: '^https?://' }), { maxItems: 7, default: [] }),
+        returnToFirstMinutes: Type.Number({ minimum: 0.01, maximum: 1440, default: 10 }),
         /** The device token. Optional once the agent has enrolled (the token then lives in the state directory). */
         token: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
         /** A site enrolment secret: with no token yet, the agent enrols itself with it at start. */
@@ -114,14 +120,31 @@ export function resolveAgentConfig(raw: unknown, env: NodeJS.ProcessEnv, source:
     if (!existsSync(tokenFilePath(stateDir))) problems.push(`/collector/token: required until the agent has enrolled (stationwatch agent enrol --code CODE, or collector.enrolSecret); no ${tokenFilePath(stateDir)} yet`);
   }
   let cfg = validateConfig(AgentConfigSchema, value, source, problems);
+  const urlProblems: string[] = [];
   const insecure = insecureCollectorProblem(cfg.collector.url, cfg.collector.allowInsecure);
-  if (insecure) throw new ConfigError(source, [`/collector/url: ${insecure}`]);
+  if (insecure) urlProblems.push(`/collector/url: ${insecure}`);
+  const seen = new Set([normaliseUrl(cfg.collector.url)]);
+  cfg.collector.failoverUrls.forEach((url, i) => {
+    const problem = insecureCollectorProblem(url, cfg.collector.allowInsecure);
+    if (problem) urlProblems.push(`/collector/failoverUrls/${i}: ${problem}`);
+    else if (seen.has(normaliseUrl(url))) urlProblems.push(`/collector/failoverUrls/${i}: ${url} is already listed; each collector address once`);
+    seen.add(normaliseUrl(url));
+  });
+  if (urlProblems.length > 0) throw new ConfigError(source, urlProblems);
   cfg = { ...cfg, probes: validateProbeSettings(cfg.probes, source) };
   return {
     ...cfg,
     device: cfg.device ?? deviceNameFromHostname(hostname()),
     stateDir: cfg.stateDir ?? defaultStateDir(process.platform, env, isRoot),
   };
+}
+
+function normaliseUrl(url: string): string {
+  try {
+    return new URL(url).href;
+  } catch {
+    return url;
+  }
 }
 
 /** Plain HTTP is refused to any host but this machine: the token and the reports would travel readable. */

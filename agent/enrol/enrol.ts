@@ -39,7 +39,16 @@ export async function enrol(req: EnrolRequest, stateDir: string, opts: Transport
  * The token to send: the configured one, else the stored one, else (with a site secret) one
  * obtained by enrolling at the first send. Reports wait in the outbox meanwhile.
  */
-export async function tokenSource(cfg: { configured?: string; secret?: string; stateDir: string; enrolRequest: EnrolRequest; opts: TransportOptions; log: Logger }): Promise<{ current(): string | undefined; ensure(): Promise<SendResult | undefined> }> {
+export async function tokenSource(cfg: {
+  configured?: string;
+  secret?: string;
+  stateDir: string;
+  enrolRequest: EnrolRequest;
+  /** Further collectors to enrol with when the first cannot be reached (collector.failoverUrls). */
+  failoverUrls?: readonly string[];
+  opts: TransportOptions;
+  log: Logger;
+}): Promise<{ current(): string | undefined; ensure(): Promise<SendResult | undefined> }> {
   let token = cfg.configured ?? (await loadToken(cfg.stateDir))?.token;
   if (!token && !cfg.secret) throw new Error('this agent has no device token: set collector.token, or enrol it (stationwatch agent enrol --collector URL --code CODE), or set collector.enrolSecret');
   return {
@@ -47,7 +56,15 @@ export async function tokenSource(cfg: { configured?: string; secret?: string; s
     /** Makes sure there is a token; answers like a send when there is none yet. */
     async ensure() {
       if (token) return undefined;
-      const outcome = await enrol({ ...cfg.enrolRequest, secret: cfg.secret! }, cfg.stateDir, cfg.opts);
+      let outcome: EnrolOutcome = { kind: 'retry', reason: 'no collector address' };
+      const reasons: string[] = [];
+      // A collector that cannot be reached is skipped; a refusal is an answer (the same store stands behind each).
+      for (const collectorUrl of [cfg.enrolRequest.collectorUrl, ...(cfg.failoverUrls ?? [])]) {
+        outcome = await enrol({ ...cfg.enrolRequest, collectorUrl, secret: cfg.secret! }, cfg.stateDir, cfg.opts);
+        if (outcome.kind !== 'retry') break;
+        reasons.push(cfg.failoverUrls?.length ? `${collectorUrl}: ${outcome.reason}` : outcome.reason);
+      }
+      if (outcome.kind === 'retry') outcome = { kind: 'retry', reason: reasons.join('; ') };
       if (outcome.kind === 'enrolled') {
         token = outcome.token.token;
         cfg.log.info({ device: outcome.token.device, file: outcome.file }, 'enrolled with the collector; device token stored');
