@@ -1,12 +1,22 @@
 // inventory: what the device is (manufacturer, model, serial, OS, CPU, disks), for equipment records
-// and replacement by age. On Linux from sysfs, procfs and os-release (inventory-linux.ts); on Windows one
-// CIM query through the PowerShell runner (inventory-windows.ts); macOS systeminformation (ioreg), so this runs on the slow interval. Memory size is not repeated here: resources reports memory_total_bytes every
+// and replacement by age. On Linux from sysfs, procfs and os-release (inventory.linux.ts); on Windows one
+// CIM query through the PowerShell runner (inventory.win32.ts); macOS systeminformation (ioreg,
+// inventory.darwin.ts), so this runs on the slow interval. Memory size is not repeated here: resources reports memory_total_bytes every
 // fast interval, and two probes reporting one series would collide in the report.
 import { m } from '../../protocol/metrics.js';
-import { linuxInventorySource } from './inventory-linux.js';
-import { windowsInventorySource } from './inventory-windows.js';
-import { sample, unavailable, type ProbeDefinition, type Reading } from './probe.js';
-import { systemInformation } from './systeminformation.js';
+import { platformPart, type PlatformFiles } from './platform.js';
+import { sample, unavailable, type ProbeDefinition, type ProbeSetup, type Reading } from './probe.js';
+
+/** What each platform's file provides: where this run's answers come from. */
+export interface InventoryPart {
+  source(setup: ProbeSetup, signal: AbortSignal): Promise<InventorySource>;
+}
+
+const files: PlatformFiles<InventoryPart> = {
+  linux: () => import('./inventory.linux.js').then((f) => f.inventory),
+  win32: () => import('./inventory.win32.js').then((f) => f.inventory),
+  darwin: () => import('./inventory.darwin.js').then((f) => f.inventory),
+};
 
 /** The questions asked (systeminformation's calls and answers), injectable so tests run on literal answers. */
 export interface InventorySource {
@@ -56,14 +66,7 @@ function reason(what: string, result: PromiseSettledResult<unknown>): string {
   return `${what} failed: ${err instanceof Error ? err.message : String(err)}`.slice(0, 300);
 }
 
-const siInventory: InventorySource = {
-  system: async () => (await systemInformation()).system(),
-  cpu: async () => (await systemInformation()).cpu(),
-  osInfo: async () => (await systemInformation()).osInfo(),
-  diskLayout: async () => (await systemInformation()).diskLayout(),
-};
-
-export async function collectInventory(source: InventorySource = siInventory): Promise<Reading[]> {
+export async function collectInventory(source: InventorySource): Promise<Reading[]> {
   const [system, cpu, os, disks] = await Promise.allSettled([source.system(), source.cpu(), source.osInfo(), source.diskLayout()]);
   if ([system, cpu, os, disks].every((r) => r.status === 'rejected')) {
     throw new Error('every inventory query failed', { cause: system.status === 'rejected' ? system.reason : undefined });
@@ -113,8 +116,13 @@ export const inventoryProbe: ProbeDefinition = {
   interval: 'slow',
   metrics: [m.deviceInfo, m.cpuCores, m.diskInfo, m.diskSize],
   create: (setup) => {
-    if (setup.platform === 'win32') return { collect: async (ctx) => collectInventory(await windowsInventorySource(setup, ctx.signal)) };
-    const source = setup.platform === 'linux' ? linuxInventorySource({ sysRoot: setup.sysRoot, procRoot: setup.procRoot, etcRoot: '/etc', udevDataDir: '/run/udev/data' }) : siInventory;
-    return { collect: () => collectInventory(source) };
+    const part = platformPart(files, setup.platform);
+    return {
+      async collect(ctx) {
+        const p = await part();
+        if (!p) return [m.deviceInfo, m.cpuCores, m.diskInfo, m.diskSize].map((d) => unavailable(d, `the inventory is not read on ${setup.platform}`));
+        return collectInventory(await p.source(setup, ctx.signal));
+      },
+    };
   },
 };

@@ -4,14 +4,13 @@
 // counted once, across log rotation and agent restarts, and a crash between reading and saving only
 // means the same lines are read again. Bursts are the catalog's job (increase over a window).
 import { Type, type Static } from '@sinclair/typebox';
-import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readJsonFile, writeFileAtomic } from '../../common/atomic-file.js';
+import type { Logger } from '../../common/logger.js';
 import { m } from '../../protocol/metrics.js';
-import { readNewLines, type FileCursor } from './logins-authlog.js';
-import { readJournal } from './logins-journal.js';
-import { isFailedLogin, parseWindowsLogonFailures, syslogTime } from './logins-parse.js';
-import { WindowsConsoleEncoding, consoleEncodingOf, defaultRunner, runPowerShell, type CommandRunner } from './posture-command.js';
+import type { FileCursor } from './logins-authlog.js';
+import { platformPart, type PlatformFiles } from './platform.js';
+import { WindowsConsoleEncoding, consoleEncodingOf, defaultRunner, type CommandRunner } from './posture-command.js';
 import { sample, unavailable, type ProbeDefinition, type ProbeInstance, type ProbeSetup, type Reading } from './probe.js';
 
 export const STATE_FILE = 'logins.json';
@@ -28,9 +27,9 @@ export const LoginsSettings = Type.Object(
   },
   { additionalProperties: false },
 );
-type LoginsSettings = Static<typeof LoginsSettings>;
+export type LoginsSettings = Static<typeof LoginsSettings>;
 
-interface LoginsState {
+export interface LoginsState {
   total: number;
   lastAt?: number;
   /** Which log the cursor belongs to (`file:/var/log/auth.log`, `journal:`, `windows`). */
@@ -56,96 +55,42 @@ function parseState(raw: unknown): LoginsState {
   return s as LoginsState;
 }
 
-export const WINDOWS_LOGONS_SCRIPT = `
-$ErrorActionPreference = 'Stop'
-# The record id arrives as data ($SwData, see agent/windows/powershell.ts), never pasted into this text.
-$after = [long]$SwData.after
-$result = [ordered]@{ Newest = $null; Events = @(); Error = $null }
-try {
-  if ($after -lt 0) {
-    $last = @(Get-WinEvent -LogName Security -MaxEvents 1)
-    $result.Newest = if ($last.Count -gt 0) { $last[0].RecordId } else { 0 }
-  } else {
-    $xpath = "*[System[(EventID=4625) and (EventRecordID > $after)]]"
-    $result.Events = @(Get-WinEvent -LogName Security -FilterXPath $xpath -Oldest -MaxEvents 5000 | ForEach-Object { [pscustomobject]@{ RecordId = $_.RecordId; Time = ([DateTimeOffset]$_.TimeCreated).ToUnixTimeSeconds() } })
-  }
-} catch {
-  if ($_.Exception -is [System.UnauthorizedAccessException] -or $_.FullyQualifiedErrorId -like '*UnauthorizedAccess*') { $result.Error = 'denied' }
-  elseif ($_.FullyQualifiedErrorId -notlike 'NoMatchingEventsFound*') { $result.Error = $_.Exception.Message }
-}
-[pscustomobject]$result | ConvertTo-Json -Depth 3 -Compress
-`;
+export type Outcome = { state: LoginsState } | { unavailable: string };
 
-type Outcome = { state: LoginsState } | { unavailable: string };
+/** The count and latest time after `times` more failures (an unknown time counts at `fallbackAt`). */
+export function counted(prev: LoginsState, times: (number | undefined)[], fallbackAt: number): Pick<LoginsState, 'total' | 'lastAt'> {
+  if (times.length === 0) return prev.lastAt === undefined ? { total: prev.total } : { total: prev.total, lastAt: prev.lastAt };
+  const known = times.filter((t): t is number => t !== undefined);
+  return { total: prev.total + times.length, lastAt: known.length > 0 ? Math.max(...known, prev.lastAt ?? 0) : fallbackAt };
+}
+
+/** What each platform's file provides: a reader that advances the saved state by what was logged since. */
+export interface LoginsPart {
+  create(ctx: { settings: LoginsSettings; run: CommandRunner; encoding: string; log: Logger; wallMs: () => number }): (prev: LoginsState, signal: AbortSignal) => Promise<Outcome>;
+}
+
+const files: PlatformFiles<LoginsPart> = {
+  linux: () => import('./logins.linux.js').then((f) => f.logins),
+  win32: () => import('./logins.win32.js').then((f) => f.logins),
+};
+
+/** Platforms with a file here but nothing dependable to read. */
+const NOT_READ: Partial<Record<NodeJS.Platform, string>> = {
+  darwin: 'failed logins are not read on macOS: its unified log has no dependable failed-login event',
+};
 
 export function createLogins(setup: ProbeSetup, run: CommandRunner = defaultRunner): ProbeInstance {
   const settings = { source: 'auto', ...setup.settings } as LoginsSettings;
   const stateFile = join(setup.stateDir, STATE_FILE);
   let state: LoginsState | undefined;
-
-  const counted = (prev: LoginsState, times: (number | undefined)[], fallbackAt: number): Pick<LoginsState, 'total' | 'lastAt'> => {
-    if (times.length === 0) return prev.lastAt === undefined ? { total: prev.total } : { total: prev.total, lastAt: prev.lastAt };
-    const known = times.filter((t): t is number => t !== undefined);
-    return { total: prev.total + times.length, lastAt: known.length > 0 ? Math.max(...known, prev.lastAt ?? 0) : fallbackAt };
-  };
-
-  async function authLogPath(): Promise<string | undefined> {
-    const candidates = settings.authLogPath ? [settings.authLogPath] : ['/var/log/auth.log', '/var/log/secure'];
-    for (const path of candidates) {
-      if (await access(path).then(() => true, () => false)) return path;
-    }
-    return settings.source === 'file' ? candidates[0] : undefined;
-  }
-
-  async function fromFile(prev: LoginsState, path: string): Promise<Outcome> {
-    const source = `file:${path}`;
-    const cursor = prev.source === source ? prev.file : undefined;
-    let read;
-    try {
-      read = await readNewLines(path, cursor);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EACCES') return { unavailable: `needs root or the adm group to read ${path}` };
-      if (code === 'ENOENT') return { unavailable: `no auth log at ${path}` };
-      throw new Error(`read ${path}`, { cause: err });
-    }
-    if (read.lostRotated) setup.log.warn({ path }, 'the rotated auth log was compressed or removed before it was read to the end; failures logged just before the rotation may be missed');
-    const now = setup.clock.wallMs();
-    const times = read.lines.filter(isFailedLogin).map((l) => syslogTime(l, now));
-    return { state: { ...counted(prev, times, now / 1000), source, file: read.cursor } };
-  }
-
-  async function fromJournal(prev: LoginsState, signal: AbortSignal): Promise<Outcome> {
-    const source = `journal:${settings.journalDirectory ?? ''}`;
-    const cursor = prev.source === source ? prev.journal : undefined;
-    const read = await readJournal(settings.journalDirectory ? { directory: settings.journalDirectory } : {}, cursor, signal);
-    if (read.kind === 'unreadable') return { unavailable: settings.source === 'auto' ? `${read.reason}, and no auth log file (/var/log/auth.log, /var/log/secure)` : read.reason };
-    if (read.kind === 'empty') return { state: { ...counted(prev, [], 0), source, journal: '' } };
-    const last = read.entries[read.entries.length - 1];
-    if (cursor === undefined) return { state: { ...counted(prev, [], 0), source, ...(last ? { journal: last.cursor } : {}) } };
-    const times = read.entries.filter((e) => isFailedLogin(e.message)).map((e) => e.time);
-    return { state: { ...counted(prev, times, setup.clock.wallMs() / 1000), source, journal: last?.cursor ?? cursor } };
-  }
-
-  async function fromWindows(prev: LoginsState, signal: AbortSignal): Promise<Outcome> {
-    const after = prev.source === 'windows' && prev.windowsRecord !== undefined ? prev.windowsRecord : -1;
-    if (after !== -1 && !validRecordId(after)) throw new Error(`invalid saved event record id ${String(after).slice(0, 40)}`);
-    const res = await runPowerShell(WINDOWS_LOGONS_SCRIPT, { run, signal, consoleEncoding: consoleEncodingOf(setup.settings), data: { after } });
-    if (res.code !== 0) throw new Error(`the Security log query exited with ${res.code ?? 'a signal'}: ${res.stderr}`);
-    const got = parseWindowsLogonFailures(res.stdout);
-    if (got.denied) return { unavailable: 'needs administrator rights (or the Event Log Readers group) to read the Security log' };
-    if (after < 0) return { state: { ...counted(prev, [], 0), source: 'windows', windowsRecord: got.newest ?? 0 } };
-    const newest = got.events.length > 0 ? got.events[got.events.length - 1]!.recordId : after;
-    if (!validRecordId(newest)) throw new Error(`the Security log answered an invalid record id ${String(newest).slice(0, 40)}`);
-    return { state: { ...counted(prev, got.events.map((e) => e.time), 0), source: 'windows', windowsRecord: newest } };
-  }
+  const part = platformPart(files, setup.platform);
+  let reader: ((prev: LoginsState, signal: AbortSignal) => Promise<Outcome>) | undefined;
 
   async function outcome(prev: LoginsState, signal: AbortSignal): Promise<Outcome> {
-    if (setup.platform === 'win32') return fromWindows(prev, signal);
-    if (setup.platform === 'darwin') return { unavailable: 'failed logins are not read on macOS: its unified log has no dependable failed-login event' };
-    if (setup.platform !== 'linux') return { unavailable: `failed logins are not read on ${setup.platform}` };
-    const path = settings.source === 'journal' ? undefined : await authLogPath();
-    return path ? fromFile(prev, path) : fromJournal(prev, signal);
+    const p = await part();
+    if (!p) return { unavailable: NOT_READ[setup.platform] ?? `failed logins are not read on ${setup.platform}` };
+    reader ??= p.create({ settings, run, encoding: consoleEncodingOf(setup.settings), log: setup.log, wallMs: () => setup.clock.wallMs() });
+    return reader(prev, signal);
   }
 
   return {

@@ -8,8 +8,7 @@
 // The counts start at 0 with each agent process (a counter reset that rate()/increase() handle); they
 // are not persisted, because a link that changed while the agent was not running was not observed.
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { systemInformation } from './systeminformation.js';
-import { asList, powerShellJson, PowerShellUnusable } from '../windows/powershell.js';
+import { asList, PowerShellUnusable } from '../windows/powershell.js';
 
 export interface LinkReading {
   name: string;
@@ -55,22 +54,6 @@ export async function readSysfsLinks(sysRoot: string, named: readonly string[]):
   // A named interface that does not exist (the VPN's tun0 before it connects) is a link that is down.
   for (const name of named) if (!names.includes(name)) out.push({ name, up: false });
   return out;
-}
-
-/** Non-Linux: systeminformation (ipconfig/PowerShell/ifconfig underneath), so callers ask rarely. */
-export async function readSiLinks(named: readonly string[]): Promise<LinkReading[]> {
-  const wanted = new Set(named);
-  const list = await (await systemInformation()).networkInterfaces();
-  const ifaces = Array.isArray(list) ? list : [list];
-  return ifaces
-    .filter((i) => (!i.virtual && !i.internal) || wanted.has(i.iface) || wanted.has(i.ifaceName))
-    .map((i) => ({ name: i.iface, up: i.operstate === 'up' }));
-}
-
-/** Windows: the adapters' state from Get-NetAdapter through the one PowerShell runner (deadline, kill). */
-export async function readWindowsLinks(named: readonly string[], signal: AbortSignal, consoleEncoding: string): Promise<LinkReading[]> {
-  const script = 'Get-NetAdapter | Select-Object Name, Status, Virtual | ConvertTo-Json -Compress';
-  return windowsLinksFromJson(await powerShellJson(script, 'network adapters', { signal, consoleEncoding }), named);
 }
 
 /** Get-NetAdapter's rows → links: physical adapters and the named virtual ones; Status "Up" is up. */

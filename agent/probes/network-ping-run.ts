@@ -40,6 +40,14 @@ export function pingCommand(platform: NodeJS.Platform, host: string, burst: Burs
   return { file: pingPath ?? 'ping', args: ['-n', '-c', String(burst.count), '-i', trim(burst.intervalSeconds), '-W', trim(burst.timeoutSeconds), host], env };
 }
 
+/**
+ * Whether targets are pinged by one long-running ping each (network-ping-live.ts): iputils on Linux
+ * prints every reply and, with -O, every missing one as it happens. Elsewhere ping runs in bursts.
+ */
+export function livePing(platform: NodeJS.Platform): boolean {
+  return platform === 'linux';
+}
+
 /** Longest a burst may take before it is killed: every request, the last reply's wait, and slack for a name lookup. */
 export function burstDeadlineMs(platform: NodeJS.Platform, burst: BurstSettings): number {
   const interval = platform === 'win32' ? 1 : burst.intervalSeconds;

@@ -5,7 +5,6 @@
 //   sample configuration recommends it, but on development and CI machines the gateway is not ours
 //   to ping.
 import { readFile } from 'node:fs/promises';
-import { systemInformation } from './systeminformation.js';
 
 export interface TargetSpec {
   /** A host name, an address, or a keyword (`collector`, `gateway`). */
@@ -54,26 +53,17 @@ export function parseProcNetRoute(text: string): string | undefined {
   return routes[0]?.gateway;
 }
 
-export interface GatewaySource {
-  procRoot: string;
-  platform: NodeJS.Platform;
-  /** Non-Linux: systeminformation's answer (it starts `route`/`netstat`/PowerShell). */
-  defaultGateway?: () => Promise<string>;
-}
-
-export async function defaultGateway(src: GatewaySource): Promise<string | undefined> {
-  if (src.platform === 'linux') {
-    try {
-      return parseProcNetRoute(await readFile(`${src.procRoot}/net/route`, 'utf8'));
-    } catch {
-      return undefined;
-    }
+/** The default route's gateway on Linux, from /proc/net/route (no process); undefined without one. */
+export async function linuxDefaultGateway(procRoot: string): Promise<string | undefined> {
+  try {
+    return parseProcNetRoute(await readFile(`${procRoot}/net/route`, 'utf8'));
+  } catch {
+    return undefined;
   }
-  const gw = await (src.defaultGateway ?? (async () => (await systemInformation()).networkGatewayDefault()))().catch(() => '');
-  return gw || undefined;
 }
 
-export function buildTargets(specs: readonly TargetSpec[], collectorUrl: string, gateway: GatewaySource): Target[] {
+/** `gateway` finds the default gateway (per platform: network.<platform>.ts), asked before every burst to it. */
+export function buildTargets(specs: readonly TargetSpec[], collectorUrl: string, gateway: () => Promise<string | undefined>): Target[] {
   const seen = new Set<string>();
   const out: Target[] = [];
   for (const spec of specs) {
@@ -85,7 +75,7 @@ export function buildTargets(specs: readonly TargetSpec[], collectorUrl: string,
       out.push({ label, spec, resolve: async () => host });
     } else if (spec.host === 'gateway') {
       // Looked up before every burst: a laptop changes networks, DHCP changes gateways.
-      out.push({ label, spec, resolve: () => defaultGateway(gateway) });
+      out.push({ label, spec, resolve: gateway });
     } else {
       out.push({ label, spec, resolve: async () => spec.host });
     }

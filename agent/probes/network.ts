@@ -11,12 +11,13 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { m } from '../../protocol/metrics.js';
 import { describeError } from '../runner.js';
-import { LinkTracker, readSiLinks, readSysfsLinks, readWindowsLinks, type LinkReading } from './network-links.js';
+import { LinkTracker, type LinkReading } from './network-links.js';
 import { withDeadline } from '../exec/deadline.js';
 import { consoleEncodingOf } from '../windows/powershell.js';
 import { LivePing, liveIntervalSeconds } from './network-ping-live.js';
 import { PingError } from './network-ping-parse.js';
-import { burstDeadlineMs, pingCommand, runBurst, type PingSpawner } from './network-ping-run.js';
+import { burstDeadlineMs, livePing, pingCommand, runBurst, type PingSpawner } from './network-ping-run.js';
+import { platformPart, type PlatformFiles } from './platform.js';
 import { buildTargets, normaliseTargets, type Target } from './network-targets.js';
 import { targetReadings } from './network-target-readings.js';
 import { sample, unavailable, type ProbeDefinition, type ProbeInstance, type ProbeSetup, type Reading } from './probe.js';
@@ -176,27 +177,65 @@ class TargetMonitor {
   }
 }
 
-/** Link readings on other platforms start a process: at most once a minute. */
+/** What each platform's file provides: link states and the default gateway. */
+export interface NetworkPart {
+  /**
+   * Whether reading the links starts a process (PowerShell, ifconfig): then they are read in the
+   * background at most once a minute under a deadline, and collect never waits for them.
+   */
+  linksStartAProcess: boolean;
+  readLinks(ctx: NetworkContext, signal: AbortSignal): Promise<LinkReading[]>;
+  /** The default route's gateway (the `gateway` target), undefined when there is none. */
+  defaultGateway(ctx: NetworkContext, signal: AbortSignal): Promise<string | undefined>;
+}
+
+export interface NetworkContext {
+  sysRoot: string;
+  procRoot: string;
+  interfaces: readonly string[];
+  consoleEncoding: string;
+  nowMs(): number;
+}
+
+const files: PlatformFiles<NetworkPart> = {
+  linux: () => import('./network.linux.js').then((f) => f.network),
+  win32: () => import('./network.win32.js').then((f) => f.network),
+  darwin: () => import('./network.darwin.js').then((f) => f.network),
+};
+
+/** Link readings that start a process: at most once a minute. */
 const SI_LINKS_EVERY_MS = 60_000;
 /** A link read outside Linux that takes longer is killed (PowerShell on a broken WMI repository hangs). */
 const LINKS_DEADLINE_MS = 10_000;
 
 export function createNetwork(setup: ProbeSetup, io: NetworkIo = {}): ProbeInstance {
   const settings = setup.settings as NetworkSettings;
+  const part = platformPart(files, setup.platform);
+  const partCtx: NetworkContext = {
+    sysRoot: setup.sysRoot,
+    procRoot: setup.procRoot,
+    interfaces: settings.interfaces,
+    consoleEncoding: consoleEncodingOf(setup.settings),
+    nowMs: () => setup.clock.monoMs(),
+  };
+  const controller = new AbortController();
+  const gateway = io.defaultGateway
+    ? async () => (await io.defaultGateway!()) || undefined
+    : async () => {
+        const p = await part();
+        // Under a deadline: a hung route query costs the gateway target this burst, nothing else.
+        return p && withDeadline(LINKS_DEADLINE_MS, 'finding the default gateway', controller.signal, (signal) => p.defaultGateway(partCtx, signal));
+      };
   let targets: Target[];
   try {
-    targets = buildTargets(normaliseTargets(settings.targets), setup.collectorUrl, {
-      procRoot: setup.procRoot,
-      platform: setup.platform,
-      ...(io.defaultGateway ? { defaultGateway: io.defaultGateway } : {}),
-    });
+    targets = buildTargets(normaliseTargets(settings.targets), setup.collectorUrl, gateway);
   } catch (err) {
     // A configuration mistake the schema cannot see (a label used twice): the probe fails with it.
     return { collect: () => Promise.reject(err) };
   }
   const windowMs = settings.windowSeconds * 1000;
   const monitors: (TargetMonitor | LivePing)[] = targets.map((t) =>
-    setup.platform === 'linux'
+    livePing(setup.platform)
       ? new LivePing(
           t,
           setup,
@@ -211,20 +250,15 @@ export function createNetwork(setup: ProbeSetup, io: NetworkIo = {}): ProbeInsta
       : new TargetMonitor(t, setup, settings, io),
   );
   const tracker = new LinkTracker();
-  const controller = new AbortController();
   let loops: Promise<void>[] = [];
   // Outside Linux link state takes a child process (PowerShell, ifconfig): it is refreshed in the
   // background at most every SI_LINKS_EVERY_MS under a deadline, and collect never waits for it, so a
   // hung WMI query costs the link series (unavailable, with why) but never ping loss and round trips.
   let otherLinks: { atMono: number; readings?: LinkReading[]; error?: string } | undefined;
   let refreshing: Promise<void> | undefined;
-  function refreshOtherLinks(now: number): void {
+  function refreshOtherLinks(p: NetworkPart, now: number): void {
     if (refreshing || (otherLinks && now - otherLinks.atMono < SI_LINKS_EVERY_MS)) return;
-    const read =
-      setup.platform === 'win32'
-        ? (signal: AbortSignal) => readWindowsLinks(settings.interfaces, signal, consoleEncodingOf(setup.settings))
-        : () => readSiLinks(settings.interfaces);
-    refreshing = withDeadline(LINKS_DEADLINE_MS, 'reading the network links', controller.signal, read)
+    refreshing = withDeadline(LINKS_DEADLINE_MS, 'reading the network links', controller.signal, (signal) => p.readLinks(partCtx, signal))
       .then(
         (readings) => void (otherLinks = { atMono: setup.clock.monoMs(), readings }),
         (err: unknown) => void (otherLinks = { atMono: setup.clock.monoMs(), error: describeError(err) }),
@@ -234,8 +268,10 @@ export function createNetwork(setup: ProbeSetup, io: NetworkIo = {}): ProbeInsta
 
   async function links(): Promise<LinkReading[] | string> {
     if (io.readLinks) return io.readLinks(settings.interfaces);
-    if (setup.platform === 'linux') return readSysfsLinks(setup.sysRoot, settings.interfaces);
-    refreshOtherLinks(setup.clock.monoMs());
+    const p = await part();
+    if (!p) return `network links are not read on ${setup.platform}`;
+    if (!p.linksStartAProcess) return p.readLinks(partCtx, controller.signal);
+    refreshOtherLinks(p, setup.clock.monoMs());
     if (!otherLinks) return 'the first reading of the network links has not finished yet';
     return otherLinks.readings ?? `cannot read the network links: ${otherLinks.error ?? 'unknown error'}`;
   }

@@ -7,6 +7,7 @@ import { GROUP, IppStatusError, OP, STATUS_NOT_FOUND, describeServer, encodeRequ
 import type { PrinterStatus, PrintSnapshot } from '../peripherals/printer-status.js';
 import { describeError } from '../runner.js';
 import { jobsFromIpp, printerFromIpp } from './printers-cups-parse.js';
+import type { PrintersPart } from './printers.js';
 
 const PRINTER_ATTRIBUTES = ['printer-name', 'printer-state', 'printer-state-reasons', 'printer-state-message', 'printer-is-accepting-jobs', 'marker-names', 'marker-levels', 'marker-types'];
 const JOB_ATTRIBUTES = ['job-id', 'job-state', 'time-at-creation'];
@@ -93,3 +94,13 @@ export async function readCups(src: CupsSource, signal: AbortSignal): Promise<Pr
   }
   return { kind: 'ok', printers };
 }
+
+/** The printers probe where CUPS is the print system (printers.linux.ts, printers.darwin.ts). */
+export const cupsPrinters: PrintersPart = {
+  async snapshot(ctx, signal) {
+    // Looked up every run: CUPS may be installed or started after the agent.
+    const server = ctx.explicit ?? (await defaultCupsServer());
+    // performance.now(), not the agent clock's whole milliseconds: a local CUPS answers in well under one.
+    return readCups({ server, explicit: ctx.explicit !== undefined, nowSeconds: ctx.nowSeconds, monoMs: () => performance.now(), maxPrinters: ctx.maxPrinters }, signal);
+  },
+};

@@ -87,7 +87,7 @@ export function windowsPrinterReasons(row: WindowsPrinterRow): Set<PrinterReason
 
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === null || v === undefined ? [] : [v]);
 
-/** Parses the script's JSON (see printers-windows.ts); throws with the start of the text when it is not that. */
+/** Parses the script's JSON (see printers.win32.ts); throws with the start of the text when it is not that. */
 export function parseWindowsPrinters(text: string, nowSeconds: number): PrintSnapshot {
   let doc: Record<string, unknown>;
   try {

@@ -9,8 +9,26 @@ import { m } from '../../protocol/metrics.js';
 import { parseCupsServer, type CupsServer } from '../peripherals/ipp-client.js';
 import { printerReadings, type PrintSnapshot } from '../peripherals/printer-status.js';
 import type { ProbeDefinition, ProbeInstance, ProbeSetup } from './probe.js';
-import { defaultCupsServer, readCups } from './printers-cups.js';
-import { readWindowsPrinters } from './printers-windows.js';
+import { platformPart, type PlatformFiles } from './platform.js';
+
+/** What each platform's file provides: one snapshot of the print queues. */
+export interface PrintersPart {
+  snapshot(ctx: PrintersContext, signal: AbortSignal): Promise<PrintSnapshot>;
+}
+
+export interface PrintersContext {
+  settings: PrintersSettings;
+  /** The configured CUPS server, if any. */
+  explicit: CupsServer | undefined;
+  nowSeconds(): number;
+  maxPrinters: number;
+}
+
+const files: PlatformFiles<PrintersPart> = {
+  linux: () => import('./printers.linux.js').then((f) => f.printers),
+  darwin: () => import('./printers.darwin.js').then((f) => f.printers),
+  win32: () => import('./printers.win32.js').then((f) => f.printers),
+};
 
 /** WHATWG encoding labels of the legacy console code pages a branch PC may use (936, 54936, 950, 932, 949, 1252, 866). */
 const CONSOLE_ENCODINGS = ['gbk', 'gb18030', 'big5', 'shift_jis', 'euc-kr', 'windows-1252', 'ibm866'] as const;
@@ -45,13 +63,11 @@ export function createPrinters(setup: ProbeSetup): ProbeInstance {
     explicit = parsed;
   }
 
+  const part = platformPart(files, setup.platform);
   async function snapshot(signal: AbortSignal): Promise<PrintSnapshot> {
-    if (setup.platform === 'win32') return readWindowsPrinters(signal, settings.windowsConsoleEncoding ?? 'gbk', nowSeconds);
-    if (setup.platform !== 'linux' && setup.platform !== 'darwin') return { kind: 'absent', reason: `printers are not read on ${setup.platform}` };
-    // Looked up every run: CUPS may be installed or started after the agent.
-    const server = explicit ?? (await defaultCupsServer());
-    // performance.now(), not the agent clock's whole milliseconds: a local CUPS answers in well under one.
-    return readCups({ server, explicit: explicit !== undefined, nowSeconds, monoMs: () => performance.now(), maxPrinters: limits.maxPrinters }, signal);
+    const p = await part();
+    if (!p) return { kind: 'absent', reason: `printers are not read on ${setup.platform}` };
+    return p.snapshot({ settings, explicit, nowSeconds, maxPrinters: limits.maxPrinters }, signal);
   }
 
   return { collect: async (ctx) => printerReadings(await snapshot(ctx.signal), limits) };

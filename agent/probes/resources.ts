@@ -1,18 +1,13 @@
-// resources: CPU, memory, swap, load and filesystem use ("CPU, memory use too high").
-// Runs every fast interval, so on Linux it only reads procfs and calls statfs: no child processes.
-// On Windows it starts no child process either: memory from the OS (GlobalMemoryStatusEx through
-// os.totalmem/os.freemem), the system drive through statfs — a PowerShell/WMI query every 15 s was
-// what a broken WMI repository hung, taking CPU and memory monitoring with it. macOS: systeminformation
-// (vm_stat/df), bounded by the runner's timeout.
-import { readFile, statfs } from 'node:fs/promises';
+// resources: CPU, memory, swap, load and filesystem use ("CPU, memory use too high"). Runs every fast
+// interval: Linux reads procfs and statfs only (resources.linux.ts); Windows starts no child process
+// either (resources.win32.ts); macOS asks systeminformation (resources.darwin.ts).
+import { statfs } from 'node:fs/promises';
 import { cpus, freemem, loadavg, totalmem, type CpuInfo } from 'node:os';
 import { systemInformation } from './systeminformation.js';
 import { m } from '../../protocol/metrics.js';
+import { platformPart, type PlatformFiles } from './platform.js';
 import { sample, unavailable, type CollectContext, type ProbeDefinition, type ProbeInstance, type ProbeSetup, type Reading } from './probe.js';
-import {
-  cpuTimesFromOs, cpuUtilisation, fsFigures, memoryFromMeminfo, parseCpuStat, parseLoadavg, parseMeminfo, parseMounts,
-  selectFilesystems, type CpuTimes, type FsFigures, type MemoryFigures, type Mount,
-} from './resources-parse.js';
+import { cpuUtilisation, type CpuTimes, type FsFigures, type MemoryFigures, type Mount } from './resources-parse.js';
 
 /** The outside world, replaceable in tests. */
 export interface ResourcesIo {
@@ -27,7 +22,7 @@ export interface ResourcesIo {
   systemDrive?(): string;
 }
 
-const systemIo: ResourcesIo = {
+export const systemIo: ResourcesIo = {
   statfs: (p) => statfs(p),
   cpus,
   loadavg,
@@ -37,12 +32,20 @@ const systemIo: ResourcesIo = {
   systemDrive: () => `${(process.env.SystemDrive ?? 'C:').replace(/\\+$/, '')}\\`,
 };
 
-const NO_SWAP_WINDOWS = "the page file's use is read only by a WMI query, which this every-15-s probe does not start";
-
 const FIRST_CPU = 'first reading since the agent started: utilisation is measured between two collects';
 
+/** What each platform's file provides: one collect, given the I/O and the CPU figure's memory. */
+export interface ResourcesPart {
+  collect(r: { setup: ProbeSetup; io: ResourcesIo; cpuReading(current: CpuTimes): Reading }, ctx: CollectContext): Promise<Reading[]>;
+}
+
+const files: PlatformFiles<ResourcesPart> = {
+  linux: () => import('./resources.linux.js').then((f) => f.resources),
+  win32: () => import('./resources.win32.js').then((f) => f.resources),
+  darwin: () => import('./resources.darwin.js').then((f) => f.resources),
+};
+
 export function createResources(setup: ProbeSetup, io: ResourcesIo = systemIo): ProbeInstance {
-  const linux = setup.platform === 'linux';
   let previous: CpuTimes | undefined;
 
   // The first collect has no earlier reading, so CPU is reported unavailable rather than as the
@@ -55,91 +58,17 @@ export function createResources(setup: ProbeSetup, io: ResourcesIo = systemIo): 
     return ratio === undefined ? unavailable(m.cpuUtilisation, 'no CPU time elapsed since the previous collect') : sample(m.cpuUtilisation, ratio);
   }
 
-  async function read(file: string): Promise<string> {
-    const path = `${setup.procRoot}/${file}`;
-    try {
-      return await readFile(path, 'utf8');
-    } catch (cause) {
-      throw new Error(`read ${path}`, { cause });
-    }
-  }
-
-  async function filesystems(mounts: Mount[], ctx: CollectContext): Promise<Reading[]> {
-    const measured = await Promise.all(
-      mounts.map(async (mount) => {
-        ctx.signal.throwIfAborted();
-        try {
-          return { mount, figures: fsFigures(await io.statfs(mount.mountpoint)) };
-        } catch (err) {
-          // Mounts hidden from this user or namespace are skipped, not fatal for the others.
-          setup.log.debug({ err, mountpoint: mount.mountpoint }, 'statfs failed');
-          return { mount, figures: undefined };
-        }
-      }),
-    );
-    return fsReadings(measured);
-  }
-
-  async function collectLinux(ctx: CollectContext): Promise<Reading[]> {
-    const [stat, meminfo, loadavg, mounts] = await Promise.all([read('stat'), read('meminfo'), read('loadavg'), read('mounts')]);
-    return [
-      cpuReading(parseCpuStat(stat)),
-      ...memoryReadings(memoryFromMeminfo(parseMeminfo(meminfo))),
-      sample(m.load1, parseLoadavg(loadavg)),
-      ...(await filesystems(selectFilesystems(parseMounts(mounts)), ctx)),
-    ];
-  }
-
-  async function collectOther(): Promise<Reading[]> {
-    const [mem, fs] = await Promise.all([io.mem(), io.fsSize()]);
-    const [load1] = io.loadavg();
-    const load: Reading =
-      setup.platform === 'win32' || load1 === undefined ? unavailable(m.load1, 'this OS has no load average') : sample(m.load1, load1);
-    const kept = selectFilesystems(fs.map((f) => ({ device: f.fs, mountpoint: f.mount, fstype: f.type })));
-    const byMount = new Map(fs.map((f) => [f.mount, f]));
-    return [
-      cpuReading(cpuTimesFromOs(io.cpus())),
-      // systeminformation's `active` is its figure for memory in use excluding cache on every platform.
-      ...memoryReadings({ total: mem.total, used: mem.active, swapTotal: mem.swaptotal, swapUsed: mem.swapused }),
-      load,
-      ...fsReadings(
-        kept.map((mount) => {
-          const f = byMount.get(mount.mountpoint)!;
-          const usable = f.used + f.available;
-          return { mount, figures: f.size > 0 && usable > 0 ? { size: f.size, avail: f.available, utilisation: f.used / usable } : undefined };
-        }),
-      ),
-    ];
-  }
-
-  async function collectWindows(): Promise<Reading[]> {
-    const mem = (io.osMemory ?? systemIo.osMemory!)();
-    const drive = (io.systemDrive ?? systemIo.systemDrive!)();
-    const mount: Mount = { device: drive, mountpoint: drive, fstype: 'ntfs' };
-    let figures: FsFigures | undefined;
-    try {
-      figures = fsFigures(await io.statfs(drive));
-    } catch (err) {
-      setup.log.debug({ err, drive }, 'statfs failed');
-    }
-    const [total, used] = [mem.total, mem.total - mem.available];
-    if (!(total > 0)) throw new Error(`implausible memory total ${total}`);
-    return [
-      cpuReading(cpuTimesFromOs(io.cpus())),
-      sample(m.memoryTotal, total),
-      sample(m.memoryUsed, used),
-      sample(m.memoryUtilisation, used / total),
-      unavailable(m.swapTotal, NO_SWAP_WINDOWS),
-      unavailable(m.swapUsed, NO_SWAP_WINDOWS),
-      unavailable(m.load1, 'this OS has no load average'),
-      ...fsReadings([{ mount, figures }]),
-    ];
-  }
-
-  return { collect: (ctx) => (linux ? collectLinux(ctx) : setup.platform === 'win32' ? collectWindows() : collectOther()) };
+  const part = platformPart(files, setup.platform);
+  return {
+    async collect(ctx) {
+      const p = await part();
+      if (!p) throw new Error(`resources are not read on ${setup.platform}`);
+      return p.collect({ setup, io, cpuReading }, ctx);
+    },
+  };
 }
 
-function memoryReadings(mem: MemoryFigures): Reading[] {
+export function memoryReadings(mem: MemoryFigures): Reading[] {
   if (!(mem.total > 0)) throw new Error(`implausible memory total ${mem.total}`);
   return [
     sample(m.memoryTotal, mem.total),
@@ -151,7 +80,7 @@ function memoryReadings(mem: MemoryFigures): Reading[] {
   ];
 }
 
-function fsReadings(measured: { mount: Mount; figures: FsFigures | undefined }[]): Reading[] {
+export function fsReadings(measured: { mount: Mount; figures: FsFigures | undefined }[]): Reading[] {
   const out: Reading[] = [];
   for (const { mount, figures } of measured) {
     if (!figures) continue;

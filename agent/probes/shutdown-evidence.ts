@@ -40,9 +40,8 @@ const SCRIPT =
   `$since = [datetime]::Parse($SwData.since, [Globalization.CultureInfo]::InvariantCulture, [Globalization.DateTimeStyles]::RoundtripKind); ` +
   `Get-WinEvent -FilterHashtable @{LogName='System'; Id=41,6008; StartTime=$since} -MaxEvents 10 -ErrorAction SilentlyContinue | Select-Object Id,TimeCreated | ConvertTo-Json -Compress`;
 
-/** Asks the OS (Windows only); undefined where it cannot tell, so the marker alone decides. */
-export async function osUncleanShutdown(platform: NodeJS.Platform, bootMs: number, signal: AbortSignal): Promise<boolean | undefined> {
-  if (platform !== 'win32') return undefined;
+/** Asks Windows' System log (stability.win32.ts); undefined where it cannot tell, so the marker alone decides. */
+export async function osUncleanShutdown(bootMs: number, signal: AbortSignal): Promise<boolean | undefined> {
   const since = new Date(bootMs - 5 * 60_000).toISOString();
   const res = await runPowerShell(SCRIPT, { signal, consoleEncoding: 'utf-8', data: { since } }).catch(() => undefined);
   if (res === undefined || res.code !== 0) return undefined;

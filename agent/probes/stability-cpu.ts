@@ -5,7 +5,8 @@
 //   starts) — the agent was starved, the machine was working: not a freeze;
 // - the machine froze: nobody got CPU time, or the kernel did not even count the time (a paused VM).
 // Linux: the first line of /proc/stat, read synchronously (procfs answers from memory, as clock.ts
-// does for /proc/uptime); elsewhere os.cpus(). The process' own CPU time from process.cpuUsage().
+// does for /proc/uptime; stability.linux.ts); elsewhere os.cpus(). The process' own CPU time from
+// process.cpuUsage().
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 
@@ -35,28 +36,36 @@ export function parseProcStat(text: string): Pick<CpuReading, 'systemBusyMs' | '
   return { systemBusyMs: (total - idle) * USER_HZ_MS, systemTotalMs: total * USER_HZ_MS, cpus: Math.max(1, n) };
 }
 
-export function cpuReader(platform: NodeJS.Platform, procRoot: string): () => CpuReading | undefined {
+/** Linux: the first line of /proc/stat (read synchronously: procfs answers from memory). */
+export function procStatCpuReader(procRoot: string): () => CpuReading | undefined {
   return () => {
-    const u = process.cpuUsage();
-    const processMs = (u.user + u.system) / 1000;
     try {
-      if (platform === 'linux') {
-        const sys = parseProcStat(readFileSync(`${procRoot}/stat`, 'utf8'));
-        return sys ? { processMs, ...sys } : undefined;
-      }
-      const list = cpus();
-      if (list.length === 0) return undefined;
-      let busy = 0;
-      let total = 0;
-      for (const c of list) {
-        const t = c.times;
-        const all = t.user + t.nice + t.sys + t.idle + t.irq;
-        total += all;
-        busy += all - t.idle;
-      }
-      return { processMs, systemBusyMs: busy, systemTotalMs: total, cpus: list.length };
+      const sys = parseProcStat(readFileSync(`${procRoot}/stat`, 'utf8'));
+      return sys ? { processMs: processMs(), ...sys } : undefined;
     } catch {
       return undefined;
     }
   };
+}
+
+/** Elsewhere: os.cpus()' per-CPU times. */
+export function osCpuReader(): () => CpuReading | undefined {
+  return () => {
+    const list = cpus();
+    if (list.length === 0) return undefined;
+    let busy = 0;
+    let total = 0;
+    for (const c of list) {
+      const t = c.times;
+      const all = t.user + t.nice + t.sys + t.idle + t.irq;
+      total += all;
+      busy += all - t.idle;
+    }
+    return { processMs: processMs(), systemBusyMs: busy, systemTotalMs: total, cpus: list.length };
+  };
+}
+
+function processMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
 }

@@ -3,15 +3,15 @@
 // The agent cannot see its own death, so an unclean shutdown is inferred at the next boot from a
 // missing clean-stop marker, and a freeze from the gap between two heartbeats once it is over.
 import { Type } from '@sinclair/typebox';
-import { readFile, rename } from 'node:fs/promises';
+import { rename } from 'node:fs/promises';
 import { uptime as osUptime } from 'node:os';
 import { join } from 'node:path';
 import { readJsonFile, writeFileAtomic } from '../../common/atomic-file.js';
 import { m } from '../../protocol/metrics.js';
 import { withDeadline } from '../exec/deadline.js';
 import { describeError } from '../runner.js';
-import { osUncleanShutdown } from './shutdown-evidence.js';
-import { cpuReader, type CpuReading } from './stability-cpu.js';
+import { platformPart, type PlatformFiles } from './platform.js';
+import { osCpuReader, type CpuReading } from './stability-cpu.js';
 import { sample, type ProbeDefinition, type ProbeInstance, type ProbeSetup, type Reading } from './probe.js';
 import {
   DEFAULT_LIMITS,
@@ -48,8 +48,24 @@ export interface StabilityOptions {
   /** CPU time of the agent and the machine, read with each heartbeat (tests: a fake). */
   cpu?: () => CpuReading | undefined;
   /** The OS's own unclean-shutdown record (Windows events 41/6008); undefined where it cannot tell. */
-  osUncleanShutdown?: (platform: NodeJS.Platform, bootMs: number, signal: AbortSignal) => Promise<boolean | undefined>;
+  osUncleanShutdown?: (bootMs: number, signal: AbortSignal) => Promise<boolean | undefined>;
 }
+
+/** What each platform's file provides (stability.linux.ts, .win32.ts, .darwin.ts). */
+export interface StabilityPart {
+  /** The kernel's id of this boot, where there is one. */
+  bootId(procRoot: string): Promise<string | undefined>;
+  /** CPU time of the agent and the machine, read synchronously with every heartbeat. */
+  cpu(procRoot: string): () => CpuReading | undefined;
+  /** The OS's own record of an unclean shutdown of the previous boot; absent where there is none. */
+  osUncleanShutdown?(bootMs: number, signal: AbortSignal): Promise<boolean | undefined>;
+}
+
+const files: PlatformFiles<StabilityPart> = {
+  linux: () => import('./stability.linux.js').then((f) => f.stability),
+  win32: () => import('./stability.win32.js').then((f) => f.stability),
+  darwin: () => import('./stability.darwin.js').then((f) => f.stability),
+};
 
 export interface StabilityInstance extends ProbeInstance {
   heartbeat(): Promise<void>;
@@ -63,16 +79,6 @@ function limitsFrom(setup: ProbeSetup): GapLimits {
   return DEFAULT_LIMITS;
 }
 
-async function readBootId(setup: ProbeSetup): Promise<string | undefined> {
-  if (setup.platform !== 'linux') return undefined;
-  try {
-    const id = (await readFile(`${setup.procRoot}/sys/kernel/random/boot_id`, 'utf8')).trim();
-    return id || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 export function createStability(setup: ProbeSetup, options: StabilityOptions = {}): StabilityInstance {
   const { log, clock } = setup;
   const file = join(setup.stateDir, STATE_FILE);
@@ -80,8 +86,10 @@ export function createStability(setup: ProbeSetup, options: StabilityOptions = {
   const limits = limitsFrom(setup);
   const uptimeMs = options.uptimeMs ?? (async () => (await clock.bootMs()) ?? osUptime() * 1000);
   const sleepEvidence = options.sleepEvidence ?? (async () => false);
-  const osEvidence = options.osUncleanShutdown ?? osUncleanShutdown;
-  const readCpu = options.cpu ?? cpuReader(setup.platform, setup.procRoot);
+  const part = platformPart(files, setup.platform);
+  // Set from this platform's file in init(), before the first heartbeat reads them.
+  let osEvidence = options.osUncleanShutdown ?? (async () => undefined as boolean | undefined);
+  let readCpu = options.cpu ?? osCpuReader();
 
   let state: StabilityState;
   let ready: Promise<void> | undefined;
@@ -138,7 +146,10 @@ export function createStability(setup: ProbeSetup, options: StabilityOptions = {
     const stored = await loadStored();
     const up = await uptimeMs();
     const now = clock.wallMs();
-    const id = await readBootId(setup);
+    const p = await part();
+    if (p && !options.cpu) readCpu = p.cpu(setup.procRoot);
+    if (p?.osUncleanShutdown && !options.osUncleanShutdown) osEvidence = p.osUncleanShutdown;
+    const id = await p?.bootId(setup.procRoot);
     const started = onAgentStart(stored, id !== undefined ? { id, timeMs: now - up, uptimeMs: up } : { timeMs: now - up, uptimeMs: up }, now);
     state = started.state;
     const fields = { event: started.event, bootTime: new Date(state.boot.timeMs).toISOString() };
@@ -153,7 +164,7 @@ export function createStability(setup: ProbeSetup, options: StabilityOptions = {
   /** In the background: asking the OS (PowerShell on Windows) must not delay the first report. */
   async function checkOsEvidence(previousAliveWallMs: number): Promise<void> {
     try {
-      const unclean = await withDeadline(10_000, 'the OS shutdown log query', undefined, (signal) => osEvidence(setup.platform, state.boot.timeMs, signal));
+      const unclean = await withDeadline(10_000, 'the OS shutdown log query', undefined, (signal) => osEvidence(state.boot.timeMs, signal));
       if (unclean && applyOsUncleanEvidence(state, 'new-boot-clean', previousAliveWallMs)) {
         log.warn({ lastAlive: new Date(previousAliveWallMs).toISOString() }, 'the OS logged an unclean shutdown of the previous boot (the agent had stopped cleanly before it)');
         await save();

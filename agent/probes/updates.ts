@@ -4,16 +4,16 @@
 // never contacts a repository. Those answers are only as fresh as the last refresh the OS made
 // itself, so that moment is exported too, and a stale one has its own alert.
 import { Type } from '@sinclair/typebox';
-import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readJsonFile, writeFileAtomic } from '../../common/atomic-file.js';
 import { m } from '../../protocol/metrics.js';
-import { CommandNotFound, WindowsConsoleEncoding, commandRunner, consoleEncodingOf, runPowerShell, stderrText, type CommandRunner } from './posture-command.js';
+import { platformPart, type PlatformFiles } from './platform.js';
+import { WindowsConsoleEncoding, commandRunner, consoleEncodingOf, type CommandRunner } from './posture-command.js';
+import { sample, unavailable, type ProbeDefinition, type ProbeInstance, type ProbeSetup, type Reading } from './probe.js';
+import { trackFirstSeen, type PendingUpdate } from './updates-parse.js';
 
 /** apt's simulation and dnf may take over a minute on a slow disk, a Windows Update search too. */
 const updatesRunner = commandRunner([], 100_000);
-import { sample, unavailable, type ProbeDefinition, type ProbeInstance, type ProbeSetup, type Reading } from './probe.js';
-import { parseAptSimulate, parseDnf, parseWindowsUpdates, trackFirstSeen, type PendingUpdate } from './updates-parse.js';
 
 export const STATE_FILE = 'updates.json';
 
@@ -25,103 +25,35 @@ export const UpdatesSettings = Type.Object(
   { additionalProperties: false },
 );
 
-export const WINDOWS_UPDATES_SCRIPT = `
-$ErrorActionPreference = 'Stop'
-$searcher = (New-Object -ComObject Microsoft.Update.Session).CreateUpdateSearcher()
-$searcher.Online = $false
-$found = $searcher.Search("IsInstalled=0 and IsHidden=0 and Type='Software'")
-$securityCategory = '0fa1201d-4330-4fa8-8ae9-b877473b6441'
-$updates = @(foreach ($u in $found.Updates) { [pscustomobject]@{ Id = [string]$u.Identity.UpdateID; Security = [bool](@($u.Categories | Where-Object { $_.CategoryID -eq $securityCategory }).Count) } })
-$last = $null
-try { $d = (New-Object -ComObject Microsoft.Update.AutoUpdate).Results.LastSearchSuccessDate; if ($d) { $last = ([DateTimeOffset][DateTime]::SpecifyKind($d, 'Utc')).ToUnixTimeSeconds() } } catch { }
-[pscustomobject]@{ Updates = $updates; LastSearch = $last } | ConvertTo-Json -Depth 3 -Compress
-`;
-
-interface Snapshot {
+export interface Snapshot {
   pending: PendingUpdate[];
   checked?: number;
 }
 
-type Answer = Snapshot | { unavailable: string };
+export type Answer = Snapshot | { unavailable: string };
 
-async function newestMtime(paths: string[]): Promise<number | undefined> {
-  let newest: number | undefined;
-  for (const p of paths) {
-    const t = await stat(p).then((s) => s.mtimeMs / 1000, () => undefined);
-    if (t !== undefined && (newest === undefined || t > newest)) newest = t;
-  }
-  return newest;
+/** What each platform's file provides: a reader of the pending updates (it may keep a cache between runs). */
+export interface UpdatesPart {
+  create(ctx: { run: CommandRunner; encoding: string; listsDir: string }): (signal: AbortSignal) => Promise<Answer>;
 }
 
-/** When apt last downloaded its lists: the newest Release file, or the periodic job's success stamp. */
-export async function aptListsTime(listsDir: string): Promise<number | undefined> {
-  const names = await readdir(listsDir).catch(() => [] as string[]);
-  const releases = names.filter((n) => /_(In)?Release$/.test(n)).map((n) => join(listsDir, n));
-  return newestMtime([...releases, join(listsDir, '..', 'periodic', 'update-success-stamp')]);
-}
-
-/**
- * What apt's simulated upgrade depends on: the installed packages, the package lists and apt's
- * configuration. While none of them changed, its answer cannot have changed either (BENCHMARKS.md:
- * one `apt-get -s upgrade` costs seconds of CPU, the agent's largest cost by far).
- */
-export async function aptStateStamp(listsDir: string): Promise<string> {
-  const paths = ['/var/lib/dpkg/status', '/var/cache/apt/pkgcache.bin', listsDir, '/etc/apt', '/etc/apt/sources.list', '/etc/apt/sources.list.d', '/etc/apt/preferences.d', '/etc/apt/apt.conf.d'];
-  const parts = await Promise.all(paths.map((p) => stat(p).then((s) => `${s.mtimeMs}:${s.size}`, () => '-')));
-  return `${parts.join('|')}|${(await aptListsTime(listsDir)) ?? '-'}`;
-}
+const files: PlatformFiles<UpdatesPart> = {
+  linux: () => import('./updates.linux.js').then((f) => f.updates),
+  win32: () => import('./updates.win32.js').then((f) => f.updates),
+};
 
 export function createUpdates(setup: ProbeSetup, run: CommandRunner = updatesRunner): ProbeInstance {
   const listsDir = typeof setup.settings['aptListsDir'] === 'string' ? setup.settings['aptListsDir'] : '/var/lib/apt/lists';
   const stateFile = join(setup.stateDir, STATE_FILE);
   let firstSeen: Record<string, number> | undefined;
-  let lastApt: { stamp: string; answer: Snapshot } | undefined;
-
-  async function apt(signal: AbortSignal): Promise<Answer | undefined> {
-    const stamp = await aptStateStamp(listsDir);
-    if (lastApt?.stamp === stamp) return lastApt.answer;
-    let res;
-    try {
-      // NoLocking: a simulation must never wait for, or get in the way of, a real apt run.
-      res = await run('apt-get', ['-s', '-o', 'Debug::NoLocking=true', 'upgrade'], signal);
-    } catch (err) {
-      if (err instanceof CommandNotFound) return undefined;
-      throw err;
-    }
-    if (res.code !== 0) throw new Error(`apt-get -s upgrade exited with ${res.code ?? 'a signal'}: ${stderrText(res)}`);
-    const checked = await aptListsTime(listsDir);
-    const answer: Snapshot = { pending: parseAptSimulate(res.stdout.toString('utf8')), ...(checked !== undefined ? { checked } : {}) };
-    lastApt = { stamp, answer };
-    return answer;
-  }
-
-  async function dnf(signal: AbortSignal): Promise<Answer | undefined> {
-    let check;
-    try {
-      check = await run('dnf', ['-C', '-q', 'check-update'], signal);
-    } catch (err) {
-      if (err instanceof CommandNotFound) return undefined;
-      throw err;
-    }
-    // 100: updates available, 0: none, anything else: no usable cache (or a broken dnf).
-    if (check.code !== 0 && check.code !== 100) return { unavailable: `dnf has no usable metadata cache yet (${stderrText(check, 120)})` };
-    const sec = await run('dnf', ['-C', '-q', 'updateinfo', 'list', '--security'], signal);
-    if (sec.code !== 0) throw new Error(`dnf updateinfo exited with ${sec.code ?? 'a signal'}: ${stderrText(sec)}`);
-    const checked = await newestMtime(['/var/cache/dnf/last_makecache', '/var/cache/libdnf5/last_makecache']);
-    return { pending: parseDnf(check.stdout.toString('utf8'), sec.stdout.toString('utf8')), ...(checked !== undefined ? { checked } : {}) };
-  }
-
-  async function windows(signal: AbortSignal): Promise<Answer> {
-    const res = await runPowerShell(WINDOWS_UPDATES_SCRIPT, { run, signal, consoleEncoding: consoleEncodingOf(setup.settings) });
-    if (res.code !== 0) throw new Error(`the Windows Update query exited with ${res.code ?? 'a signal'}: ${res.stderr}`);
-    const got = parseWindowsUpdates(res.stdout);
-    return { pending: got.pending, ...(got.lastSearch !== undefined ? { checked: got.lastSearch } : {}) };
-  }
+  const part = platformPart(files, setup.platform);
+  let reader: ((signal: AbortSignal) => Promise<Answer>) | undefined;
 
   async function answer(signal: AbortSignal): Promise<Answer> {
-    if (setup.platform === 'win32') return windows(signal);
-    if (setup.platform !== 'linux') return { unavailable: `pending updates are not read on ${setup.platform}` };
-    return (await apt(signal)) ?? (await dnf(signal)) ?? { unavailable: 'no supported package manager (apt, dnf)' };
+    const p = await part();
+    if (!p) return { unavailable: `pending updates are not read on ${setup.platform}` };
+    reader ??= p.create({ run, encoding: consoleEncodingOf(setup.settings), listsDir });
+    return reader(signal);
   }
 
   return {

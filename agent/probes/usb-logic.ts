@@ -1,6 +1,6 @@
 // USB decisions, pure: which expected devices are attached, how many devices came and went between
-// two reads, and the series. The device list itself comes from usb-sysfs.ts (Linux) or
-// usb-windows.ts (Windows).
+// two reads, and the series. The device list itself comes from usb.linux.ts (Linux) or
+// usb.win32.ts (Windows).
 import { m } from '../../protocol/metrics.js';
 import { labelText } from '../peripherals/labels.js';
 import { sample, unavailable, type Reading } from './probe.js';

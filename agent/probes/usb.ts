@@ -5,18 +5,35 @@
 // counts. Windows asks Plug and Play through PowerShell on the interval. The insert/remove counters
 // live in the state directory so an agent restart loses no event, and a device unplugged while the
 // agent was stopped is still counted at the next read.
-import { watch, type FSWatcher } from 'node:fs';
-import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { readJsonFile, writeFileAtomic } from '../../common/atomic-file.js';
 import { m } from '../../protocol/metrics.js';
 import { deadline } from '../exec/deadline.js';
 import { describeError } from '../runner.js';
+import type { Logger } from '../../common/logger.js';
+import { platformPart, type PlatformFiles } from './platform.js';
 import type { ProbeDefinition, ProbeInstance, ProbeSetup, Reading } from './probe.js';
 import { advance, parseUsbState, usbReadings, type UsbDevice, type UsbState } from './usb-logic.js';
-import { readUsbSysfs } from './usb-sysfs.js';
-import { readWindowsUsb } from './usb-windows.js';
+
+/** What each platform's file provides: the attached devices, and where it can, plug events as they happen. */
+export interface UsbPart {
+  /** The devices, or why they cannot be read (unavailable: never "every device was unplugged"). */
+  list(ctx: UsbContext, signal: AbortSignal): Promise<UsbDevice[] | string>;
+  /** Calls `onChange` when a device comes or goes; returns how to stop watching. */
+  watchPlugs?(ctx: UsbContext, onChange: () => void): Promise<() => void>;
+}
+
+export interface UsbContext {
+  settings: UsbSettings;
+  sysRoot: string;
+  log: Logger;
+}
+
+const files: PlatformFiles<UsbPart> = {
+  linux: () => import('./usb.linux.js').then((f) => f.usb),
+  win32: () => import('./usb.win32.js').then((f) => f.usb),
+};
 
 export const STATE_FILE = 'usb.json';
 /** Plugging in a device creates its node and then its sysfs files over a few hundred ms: read after the burst. */
@@ -67,10 +84,11 @@ export function createUsb(setup: ProbeSetup): ProbeInstance {
     }
   }
 
+  const part = platformPart(files, setup.platform);
+  const ctx: UsbContext = { settings: s, sysRoot: setup.sysRoot, log: setup.log };
   async function readDevices(signal: AbortSignal): Promise<UsbDevice[] | string> {
-    if (setup.platform === 'linux') return readUsbSysfs(setup.sysRoot);
-    if (setup.platform === 'win32') return readWindowsUsb(signal, s.windowsConsoleEncoding ?? 'gbk');
-    return `USB devices are not read on ${setup.platform}`;
+    const p = await part();
+    return p ? p.list(ctx, signal) : `USB devices are not read on ${setup.platform}`;
   }
 
   /** Reads are serialised: the watcher and the runner must not both advance the same state. */
@@ -90,7 +108,7 @@ export function createUsb(setup: ProbeSetup): ProbeInstance {
     return next;
   }
 
-  const watchers: FSWatcher[] = [];
+  let unwatch: (() => void) | undefined;
   let settle: NodeJS.Timeout | undefined;
   let watchFailing = false;
   function onChange(): void {
@@ -109,26 +127,11 @@ export function createUsb(setup: ProbeSetup): ProbeInstance {
 
   return {
     async start() {
-      if (setup.platform !== 'linux') return;
-      const dir = s.watchDir ?? '/dev/bus/usb';
-      let buses: string[];
-      try {
-        buses = await readdir(dir);
-      } catch {
-        return; // no USB device nodes (a container, a VM without USB): the interval reads still run
-      }
-      // One watcher per bus directory (a device node is created there) and one for new buses.
-      for (const path of [dir, ...buses.map((b) => join(dir, b))]) {
-        try {
-          watchers.push(watch(path, { persistent: false }, onChange).on('error', () => undefined));
-        } catch (err) {
-          setup.log.warn({ path, err: describeError(err) }, 'cannot watch for USB plug events; counting on the interval only');
-        }
-      }
+      unwatch = await (await part())?.watchPlugs?.(ctx, onChange);
     },
     async stop() {
       clearTimeout(settle);
-      for (const w of watchers.splice(0)) w.close();
+      unwatch?.();
       await queue;
     },
     async collect(ctx): Promise<Reading[]> {

@@ -1,7 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { silentLogger } from '../../common/logger.js';
-import { countDrmDisplays, createDisplays } from '../../agent/probes/displays.js';
+import { createDisplays } from '../../agent/probes/displays.js';
+import { countDrmDisplays } from '../../agent/probes/displays.linux.js';
 import type { ProbeSetup, Reading } from '../../agent/probes/probe.js';
 import type { Clock } from '../../agent/clock.js';
 

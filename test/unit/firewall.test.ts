@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { firewallFromIptablesRules, firewallFromNftJson, firewallFromSocketfilterfw, firewallFromWindowsJson } from '../../agent/probes/firewall-parse.js';
-import { linuxFirewall } from '../../agent/probes/firewall.js';
+import { linuxFirewall } from '../../agent/probes/firewall.linux.js';
 import { commandRunner, decodeConsole } from '../../agent/probes/posture-command.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));

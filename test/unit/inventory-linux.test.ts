@@ -6,7 +6,7 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cpuFromCpuinfo, linuxInventorySource, osFromRelease, parseOsRelease, type LinuxRoots } from '../../agent/probes/inventory-linux.js';
+import { cpuFromCpuinfo, linuxInventorySource, osFromRelease, parseOsRelease, type LinuxRoots } from '../../agent/probes/inventory.linux.js';
 import { collectInventory } from '../../agent/probes/inventory.js';
 
 let root: string;

@@ -1,4 +1,4 @@
-import { windowsInventoryFromJson } from '../../agent/probes/inventory-windows.js';
+import { windowsInventoryFromJson } from '../../agent/probes/inventory.win32.js';
 import { describe, expect, it } from 'vitest';
 import type { Reading } from '../../agent/probes/probe.js';
 import { collectInventory, inventoryProbe, labelValue, type InventorySource } from '../../agent/probes/inventory.js';
@@ -76,7 +76,7 @@ describe('collectInventory', () => {
   });
 
   it('runs for real on this machine', async () => {
-    const readings = await inventoryProbe.create({} as never).collect({ signal: new AbortController().signal });
+    const readings = await inventoryProbe.create({ platform: process.platform, sysRoot: '/sys', procRoot: '/proc', settings: {} } as never).collect({ signal: new AbortController().signal });
     const info = readings.find((r) => r.metric.name === 'stationwatch_device_info');
     expect(info?.kind).toBe('sample');
     if (info?.kind !== 'sample') return;

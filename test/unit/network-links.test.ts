@@ -1,13 +1,14 @@
 // Link state from a sysfs fixture tree, link changes between reads, and the targets' keywords
 // (`collector`, `gateway` from a /proc/net/route fixture).
 import { windowsLinksFromJson } from '../../agent/probes/network-links.js';
+import { gatewayFromJson } from '../../agent/probes/network.win32.js';
 import { PowerShellUnusable } from '../../agent/windows/powershell.js';
 import { fileURLToPath } from 'node:url';
 import { Value } from '@sinclair/typebox/value';
 import { describe, expect, it } from 'vitest';
 import { LinkTracker, linkIsUp, readSysfsLinks } from '../../agent/probes/network-links.js';
 import { NetworkSettings } from '../../agent/probes/network.js';
-import { buildTargets, collectorHost, normaliseTargets, parseProcNetRoute } from '../../agent/probes/network-targets.js';
+import { buildTargets, collectorHost, linuxDefaultGateway, normaliseTargets, parseProcNetRoute } from '../../agent/probes/network-targets.js';
 
 const sysRoot = fileURLToPath(new URL('../fixtures/sysfs-net', import.meta.url));
 const procRoot = fileURLToPath(new URL('../fixtures/proc-net-route', import.meta.url));
@@ -68,13 +69,13 @@ describe('targets', () => {
   it('resolve `collector` to the collector URL\'s host and `gateway` to the default route', async () => {
     expect(collectorHost('http://127.0.0.1:9847')).toBe('127.0.0.1');
     expect(collectorHost('https://[::1]:9847/x')).toBe('::1');
-    const targets = buildTargets(normaliseTargets(['collector', 'gateway', { host: '10.20.0.5', label: 'core-banking', maxLossRatio: 0.01 }]), 'https://collector.branch.lan:9847', { procRoot, platform: 'linux' });
+    const targets = buildTargets(normaliseTargets(['collector', 'gateway', { host: '10.20.0.5', label: 'core-banking', maxLossRatio: 0.01 }]), 'https://collector.branch.lan:9847', () => linuxDefaultGateway(procRoot));
     expect(targets.map((t) => t.label)).toEqual(['collector', 'gateway', 'core-banking']);
     expect(await Promise.all(targets.map((t) => t.resolve()))).toEqual(['collector.branch.lan', '192.168.239.1', '10.20.0.5']);
   });
 
   it('without a default route the gateway resolves to nothing (its packets count as lost)', async () => {
-    const [gw] = buildTargets([{ host: 'gateway' }], 'http://127.0.0.1:9847', { procRoot: '/nonexistent', platform: 'linux' });
+    const [gw] = buildTargets([{ host: 'gateway' }], 'http://127.0.0.1:9847', () => linuxDefaultGateway('/nonexistent'));
     expect(await gw!.resolve()).toBeUndefined();
   });
 
@@ -85,7 +86,7 @@ describe('targets', () => {
   });
 
   it('refuse a label used twice, and hosts that ping would read as options', () => {
-    expect(() => buildTargets(normaliseTargets(['10.0.0.1', { host: '10.0.0.2', label: '10.0.0.1' }]), 'http://127.0.0.1:1', { procRoot, platform: 'linux' })).toThrow(/listed twice/);
+    expect(() => buildTargets(normaliseTargets(['10.0.0.1', { host: '10.0.0.2', label: '10.0.0.1' }]), 'http://127.0.0.1:1', () => linuxDefaultGateway(procRoot))).toThrow(/listed twice/);
     const problems = (raw: unknown) => [...Value.Errors(NetworkSettings, Value.Default(NetworkSettings, raw))].map((e) => e.path);
     expect(problems({ targets: ['-f'] })).toContain('/targets/0');
     expect(problems({ targets: ['host.example', '10.0.0.1', 'fe80::1%eth0', { host: 'gateway', label: '网关', maxRttMs: 20 }] })).toEqual([]);
@@ -113,5 +114,15 @@ describe('Windows adapters (Get-NetAdapter | ConvertTo-Json; synthesised rows in
   it('an answer without adapters is unusable, never "no links"', () => {
     expect(() => windowsLinksFromJson([], [])).toThrow(PowerShellUnusable);
     expect(() => windowsLinksFromJson([{ Status: 'Up' }], [])).toThrow(/listed none/);
+  });
+});
+
+describe('Windows default gateway (Get-NetRoute 0.0.0.0/0, best metric first | ConvertTo-Json; synthesised in its documented shape)', () => {
+  it('takes the best default route\'s next hop; none, an on-link route or garbage is no gateway', () => {
+    expect(gatewayFromJson({ NextHop: '192.168.10.1' })).toBe('192.168.10.1');
+    expect(gatewayFromJson([{ NextHop: '10.0.0.1' }, { NextHop: '10.0.0.2' }])).toBe('10.0.0.1');
+    expect(gatewayFromJson({ NextHop: '0.0.0.0' })).toBeUndefined();
+    expect(gatewayFromJson([])).toBeUndefined();
+    expect(gatewayFromJson({ NextHop: '-c 1 evil' })).toBeUndefined();
   });
 });

@@ -15,7 +15,7 @@ import { decodeConsole } from '../../agent/exec/run-command.js';
 import { createPrinters, printersSettings } from '../../agent/probes/printers.js';
 import { printerFromIpp, queueSummary, reasonsFromIpp, stateFromIpp, suppliesFromIpp } from '../../agent/probes/printers-cups-parse.js';
 import { parseWindowsPrinters } from '../../agent/probes/printers-windows-parse.js';
-import { WINDOWS_PRINTERS_SCRIPT } from '../../agent/probes/printers-windows.js';
+import { WINDOWS_PRINTERS_SCRIPT } from '../../agent/probes/printers.win32.js';
 import { fullScript, powershellArgs, POWERSHELL_UTF8 } from '../../agent/windows/powershell.js';
 import type { ProbeSetup, Reading } from '../../agent/probes/probe.js';
 import { createLogger } from '../../common/logger.js';

@@ -23,7 +23,9 @@ describe('Windows unclean-shutdown events', () => {
     expect(uncleanEvidenceForBoot(events, 1_000_000_000 - 60_000)).toBe(true);
     expect(uncleanEvidenceForBoot(events, 1_000_000_000 + 3_600_000)).toBe(false);
   });
-  it('is silent (undefined) on platforms without such a log', async () => {
-    expect(await osUncleanShutdown('linux', Date.now(), new AbortController().signal)).toBeUndefined();
+  it('is asked only on Windows: the other platforms\' files have no such log', async () => {
+    expect((await import('../../agent/probes/stability.win32.js')).stability.osUncleanShutdown).toBe(osUncleanShutdown);
+    expect((await import('../../agent/probes/stability.linux.js')).stability.osUncleanShutdown).toBeUndefined();
+    expect((await import('../../agent/probes/stability.darwin.js')).stability.osUncleanShutdown).toBeUndefined();
   });
 });

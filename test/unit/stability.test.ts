@@ -271,7 +271,7 @@ describe('stability probe across restarts', () => {
     const stoppedAt = e.clock.wall;
     await reboot(e, '22222222-bbbb', 60_000);
     const asked: number[] = [];
-    const q = e.probe('win32', { osUncleanShutdown: async (_platform, bootMs) => (asked.push(bootMs), true) });
+    const q = e.probe('win32', { osUncleanShutdown: async (bootMs) => (asked.push(bootMs), true) });
     await q.start?.();
     await new Promise((r) => setTimeout(r, 50)); // the OS is asked in the background
     expect(asked).toHaveLength(1);
@@ -281,7 +281,7 @@ describe('stability probe across restarts', () => {
 
   it('the OS log is not asked when the marker already tells, and silence from it changes nothing', async () => {
     const asked: number[] = [];
-    const ask = async (_platform: NodeJS.Platform, bootMs: number) => (asked.push(bootMs), undefined);
+    const ask = async (bootMs: number) => (asked.push(bootMs), undefined);
     const p = e.probe('win32', { osUncleanShutdown: ask });
     await p.start?.();
     await p.stop?.();

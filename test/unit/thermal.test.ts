@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../common/logger.js';
 import type { Clock } from '../../agent/clock.js';
 import type { ProbeSetup, Reading } from '../../agent/probes/probe.js';
-import { createThermal, temperaturesFromSi, temperaturesFromAcpi, thermalProbe, type CpuTemperatureSource } from '../../agent/probes/thermal.js';
+import { createThermal, thermalProbe, type CpuTemperatureSource } from '../../agent/probes/thermal.js';
+import { temperaturesFromSi } from '../../agent/probes/thermal.darwin.js';
+import { temperaturesFromAcpi } from '../../agent/probes/thermal.win32.js';
 import { celsiusFromMilli, nameSensors, readHwmon, rpmFrom, sumThrottle } from '../../agent/probes/thermal-sysfs.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));

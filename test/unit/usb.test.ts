@@ -9,8 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { decodeConsole } from '../../agent/exec/run-command.js';
 import type { ProbeSetup, Reading } from '../../agent/probes/probe.js';
 import { advance, diffDevices, usbReadings } from '../../agent/probes/usb-logic.js';
-import { readUsbSysfs } from '../../agent/probes/usb-sysfs.js';
-import { parseWindowsUsb } from '../../agent/probes/usb-windows.js';
+import { readUsbSysfs } from '../../agent/probes/usb.linux.js';
+import { parseWindowsUsb } from '../../agent/probes/usb.win32.js';
 import { createUsb, STATE_FILE, usbSettings } from '../../agent/probes/usb.js';
 import { createLogger } from '../../common/logger.js';
 

@@ -2,8 +2,12 @@
 // https://docs.kernel.org/driver-api/usb/usb.html — /sys/bus/usb/devices has one entry per device
 // (`1-1`, `1-1.4`: bus-port.port…), per interface (`1-1:1.0`) and per host controller's root hub
 // (`usb1`). Only devices count; root hubs are the controller itself, not something plugged in.
+import { watch, type FSWatcher } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describeError } from '../runner.js';
 import type { UsbDevice } from './usb-logic.js';
+import type { UsbPart } from './usb.js';
 
 const DEVICE_ENTRY = /^\d+-\d+(\.\d+)*$/;
 
@@ -38,3 +42,28 @@ export async function readUsbSysfs(sysRoot: string): Promise<UsbDevice[] | strin
   }
   return devices;
 }
+
+export const usb: UsbPart = {
+  list: (ctx) => readUsbSysfs(ctx.sysRoot),
+  async watchPlugs(ctx, onChange) {
+    const dir = ctx.settings.watchDir ?? '/dev/bus/usb';
+    let buses: string[];
+    try {
+      buses = await readdir(dir);
+    } catch {
+      return () => undefined; // no USB device nodes (a container, a VM without USB): the interval reads still run
+    }
+    // One watcher per bus directory (a device node is created there) and one for new buses.
+    const watchers: FSWatcher[] = [];
+    for (const path of [dir, ...buses.map((b) => join(dir, b))]) {
+      try {
+        watchers.push(watch(path, { persistent: false }, onChange).on('error', () => undefined));
+      } catch (err) {
+        ctx.log.warn({ path, err: describeError(err) }, 'cannot watch for USB plug events; counting on the interval only');
+      }
+    }
+    return () => {
+      for (const w of watchers.splice(0)) w.close();
+    };
+  },
+};

@@ -3,7 +3,7 @@
 // and outlived the agent on a broken WMI repository. Each class is asked on its own with
 // -ErrorAction SilentlyContinue, so one broken class leaves only its part empty.
 import { consoleEncodingOf, powerShellJson, PowerShellUnusable } from '../windows/powershell.js';
-import type { InventorySource } from './inventory.js';
+import type { InventoryPart, InventorySource } from './inventory.js';
 import type { ProbeSetup } from './probe.js';
 
 const SCRIPT = `
@@ -51,3 +51,5 @@ export function windowsInventoryFromJson(json: unknown): InventorySource {
 export async function windowsInventorySource(setup: ProbeSetup, signal: AbortSignal): Promise<InventorySource> {
   return windowsInventoryFromJson(await powerShellJson(SCRIPT, 'inventory', { signal, consoleEncoding: consoleEncodingOf(setup.settings) }));
 }
+
+export const inventory: InventoryPart = { source: windowsInventorySource };

@@ -5,6 +5,7 @@
 // Instance paths: https://learn.microsoft.com/windows-hardware/drivers/install/standard-usb-identifiers
 import { asList, parsePowerShellJson, runPowerShell, PowerShellUnusable } from '../windows/powershell.js';
 import type { UsbDevice } from './usb-logic.js';
+import type { UsbPart } from './usb.js';
 
 export const WINDOWS_USB_SCRIPT = `
 $ErrorActionPreference = 'Stop'
@@ -39,3 +40,7 @@ export async function readWindowsUsb(signal: AbortSignal, consoleEncoding: strin
     throw err;
   }
 }
+
+export const usb: UsbPart = {
+  list: (ctx, signal) => readWindowsUsb(signal, ctx.settings.windowsConsoleEncoding ?? 'gbk'),
+};

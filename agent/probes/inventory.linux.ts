@@ -5,7 +5,7 @@
 // these files do not say (a board without DMI, a CPU without a "model name" line).
 import { readdir, readFile } from 'node:fs/promises';
 import { arch, cpus } from 'node:os';
-import type { InventorySource } from './inventory.js';
+import type { InventoryPart, InventorySource } from './inventory.js';
 import { systemInformation } from './systeminformation.js';
 
 export interface LinuxRoots {
@@ -109,3 +109,8 @@ export function linuxInventorySource(roots: LinuxRoots): InventorySource {
     },
   };
 }
+
+/** The answers come from files: one source for the probe's life, read afresh at each call. */
+export const inventory: InventoryPart = {
+  source: async (setup) => linuxInventorySource({ sysRoot: setup.sysRoot, procRoot: setup.procRoot, etcRoot: '/etc', udevDataDir: '/run/udev/data' }),
+};

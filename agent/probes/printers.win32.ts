@@ -3,6 +3,7 @@
 // (Get-Printer needs the PrintManagement module, absent on some editions). Times are turned into
 // epoch seconds inside PowerShell so the JSON does not depend on how 5.1 and 7 serialise dates.
 import type { PrintSnapshot } from '../peripherals/printer-status.js';
+import type { PrintersPart } from './printers.js';
 import { runPowerShell } from '../windows/powershell.js';
 import { parseWindowsPrinters } from './printers-windows-parse.js';
 
@@ -26,3 +27,7 @@ export async function readWindowsPrinters(signal: AbortSignal, consoleEncoding: 
   if (res.code !== 0) return { kind: 'absent', reason: `the printer query (PowerShell) exited with ${res.code ?? 'a signal'}${res.stderr ? `: ${res.stderr}` : ''}` };
   return parseWindowsPrinters(res.stdout, nowSeconds());
 }
+
+export const printers: PrintersPart = {
+  snapshot: (ctx, signal) => readWindowsPrinters(signal, ctx.settings.windowsConsoleEncoding ?? 'gbk', ctx.nowSeconds),
+};

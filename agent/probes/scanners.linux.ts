@@ -1,0 +1,2 @@
+// Scanners on Linux: SANE (scanners-sane.ts, shared with macOS).
+export { saneScanners as scanners } from './scanners-sane.js';
