@@ -8,6 +8,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -265,6 +266,14 @@ describe('notification channels against their platforms', () => {
     expect(await send(channel({ ...untrusting, name: 'mail-ca', port: smtp.port }))).toMatchObject({ ok: false, retryable: false, detail: expect.stringMatching(/certificate/i) as unknown });
     // Nobody listening: retryable.
     expect(await send(channel({ ...base, name: 'mail-down', port: 1 }, { timeoutMs: 1000 }))).toMatchObject({ ok: false, retryable: true, detail: expect.stringMatching(/ECONNREFUSED|ECONNECTION/) as unknown });
+    // A server that accepts the connection and never greets: retryable, within the deadline.
+    const silent = createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const started = Date.now();
+    const hung = await send(channel({ ...base, name: 'mail-hang', port: (silent.address() as { port: number }).port }, { timeoutMs: 500 }));
+    silent.close();
+    expect(hung).toMatchObject({ ok: false, retryable: true, detail: expect.stringMatching(/^(no answer within 500 ms|SMTP ETIMEDOUT.*Greeting never received)/) as unknown });
+    expect(Date.now() - started).toBeLessThan(2000);
     expect(smtp.mails).toHaveLength(1);
   });
 

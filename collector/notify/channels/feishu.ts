@@ -61,6 +61,8 @@ function postBody(title: string, lines: Line[], mentions: { userIds: string[]; a
 /** The request body (without timestamp/sign), its alerts cut so that the signed body stays within Feishu's limit. */
 export function feishuBody(batch: readonly Notification[], config: Pick<FeishuChannelConfig, 'keyword' | 'timeZone' | 'format'>, nowMs: number): { body: Record<string, unknown>; shown: number; omitted: number } {
   const model = buildMessage(batch, { nowMs, timeZone: config.timeZone, keyword: config.keyword });
+  // The keyword leads the card's header too, but a bot's keyword rule is safest met in the message body.
+  if (config.keyword) model.head.unshift([{ text: `[${config.keyword}]` }]);
   const mentions = mentionsOf(batch);
   const make = (lines: Line[]) => (config.format === 'post' ? postBody(model.title, lines, mentions) : cardBody(model.title, model.kind, lines, mentions));
   // timestamp (10 digits) and sign (44 characters) with their keys: under 100 bytes.
