@@ -213,8 +213,9 @@ describe('channel configuration', () => {
     const mail = { name: 'mail', type: 'email', host: 'mail.example', from: 'a@b.c', to: ['x@y.z'] };
     expect(channelConfigProblems({ ...mail, passwordEnv: 'P' }, '/c')).toEqual(['/c/user: a password needs the user it belongs to']);
     expect(channelConfigProblems({ ...mail, user: 'u' }, '/c')).toEqual(['/c/password: user "u" needs a password (or passwordEnv / passwordFile)']);
-    expect(channelConfigProblems({ ...mail, user: 'u', password: 'p', security: 'none' }, '/c')).toEqual(['/c/security: "none" would send the SMTP password unencrypted to mail.example; use starttls or tls']);
-    expect(channelConfigProblems({ ...mail, host: '127.0.0.1', user: 'u', password: 'p', security: 'none' }, '/c')).toEqual([]);
+    expect(channelConfigProblems({ ...mail, user: 'u', password: 'pass', security: 'none' }, '/c')).toEqual(['/c/security: "none" would send the SMTP password unencrypted to mail.example; use starttls or tls']);
+    expect(channelConfigProblems({ ...mail, host: '127.0.0.1', user: 'u', password: 'pass', security: 'none' }, '/c')).toEqual([]);
+    expect(channelConfigProblems({ ...ok, timeZone: 'Asia/Beijing' }, '/c')).toEqual(['/c/timeZone: "Asia/Beijing" is not a time zone (an IANA name such as Asia/Shanghai)']);
     expect(channelListProblems([ok, ok], '/n')).toEqual(['/n/1/name: "ops" is already used by /n/0']);
   });
 });
