@@ -90,6 +90,12 @@ describe('one notification', () => {
     expect(buildMessage([notification([alert(1)])], { nowMs: NOW, keyword: 'FIRING' }).title.startsWith('🔴 FIRING')).toBe(true);
   });
 
+  it('several alerts of one device: the first in the title, how many more beside it', () => {
+    const m = buildMessage([notification([alert(1), alert(2), alert(3)])], { nowMs: NOW });
+    expect(m.title).toBe('🔴 FIRING 告警 · beijing / pc-001 · Print queue HP1 is disabled / 打印队列 HP1 已停用 (+2 more 另有 2 条)');
+    expect(m.alertCount).toBe(3);
+  });
+
   it('a summary with only one language is written once', () => {
     const m = buildMessage([notification([alert(1, { summary: { en: 'Disk full', zh: 'Disk full' } })])], { nowMs: NOW });
     expect(m.title.endsWith('· Disk full')).toBe(true);
