@@ -28,7 +28,7 @@ export interface CollectorApp {
 
 export async function buildCollector(config: CollectorConfig, opts: { log: Logger; nowMs?: () => number; pollSnmp?: boolean }): Promise<CollectorApp> {
   const calendar = config.businessHours?.calendarFile ? await loadCalendar(config.businessHours.calendarFile) : undefined;
-  const ctx = await createContext(config, opts.nowMs, calendar);
+  const ctx = await createContext(config, opts.nowMs, calendar, opts.log);
   // The server-wide limit is the ingest limit; fastify checks it while reading, before parsing.
   const timeoutMs = config.limits.requestTimeoutSeconds * 1000;
   const tls = config.listen.tls ? { https: { cert: await readFile(config.listen.tls.cert), key: await readFile(config.listen.tls.key) } } : {};

@@ -10,6 +10,9 @@ import { Backfill } from './remote-write/backfill.js';
 import { openStore } from './store/open.js';
 import { DeviceStateWriter } from './store/device-state-writer.js';
 import type { EnrolmentStore, Store } from './store/store.js';
+import type { SpooledStore } from './store/outage/spooled-store.js';
+import { registerOutageSeries } from './store/outage/outage-metrics.js';
+import type { Logger } from '../common/logger.js';
 
 export interface CollectorContext {
   config: CollectorConfig;
@@ -30,10 +33,10 @@ export interface CollectorContext {
   backfill?: Backfill;
 }
 
-export async function createContext(config: CollectorConfig, nowMs: () => number = Date.now, calendar: Calendar = { holidays: [], workdays: [] }): Promise<CollectorContext> {
+export async function createContext(config: CollectorConfig, nowMs: () => number = Date.now, calendar: Calendar = { holidays: [], workdays: [] }, log?: Logger): Promise<CollectorContext> {
   const store = new DeviceStore(config.devices, config.defaultSite, config.staleAfterIntervals, config.snmp.targets, { maxSeriesPerDevice: config.limits.maxSeriesPerDevice });
   // What the collector knew before a restart: every device's last accepted report and gaps.
-  const db = await openStore(config);
+  const db = await openStore(config, log ? { log } : {});
   const deviceState = new DeviceStateWriter(db.devices);
   for (const saved of await db.devices.loadAll()) store.restore(saved);
   const collectorRegistry = new Registry();
@@ -43,6 +46,7 @@ export async function createContext(config: CollectorConfig, nowMs: () => number
   const reportsReceived = new Counter({ name: cm.reportsReceived, help: 'Reports received, by outcome', labelNames: ['result'], registers: [collectorRegistry] });
   const samplesDropped = new Counter({ name: cm.samplesDropped, help: 'Samples dropped from accepted reports (unknown metric, wrong labels, duplicates, series limit, negative counters)', labelNames: ['reason'], registers: [collectorRegistry] });
   registerFleetSeries(collectorRegistry, store, nowMs, businessHoursOf(config.businessHours, calendar));
+  if ('outage' in db) registerOutageSeries(collectorRegistry, db as SpooledStore);
 
   const backfill = config.remoteWrite ? new Backfill(config.remoteWrite, collectorRegistry) : undefined;
   return { config, store, nowMs, collectorRegistry, exposition: new DeviceExposition(), reportsReceived, samplesDropped, db, deviceState, enrolment: db.enrolment, ...(backfill ? { backfill } : {}) };

@@ -20,4 +20,12 @@ export const collectorMetrics = {
   inspectionLastFault: 'stationwatch_inspection_last_fault',
   deviceFirstSeen: 'stationwatch_device_first_seen_timestamp_seconds',
   deviceMaintenance: 'stationwatch_device_maintenance',
+  // the shared store (PostgreSQL) and the local outage spool in front of it
+  storeReachable: 'stationwatch_collector_store_reachable',
+  storeSpoolEntries: 'stationwatch_collector_store_spool_entries',
+  storeSpoolBytes: 'stationwatch_collector_store_spool_bytes',
+  storeSpooled: 'stationwatch_collector_store_spooled_writes_total',
+  storeReplayed: 'stationwatch_collector_store_replayed_writes_total',
+  storeRefused: 'stationwatch_collector_store_refused_writes_total',
+  storeSpoolFull: 'stationwatch_collector_store_spool_full_total',
 } as const;

@@ -8,7 +8,26 @@ import { authorize, rememberLang } from '../status/request-auth.js';
 import { refuse, sendPage } from '../status/respond.js';
 import type { StatusService } from '../status/service.js';
 import type { BadgeState } from '../status/badges.js';
-import { html } from '../status/html.js';
+import { html, type Html } from '../status/html.js';
+import type { Caller } from '../status/request-auth.js';
+import type { Store } from '../store/store.js';
+import { StoreUnavailable } from '../store/outage/unavailable.js';
+import type { OutageStatus } from '../store/outage/spooled-store.js';
+
+/** The store's reachability for /api/v1/status: null on SQLite (always there), else whether PostgreSQL answers and what is spooled. */
+function storeStatus(db: Store): { reachable: boolean; since: string | null; reason: string | null; spooledWrites: number } | null {
+  if (!('outage' in db)) return null;
+  const o = (db as Store & { outage(): OutageStatus }).outage();
+  return { reachable: !o.away, since: o.away ? new Date(o.away.sinceMs).toISOString() : null, reason: o.away?.reason ?? null, spooledWrites: o.spooled.entries };
+}
+
+/** The banner while the shared store is away (only a collector on PostgreSQL has an outage spool). */
+export function storeAwayNotice(db: Store, caller: Caller): Html | '' {
+  const outage = 'outage' in db ? (db as Store & { outage(): OutageStatus }).outage() : undefined;
+  if (!outage?.away) return '';
+  const { t } = caller;
+  return html`<p id="store-away" class="error" role="alert">${t('storeAway', { at: new Date(outage.away.sinceMs).toISOString(), reason: outage.away.reason.slice(0, 200), entries: outage.spooled.entries })}</p>`;
+}
 
 function filterOf(query: Record<string, string | undefined>): ListFilter {
   const state = badgeStates.find((s) => s === query.state) as BadgeState | undefined;
@@ -23,7 +42,12 @@ export async function statusPageRoutes(app: FastifyInstance, { svc }: { svc: Sta
     if (!gate.ok) return refuse(req, reply, gate.caller, gate.status);
     rememberLang(req, reply);
     const snap = await svc.monitor.current();
-    const body = renderList(snap, filterOf(req.query), svc.indicators, await svc.maintenance.open(snap.atMs), gate.caller);
+    // With the shared store away the page still shows the fleet from memory, and says what it lacks.
+    const maintenance = await svc.maintenance.open(snap.atMs).catch((err: unknown) => {
+      if (err instanceof StoreUnavailable) return [];
+      throw err;
+    });
+    const body = html`${storeAwayNotice(svc.ctx.db, gate.caller)}${renderList(snap, filterOf(req.query), svc.indicators, maintenance, gate.caller)}`;
     return sendPage(req, reply, gate.caller, gate.caller.t('title'), body, { refreshSeconds });
   });
 
@@ -53,6 +77,7 @@ export async function statusPageRoutes(app: FastifyInstance, { svc }: { svc: Sta
       evaluatedAt: new Date(snap.atMs).toISOString(),
       notEvaluated: snap.notEvaluated,
       degraded: snap.degraded ? { reason: snap.degraded.reason, since: new Date(snap.degraded.sinceMs).toISOString(), restarts: snap.degraded.restarts } : null,
+      store: storeStatus(svc.ctx.db),
       devices: filterDevices(snap.devices, filterOf(req.query)).map((d) => ({
         name: d.device.name,
         site: d.device.site,

@@ -9,6 +9,7 @@ import { resolveThresholds } from '../../alerts/thresholds.js';
 import type { CollectorContext } from '../context.js';
 import type { EventStore, InspectionStore, MaintenanceStore, SessionStore, Store } from '../store/store.js';
 import { UserDirectory } from '../store/users.js';
+import { LastKnownMaintenance } from './last-known-maintenance.js';
 import { CachedInspections } from './cached-inspections.js';
 import { badgeIndicators } from './badges.js';
 import { registerInspectionSeries } from './inspection-metrics.js';
@@ -38,8 +39,9 @@ export async function createStatusService(ctx: CollectorContext, log: Logger): P
   const thresholds = resolveThresholds(overrides?.thresholds);
   const db = ctx.db;
   if (db.kind === 'sqlite' && !ctx.config.stateDir) log.warn('no stateDir configured: event history, inspections and sessions are kept in memory only');
-  const { events, maintenance, sessions } = db;
+  const { events, sessions } = db;
   const inspections = new CachedInspections(db.inspections);
+  const maintenance = new LastKnownMaintenance(db.maintenance);
   registerInspectionSeries([ctx.collectorRegistry], ctx.store, inspections, maintenance, ctx.nowMs);
   const indicators = badgeIndicators(catalog);
   const monitor = new StatusMonitor(ctx, thresholds, indicators, db, inspections, maintenance, log);

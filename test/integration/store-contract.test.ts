@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCollector, type CollectorApp } from '../../collector/app.js';
 import { resolveCollectorConfig } from '../../collector/config.js';
 import { openStore, type StoreChoice } from '../../collector/store/open.js';
+import type { SpooledStore } from '../../collector/store/outage/spooled-store.js';
 import { postgresSchemaVersion } from '../../collector/store/postgres/index.js';
 import { sqliteSchemaVersion } from '../../collector/store/sqlite/index.js';
 import { recordStatusChanges, type DeviceStateRow, type NewEvent, type Store } from '../../collector/store/store.js';
@@ -296,14 +297,14 @@ describe.each(backends)('the store contract on $name', (backend) => {
     expect((await store.devices.loadAll()).map((d) => d.name)).toContain('pc-41');
     // Calls from outside wait for a transaction instead of becoming part of it.
     let outsideDone = false;
+    let outside: Promise<unknown> | undefined;
     await store.transaction(async (tx) => {
-      const outside = store.inspections.record({ device: 'pc-42', site: 's', atMs: T0, user: 'u', result: 'ok', note: 'outside' }).then(() => (outsideDone = true));
+      outside = store.inspections.record({ device: 'pc-42', site: 's', atMs: T0, user: 'u', result: 'ok', note: 'outside' }).then(() => (outsideDone = true));
       await tx.devices.saveMany([stateRow('pc-42', 1)]);
       if (backend.name === 'sqlite') expect(outsideDone).toBe(false);
-      void outside;
       throw new Error('roll back the transaction only');
     }).catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 50));
+    await outside;
     expect((await store.inspections.forDevice('pc-42')).map((i) => i.note)).toEqual(['outside']);
     expect((await store.devices.loadAll()).map((d) => d.name)).not.toContain('pc-42');
   });
@@ -427,5 +428,103 @@ describe('a collector on PostgreSQL', () => {
     const wrong = url.replace(`:${postgres!.password}@`, ':wrong-password-123@');
     await expect(openStore({ store: { postgres: { url: wrong, maxConnections: 1, connectTimeoutSeconds: 5, queryTimeoutSeconds: 5 } } })).rejects.toThrow(/could not be opened: .*password authentication failed/);
     await openStore({ store: { postgres: { url: wrong, maxConnections: 1, connectTimeoutSeconds: 5, queryTimeoutSeconds: 5 } } }).catch((e: Error) => expect(e.message).not.toContain('wrong-password-123'));
+  });
+});
+
+describe('a collector on PostgreSQL while the database is away', () => {
+  const TOKEN = 'token-for-pc-09-postgres';
+  let stateDir: string;
+  let admin: pg.Client;
+  let c: CollectorApp | undefined;
+
+  afterAll(async () => {
+    await c?.app.close();
+    await admin?.end().catch(() => undefined);
+  });
+
+  const until = async (what: string, check: () => Promise<boolean> | boolean, ms = 15_000) => {
+    const end = Date.now() + ms;
+    while (!(await check())) {
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+
+  it('keeps taking reports, spools state and transitions in order, says so, and replays all of it when the database is back', async () => {
+    stateDir = await mkdtemp(join(tmpdir(), 'sw-pg-outage-'));
+    dirs.push(stateDir);
+    const url = await postgres!.createDatabase('collector_outage');
+    let now = T0;
+    const config = resolveCollectorConfig(
+      {
+        devices: [{ name: 'pc-09', token: TOKEN, site: 'branch-o' }],
+        stateDir,
+        statusPage: { evaluateEverySeconds: 0.2 },
+        store: { postgres: { url, connectTimeoutSeconds: 1, queryTimeoutSeconds: 2, outageRetrySeconds: 0.2 } },
+      },
+      {},
+      'test',
+    );
+    c = await buildCollector(config, { log: silentLogger, nowMs: () => now });
+    const agent = { version: '0.1.0', platform: 'linux', startedAt: T0 - 60_000 };
+    const post = (seq: number) =>
+      c!.app.inject({
+        method: 'POST',
+        url: '/api/v1/reports',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+        payload: JSON.stringify(makeReport({ device: 'pc-09', site: 'branch-o', seq, createdAt: now, sentAt: now, agent })),
+      });
+    const status = async () => (await c!.app.inject({ url: '/api/v1/status' })).json() as { store: { reachable: boolean; spooledWrites: number } | null; devices: { name: string; reporting: boolean }[] };
+    const reporting = async () => (await status()).devices.find((d) => d.name === 'pc-09')?.reporting;
+    const metric = async (name: string) => {
+      const text = (await c!.app.inject({ url: '/collector/metrics' })).body;
+      return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+    };
+
+    expect((await post(1)).statusCode).toBe(202);
+    await until('the first evaluation', async () => (await reporting()) === true);
+    admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await until('the first states in the database', async () => (await admin.query('SELECT 1 FROM indicator_state WHERE device = $1', ['pc-09'])).rowCount! > 0);
+    await admin.end();
+
+    await postgres!.pause();
+    // Reports keep being acknowledged: their state waits in the local spool.
+    for (const seq of [2, 3]) {
+      now += 15_000;
+      expect((await post(seq)).statusCode).toBe(202);
+    }
+    expect((await status()).store).toMatchObject({ reachable: false });
+    // The device falls silent, then reports again: both transitions are recorded while the database is away.
+    now += 5 * 60_000;
+    await until('not reporting', async () => (await reporting()) === false);
+    now += 1000;
+    expect((await post(4)).statusCode).toBe(202);
+    await until('reporting again', async () => (await reporting()) === true);
+    const during = (await status()).store!;
+    expect(during.spooledWrites).toBeGreaterThanOrEqual(4);
+    expect(await metric('stationwatch_collector_store_reachable')).toBe(0);
+    const page = await c.app.inject({ url: '/' });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('id="store-away"');
+
+    await postgres!.resume();
+    await until('the spool replayed', async () => (await status()).store?.reachable === true, 30_000).catch((e: Error) => {
+      throw new Error(`${e.message}: ${JSON.stringify((c!.ctx.db as SpooledStore).outage())}`);
+    });
+    expect((await status()).store).toMatchObject({ reachable: true, spooledWrites: 0 });
+    expect(await metric('stationwatch_collector_store_replayed_writes_total')).toBeGreaterThanOrEqual(during.spooledWrites);
+    expect(await metric('stationwatch_collector_store_refused_writes_total')).toBe(0);
+    expect((await c.app.inject({ url: '/' })).body).not.toContain('id="store-away"');
+
+    admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    // The newest state won (replayed in order), and both transitions are there at their times.
+    const state = await admin.query<{ report: string; reports_accepted: number }>('SELECT report, reports_accepted FROM device_state WHERE device = $1', ['pc-09']);
+    expect((JSON.parse(state.rows[0]!.report) as Report).seq).toBe(4);
+    expect(Number(state.rows[0]!.reports_accepted)).toBe(4);
+    const events = await admin.query<{ to_state: string; at_ms: string }>("SELECT to_state, at_ms FROM events WHERE device = $1 AND indicator = 'availability' ORDER BY id", ['pc-09']);
+    expect(events.rows.map((r) => r.to_state)).toEqual(['not_reporting', 'normal']);
+    expect(Number(events.rows[0]!.at_ms)).toBeGreaterThan(T0 + 30_000);
   });
 });

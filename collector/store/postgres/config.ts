@@ -13,6 +13,14 @@ export const PostgresStoreSchema = Type.Object(
     connectTimeoutSeconds: Type.Number({ minimum: 1, maximum: 300, default: 10 }),
     /** The deadline of every statement (the server cancels it: statement_timeout) and of waiting for its answer. */
     queryTimeoutSeconds: Type.Number({ minimum: 1, maximum: 3600, default: 30 }),
+    /**
+     * While the database cannot be reached, state writes wait in a local spool in the state directory
+     * (collector/store/outage/) up to this size (default 512); beyond it ingest answers 503 and agents
+     * keep their reports.
+     */
+    outageSpoolMegabytes: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+    /** How often the spool is replayed while the database is away (default 5). */
+    outageRetrySeconds: Type.Optional(Type.Number({ minimum: 0.1, maximum: 600 })),
   },
   { additionalProperties: false },
 );
