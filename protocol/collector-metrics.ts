@@ -20,4 +20,8 @@ export const collectorMetrics = {
   inspectionLastFault: 'stationwatch_inspection_last_fault',
   deviceFirstSeen: 'stationwatch_device_first_seen_timestamp_seconds',
   deviceMaintenance: 'stationwatch_device_maintenance',
+  // notifications (collector/notify/) — messages to DingTalk, Feishu/Lark, WeCom, e-mail, webhooks
+  notifications: 'stationwatch_notifications_total',
+  notificationQueue: 'stationwatch_notification_queue_length',
+  notificationLastFailure: 'stationwatch_notification_last_failure_timestamp_seconds',
 } as const;
