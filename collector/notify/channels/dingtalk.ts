@@ -1,0 +1,84 @@
+// DingTalk custom robot (自定义机器人). One markdown message per send: {msgtype: markdown, markdown:
+// {title, text}, at: {atMobiles, atUserIds, isAtAll}}. Security settings the robot may have:
+// - signing (加签): `timestamp` (ms) and `sign` = urlencode(base64(HmacSHA256(key = secret,
+//   message = timestamp + "\n" + secret))) as query parameters; DingTalk refuses a timestamp more than
+//   an hour from its clock;
+// - keyword (自定义关键词): the message must contain one of the words: the configured `keyword` leads
+//   the title and therefore the text's heading;
+// - IP allow-list: nothing to do here, the answer says which address was refused.
+// Answers are HTTP 200 with {errcode, errmsg}: 0 is delivered. 20 messages a minute per robot, after
+// which DingTalk throttles it for 10 minutes (errcode 130101, "send too fast").
+import { createHmac } from 'node:crypto';
+import type { Channel, ChannelLimits, Notification, SendOutcome } from '../types.js';
+import { channelContext, guarded, type ChannelDeps } from './base.js';
+import type { DingTalkChannelConfig } from './config.js';
+import { buildMessage, cutBytes, dingtalkMarkdown, renderWithin } from './format.js';
+import { parseJsonObject, postJson, statusOutcome } from './http.js';
+import { resolveSecret } from './secrets.js';
+
+export const DINGTALK_LIMITS: ChannelLimits = { perMinute: 20, blockedForMsAfterExceeding: 10 * 60_000 };
+/** The markdown text we send at most (DingTalk limits a message's content to 20,000 bytes; room kept for the rest of the body). */
+export const DINGTALK_MAX_TEXT_BYTES = 18_000;
+/** errcodes DingTalk answers when a robot sends too fast, and "system busy": worth retrying later. */
+const DINGTALK_RATE_LIMITED = new Set([130101, 410100]);
+const DINGTALK_BUSY = new Set([-1]);
+
+export function dingtalkSign(timestampMs: number, secret: string): string {
+  return createHmac('sha256', secret).update(`${timestampMs}\n${secret}`).digest('base64');
+}
+
+export function dingtalkBody(batch: readonly Notification[], config: Pick<DingTalkChannelConfig, 'keyword' | 'timeZone'>, nowMs: number): { body: Record<string, unknown>; shown: number; omitted: number } {
+  const model = buildMessage(batch, { nowMs, timeZone: config.timeZone, keyword: config.keyword });
+  const mobiles = [...new Set(batch.flatMap((n) => n.mentions.mobiles))];
+  const userIds = [...new Set(batch.flatMap((n) => n.mentions.userIds))];
+  const all = batch.some((n) => n.mentions.all);
+  // DingTalk highlights an @ only when the text contains "@<mobile>" / "@<userId>" too.
+  const tail = [...mobiles, ...userIds].length ? [[...mobiles, ...userIds].map((m) => `@${m}`).join(' ')] : [];
+  const { text, shown, omitted } = renderWithin(model, dingtalkMarkdown, DINGTALK_MAX_TEXT_BYTES, tail);
+  return {
+    body: { msgtype: 'markdown', markdown: { title: cutBytes(model.title, 300), text }, at: { atMobiles: mobiles, atUserIds: userIds, isAtAll: all } },
+    shown,
+    omitted,
+  };
+}
+
+export function dingtalkOutcome(status: number, body: string): SendOutcome {
+  const json = parseJsonObject(body);
+  if (status !== 200 || !json || typeof json.errcode !== 'number') return statusOutcome(status, body);
+  const detail = `DingTalk errcode ${json.errcode}: ${String(json.errmsg ?? '')}`;
+  if (json.errcode === 0) return { ok: true, detail };
+  if (DINGTALK_RATE_LIMITED.has(json.errcode)) return { ok: false, retryable: true, detail, retryAfterMs: DINGTALK_LIMITS.blockedForMsAfterExceeding! };
+  if (DINGTALK_BUSY.has(json.errcode)) return { ok: false, retryable: true, detail };
+  // 310000 (signature, keyword, IP allow-list), 300001/300005 (token), 400xxx (body): a person must fix the robot or the configuration.
+  return { ok: false, retryable: false, detail };
+}
+
+export function createDingTalkChannel(config: DingTalkChannelConfig, deps: ChannelDeps): Channel {
+  const ctx = channelContext(config.name, deps);
+  let secrets: string[] = [];
+  return {
+    name: config.name,
+    type: 'dingtalk',
+    limits: DINGTALK_LIMITS,
+    send: (batch, signal) =>
+      guarded(ctx, () => secrets, async () => {
+        const url = await resolveSecret(config, 'url', ctx.sources, true);
+        const secret = await resolveSecret(config, 'secret', ctx.sources, false);
+        secrets = [url, secret].flatMap((r) => ('value' in r && r.value ? [r.value] : []));
+        if ('problem' in url) return { ok: false, retryable: false, detail: url.problem };
+        if ('problem' in secret) return { ok: false, retryable: false, detail: secret.problem };
+        const now = ctx.now();
+        const target = new URL(url.value);
+        if (secret.value) {
+          const sign = dingtalkSign(now, secret.value);
+          secrets.push(sign);
+          target.searchParams.set('timestamp', String(now));
+          target.searchParams.set('sign', sign);
+        }
+        const { body } = dingtalkBody(batch, config, now);
+        const answer = await postJson(target.toString(), JSON.stringify(body), { timeoutMs: ctx.timeoutMs, signal });
+        if (answer.kind === 'failed') return { ok: false, retryable: answer.retryable, detail: answer.detail };
+        return dingtalkOutcome(answer.status, answer.body);
+      }),
+  };
+}

@@ -1,0 +1,110 @@
+// Feishu / Lark custom bot (自定义机器人). One message per send: an interactive card (header coloured
+// by status, the body as lark_md) or a rich-text post. Security settings the bot may have:
+// - signing (签名校验): `timestamp` (seconds, as a string) and `sign` in the JSON body, where
+//   sign = base64(HmacSHA256(key = timestamp + "\n" + secret, message = empty)) — the key is the
+//   string to sign, unlike DingTalk; Feishu refuses a timestamp more than an hour from its clock;
+// - keyword (自定义关键词): the configured `keyword` leads the title;
+// - IP allow-list.
+// Answers: {code, msg} (older bots also StatusCode/StatusMessage): 0 is delivered; 19021 bad
+// signature or timestamp, 19022 IP not allowed, 19024 keyword missing, 9499 bad request (also a body
+// over 20 KB), 11232 too frequent. 100 messages a minute and 5 a second per bot.
+import { createHmac } from 'node:crypto';
+import type { Channel, ChannelLimits, Notification, SendOutcome } from '../types.js';
+import { channelContext, guarded, type ChannelDeps } from './base.js';
+import type { FeishuChannelConfig } from './config.js';
+import { buildMessage, bytes, cutBytes, fitBlocks, lineMarkdown, type Line, type MessageKind } from './format.js';
+import { parseJsonObject, postJson, statusOutcome } from './http.js';
+import { resolveSecret } from './secrets.js';
+
+export const FEISHU_LIMITS: ChannelLimits = { perMinute: 100, perSecond: 5 };
+/** Feishu refuses a request body over 20 KB; the JSON we send stays under this (signature fields included). */
+export const FEISHU_MAX_BODY_BYTES = 19_500;
+const FEISHU_RATE_LIMITED = new Set([11232]);
+
+export function feishuSign(timestampSeconds: number, secret: string): string {
+  return createHmac('sha256', `${timestampSeconds}\n${secret}`).update('').digest('base64');
+}
+
+const TEMPLATE: Record<MessageKind, string> = { firing: 'red', repeat: 'orange', resolved: 'green', test: 'blue', mixed: 'purple' };
+
+function mentionsOf(batch: readonly Notification[]): { userIds: string[]; all: boolean } {
+  return { userIds: [...new Set(batch.flatMap((n) => n.mentions.userIds))], all: batch.some((n) => n.mentions.all) };
+}
+
+/** lark_md escapes: `<` starts a tag (<at>, <font>) in lark_md. */
+function larkText(s: string): string {
+  return s.replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function cardBody(title: string, kind: MessageKind, lines: Line[], mentions: { userIds: string[]; all: boolean }): Record<string, unknown> {
+  const text = lines.map((l) => lineMarkdown.line(l.map((s) => ({ ...s, text: larkText(s.text) })))).join('\n');
+  const at = [...mentions.userIds.map((id) => `<at id=${id}></at>`), ...(mentions.all ? ['<at id=all></at>'] : [])].join(' ');
+  return {
+    msg_type: 'interactive',
+    card: {
+      config: { wide_screen_mode: true },
+      header: { title: { tag: 'plain_text', content: cutBytes(title, 600) }, template: TEMPLATE[kind] },
+      elements: [{ tag: 'div', text: { tag: 'lark_md', content: at ? `${text}\n${at}` : text } }],
+    },
+  };
+}
+
+function postBody(title: string, lines: Line[], mentions: { userIds: string[]; all: boolean }): Record<string, unknown> {
+  const content: unknown[][] = lines.map((l) =>
+    l.map((s) => (s.href ? { tag: 'a', text: s.text, href: s.href } : s.bold ? { tag: 'text', text: s.text, style: ['bold'] } : { tag: 'text', text: s.text })),
+  );
+  const at = [...mentions.userIds.map((id) => ({ tag: 'at', user_id: id })), ...(mentions.all ? [{ tag: 'at', user_id: 'all' }] : [])];
+  if (at.length) content.push(at);
+  return { msg_type: 'post', content: { post: { zh_cn: { title: cutBytes(title, 600), content } } } };
+}
+
+/** The request body (without timestamp/sign), its alerts cut so that the signed body stays within Feishu's limit. */
+export function feishuBody(batch: readonly Notification[], config: Pick<FeishuChannelConfig, 'keyword' | 'timeZone' | 'format'>, nowMs: number): { body: Record<string, unknown>; shown: number; omitted: number } {
+  const model = buildMessage(batch, { nowMs, timeZone: config.timeZone, keyword: config.keyword });
+  const mentions = mentionsOf(batch);
+  const make = (lines: Line[]) => (config.format === 'post' ? postBody(model.title, lines, mentions) : cardBody(model.title, model.kind, lines, mentions));
+  // timestamp (10 digits) and sign (44 characters) with their keys: under 100 bytes.
+  const fitted = fitBlocks(model, (lines) => bytes(JSON.stringify(make(lines))) + 100 <= FEISHU_MAX_BODY_BYTES);
+  return { body: make(fitted.lines), shown: fitted.shown, omitted: fitted.omitted };
+}
+
+export function feishuOutcome(status: number, body: string, retryAfterMs?: number): SendOutcome {
+  const json = parseJsonObject(body);
+  const code = typeof json?.code === 'number' ? json.code : typeof json?.StatusCode === 'number' ? json.StatusCode : undefined;
+  if (!json || code === undefined) return statusOutcome(status, body, retryAfterMs);
+  const detail = `Feishu code ${code}: ${String(json.msg ?? json.StatusMessage ?? '')}`;
+  if (code === 0 && status >= 200 && status < 300) return { ok: true, detail };
+  if (FEISHU_RATE_LIMITED.has(code) || status === 429) return { ok: false, retryable: true, detail, retryAfterMs: retryAfterMs ?? 60_000 };
+  if (status >= 500) return { ok: false, retryable: true, detail };
+  // 19021 signature, 19022 IP, 19024 keyword, 9499 body, 19001 hook id: a person must fix it.
+  return { ok: false, retryable: false, detail };
+}
+
+export function createFeishuChannel(config: FeishuChannelConfig, deps: ChannelDeps): Channel {
+  const ctx = channelContext(config.name, deps);
+  let secrets: string[] = [];
+  return {
+    name: config.name,
+    type: 'feishu',
+    limits: FEISHU_LIMITS,
+    send: (batch, signal) =>
+      guarded(ctx, () => secrets, async () => {
+        const url = await resolveSecret(config, 'url', ctx.sources, true);
+        const secret = await resolveSecret(config, 'secret', ctx.sources, false);
+        secrets = [url, secret].flatMap((r) => ('value' in r && r.value ? [r.value] : []));
+        if ('problem' in url) return { ok: false, retryable: false, detail: url.problem };
+        if ('problem' in secret) return { ok: false, retryable: false, detail: secret.problem };
+        const now = ctx.now();
+        const { body } = feishuBody(batch, config, now);
+        if (secret.value) {
+          const ts = Math.floor(now / 1000);
+          const sign = feishuSign(ts, secret.value);
+          secrets.push(sign);
+          Object.assign(body, { timestamp: String(ts), sign });
+        }
+        const answer = await postJson(url.value, JSON.stringify(body), { timeoutMs: ctx.timeoutMs, signal });
+        if (answer.kind === 'failed') return { ok: false, retryable: answer.retryable, detail: answer.detail };
+        return feishuOutcome(answer.status, answer.body, answer.retryAfterMs);
+      }),
+  };
+}
