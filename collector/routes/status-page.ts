@@ -9,6 +9,7 @@ import { refuse, sendPage } from '../status/respond.js';
 import type { StatusService } from '../status/service.js';
 import type { BadgeState } from '../status/badges.js';
 import { html } from '../status/html.js';
+import { notificationsBanner, notificationsSection } from '../notify/render.js';
 
 function filterOf(query: Record<string, string | undefined>): ListFilter {
   const state = badgeStates.find((s) => s === query.state) as BadgeState | undefined;
@@ -23,7 +24,7 @@ export async function statusPageRoutes(app: FastifyInstance, { svc }: { svc: Sta
     if (!gate.ok) return refuse(req, reply, gate.caller, gate.status);
     rememberLang(req, reply);
     const snap = await svc.monitor.current();
-    const body = renderList(snap, filterOf(req.query), svc.indicators, await svc.maintenance.open(snap.atMs), gate.caller);
+    const body = html`${notificationsBanner(svc.notifier, gate.caller)}${renderList(snap, filterOf(req.query), svc.indicators, await svc.maintenance.open(snap.atMs), gate.caller)}`;
     return sendPage(req, reply, gate.caller, gate.caller.t('title'), body, { refreshSeconds });
   });
 
@@ -38,10 +39,10 @@ export async function statusPageRoutes(app: FastifyInstance, { svc }: { svc: Sta
     const name = status.device.name;
     const flash = req.query.saved === '1' ? { notice: t('saved') } : {};
     const [events, inspections, maintenance] = await Promise.all([svc.events.forDevice(name), svc.inspections.forDevice(name), svc.maintenance.forDevice(name)]);
-    const body = renderDevice(
+    const body = html`${renderDevice(
       { status, indicators: svc.indicators, thresholds: svc.thresholds, events, inspections, maintenance, nowMs: snap.atMs, ...flash },
       gate.caller,
-    );
+    )}${await notificationsSection(svc.notifier && svc.db.notifications, name, gate.caller)}`;
     return sendPage(req, reply, gate.caller, name, body, { refreshSeconds });
   });
 

@@ -1,0 +1,229 @@
+// The notifier of one collector: its channels, one delivery loop per channel over the durable queue,
+// and what feeds the queue — the collector's own evaluation for sites in mode `collector`
+// (announcer.ts decides what is due) and Alertmanager's webhook for sites in mode `alertmanager`
+// (routes/notify.ts). Monitoring never waits for it: the evaluation hands over its snapshot and goes
+// on; a channel that hangs holds up only its own loop.
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { catalog } from '../../alerts/catalog/index.js';
+import type { ResolvedThresholds } from '../../alerts/catalog/types.js';
+import type { Logger } from '../../common/logger.js';
+import { collectorMetrics as cm } from '../../protocol/collector-metrics.js';
+import type { StatusSnapshot } from '../status/monitor.js';
+import type { MaintenanceStore, Store } from '../store/store.js';
+import { Announcer } from './announcer.js';
+import { createChannel, sendTestNotification } from './channels/index.js';
+import { modeOf, modesInUse, type NotificationsConfig } from './config.js';
+import { ChannelLoop, type ChannelHealth } from './delivery.js';
+import { firingAlerts, silencer } from './from-status.js';
+import { channelsFor, mentionsFor } from './routing.js';
+import type { Channel, Notification, SendOutcome } from './types.js';
+
+export interface NotifierDeps {
+  config: NotificationsConfig;
+  store: Store;
+  maintenance: MaintenanceStore;
+  thresholds: ResolvedThresholds;
+  siteOpen: (site: string, at: Date) => boolean;
+  registry: Registry;
+  log: Logger;
+  nowMs: () => number;
+  /** Where relative `…File` secrets are (the configuration file's directory). */
+  baseDir?: string;
+  /** Tests: channels built by the test instead of from the configuration. */
+  channels?: readonly Channel[];
+  /** How often idle delivery loops look at the queue. */
+  pollMs?: number;
+  /** Records older than this are deleted (the event history's retention). */
+  retentionDays?: number;
+}
+
+/** The alerts the collector's own evaluation never raises: they need Prometheus (and Alertmanager) to notify. */
+export const promqlOnlyAlerts: readonly string[] = catalog.flatMap((i) => i.alerts.filter((a) => a.condition.kind === 'promql').map((a) => a.name));
+
+export class Notifier {
+  readonly channels: ReadonlyMap<string, Channel>;
+  private readonly loops = new Map<string, ChannelLoop>();
+  private announcer: Announcer | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private pruneTimer: NodeJS.Timeout | undefined;
+  private chain: Promise<unknown> = Promise.resolve();
+  private started = false;
+  private readonly counter: Counter<'channel' | 'result'>;
+  private readonly o: NotifierDeps;
+  /** Alerts from Alertmanager for sites not in mode alertmanager (ignored), for the log. */
+  private ignoredLoggedMs = -Infinity;
+
+  constructor(o: NotifierDeps) {
+    this.o = o;
+    const c = o.config;
+    const built = o.channels ?? c.channels.map((ch) => createChannel(ch, { log: o.log, timeoutMs: c.sendTimeoutSeconds * 1000, now: o.nowMs, ...(o.baseDir ? { baseDir: o.baseDir } : {}) }));
+    this.channels = new Map(built.map((ch) => [ch.name, ch]));
+    this.counter = new Counter({ name: cm.notifications, help: 'Notifications handed to a channel, by outcome: sent, failed (for good), retry (failed, tried again later), ignored (receiver: site not in mode alertmanager)', labelNames: ['channel', 'result'], registers: [o.registry] });
+    const store = o.store;
+    const channelNames = [...this.channels.keys()];
+    new Gauge({
+      name: cm.notificationQueue,
+      help: 'Notifications waiting in the durable queue per channel (retries included)',
+      labelNames: ['channel'],
+      registers: [o.registry],
+      async collect() {
+        const lengths = await store.notifications.queueLengths().catch(() => undefined);
+        this.reset();
+        // Unknown is not zero: a store that cannot be read leaves the gauge empty.
+        if (lengths) for (const name of new Set([...channelNames, ...lengths.keys()])) this.set({ channel: name }, lengths.get(name) ?? 0);
+      },
+    });
+    const loops = this.loops;
+    new Gauge({
+      name: cm.notificationLastFailure,
+      help: 'When a channel last failed to deliver (Unix seconds); absent when it has not failed since start',
+      labelNames: ['channel'],
+      registers: [o.registry],
+      collect() {
+        this.reset();
+        for (const l of loops.values()) if (l.health.lastFailure) this.set({ channel: l.channel.name }, l.health.lastFailure.atMs / 1000);
+      },
+    });
+    for (const ch of this.channels.values()) {
+      this.loops.set(
+        ch.name,
+        new ChannelLoop(ch, {
+          store: o.store.notifications,
+          log: o.log,
+          nowMs: o.nowMs,
+          sendTimeoutMs: c.sendTimeoutSeconds * 1000,
+          pollMs: o.pollMs ?? 1000,
+          backoff: { baseMs: c.retryBaseSeconds * 1000, capMs: 10 * 60_000 },
+          giveUpAfterMs: c.giveUpAfterHours * 3_600_000,
+          logEveryMs: c.logFailuresEveryMinutes * 60_000,
+          counter: this.counter,
+        }),
+      );
+    }
+  }
+
+  get collectorMode(): boolean {
+    return modesInUse(this.o.config).has('collector');
+  }
+
+  modeOf(site: string) {
+    return modeOf(this.o.config, site);
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    const c = this.o.config;
+    if (this.collectorMode) {
+      this.announcer = new Announcer(
+        { groupWaitMs: c.groupWaitSeconds * 1000, repeatIntervalMs: c.repeatIntervalMinutes * 60_000, mentionsOf: (site) => mentionsFor(c.onCall, site) },
+        await this.o.store.notifications.announced(),
+      );
+      this.o.log.warn(
+        { promqlOnly: promqlOnlyAlerts },
+        `notifications in mode collector (all-in-one) come from the collector's own evaluation; ${promqlOnlyAlerts.length} alert rules exist only as PromQL and are evaluated by Prometheus alone — they notify only in mode alertmanager`,
+      );
+      this.flushTimer = setInterval(() => void this.serial(() => this.flush()), Math.min(1000, Math.max(50, (c.groupWaitSeconds * 1000) / 4)));
+      this.flushTimer.unref();
+    }
+    for (const l of this.loops.values()) l.start();
+    const days = this.o.retentionDays;
+    if (days) {
+      const prune = () => void this.o.store.notifications.prune(this.o.nowMs() - days * 86_400_000).catch((err: unknown) => this.o.log.error({ err }, 'could not prune the notification record'));
+      prune();
+      this.pruneTimer = setInterval(prune, 3_600_000);
+      this.pruneTimer.unref();
+    }
+    this.o.log.info({ channels: [...this.channels.keys()], modes: [...modesInUse(c)] }, 'notifications started');
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.flushTimer);
+    clearInterval(this.pruneTimer);
+    await this.chain.catch(() => undefined);
+    await Promise.all([...this.loops.values()].map((l) => l.stop()));
+  }
+
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.chain.catch(() => undefined).then(work);
+    this.chain = next.catch((err: unknown) => this.o.log.error({ err }, 'notifications: could not queue what is due'));
+    return next;
+  }
+
+  /** The evaluation's latest snapshot (mode collector): what fires now, silenced or not. */
+  observe(s: StatusSnapshot): Promise<void> {
+    const a = this.announcer;
+    if (!a) return Promise.resolve();
+    return this.serial(async () => {
+      const now = this.o.nowMs();
+      const firing = firingAlerts(s, this.o.thresholds, this.o.config.publicUrl).filter((o) => this.modeOf(o.alert.site) === 'collector');
+      a.observe(firing, silencer(await this.o.maintenance.open(now), this.o.siteOpen, now), now);
+      await this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const a = this.announcer;
+    if (!a) return;
+    const now = this.o.nowMs();
+    const due = a.due(now);
+    if (due.notifications.length + due.set.length + due.resolved.length === 0) return;
+    await this.o.store.transaction(async (tx) => {
+      await tx.notifications.enqueue(this.route(due.notifications), now);
+      await tx.notifications.updateAnnounced(due.set, due.resolved);
+    });
+    this.kick(due.notifications);
+  }
+
+  private route(ns: readonly Notification[]): { notification: Notification; channel: string }[] {
+    const items: { notification: Notification; channel: string }[] = [];
+    for (const n of ns) {
+      const channels = channelsFor(this.o.config, n).filter((c) => this.channels.has(c));
+      if (channels.length === 0) this.o.log.warn({ group: n.groupKey }, 'a notification matched no channel (no route and no default channel): not sent');
+      for (const channel of channels) items.push({ notification: n, channel });
+    }
+    return items;
+  }
+
+  private kick(ns: readonly Notification[]): void {
+    const names = new Set(ns.flatMap((n) => channelsFor(this.o.config, n)));
+    for (const name of names) this.loops.get(name)?.kick();
+  }
+
+  /** Queues notifications handed in from outside (the Alertmanager receiver) for their routed channels. */
+  async enqueue(ns: readonly Notification[]): Promise<number> {
+    const items = this.route(ns);
+    await this.o.store.notifications.enqueue(items, this.o.nowMs());
+    this.kick(ns);
+    return items.length;
+  }
+
+  /** Counts alerts the receiver did not forward (their site is not in mode alertmanager), logging now and then. */
+  ignored(sites: readonly string[], count: number): void {
+    this.counter.inc({ channel: '', result: 'ignored' }, count);
+    const now = this.o.nowMs();
+    if (now - this.ignoredLoggedMs < this.o.config.logFailuresEveryMinutes * 60_000) return;
+    this.ignoredLoggedMs = now;
+    this.o.log.warn({ sites }, 'Alertmanager sent alerts of sites not in notifications mode alertmanager: not forwarded (these sites are notified by the collector itself, or not at all)');
+  }
+
+  health(): ChannelHealth[] {
+    return [...this.loops.values()].map((l) => l.health);
+  }
+
+  /** Sends the channel's test message now (not queued: the person who pressed the button waits for the answer). */
+  async test(name: string): Promise<SendOutcome | undefined> {
+    const ch = this.channels.get(name);
+    if (!ch) return undefined;
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(), this.o.config.sendTimeoutSeconds * 1000);
+    try {
+      return await Promise.race([
+        sendTestNotification(ch, this.o.nowMs(), ac.signal),
+        new Promise<SendOutcome>((r) => ac.signal.addEventListener('abort', () => r({ ok: false, retryable: true, detail: `no answer within ${this.o.config.sendTimeoutSeconds} s` }))),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
