@@ -47,11 +47,11 @@ const RouteSchema = Type.Object(
 const OnCallSchema = Type.Object(
   {
     /** DingTalk atMobiles, WeCom mentioned_mobile_list. */
-    mobiles: Type.Array(Type.String({ pattern: '^\\+?[0-9-]{5,20}$' }), { default: [] }),
+    mobiles: Type.Optional(Type.Array(Type.String({ pattern: '^\\+?[0-9-]{5,20}$' }))),
     /** DingTalk atUserIds, Feishu open_id/user_id, WeCom userid. */
-    userIds: Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { default: [] }),
+    userIds: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }))),
     /** @all: everyone in the group. */
-    all: Type.Boolean({ default: false }),
+    all: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
