@@ -205,6 +205,17 @@ export const loadgenCommand = command({
   },
 });
 
+export const notifyTestCommand = command({
+  name: 'notify test',
+  args: 'CHANNEL',
+  summary: 'send a test notification through one configured channel and print its outcome',
+  details: "The channel is one of notifications.channels in the collector configuration.\nExit 0: delivered; 1: refused or failed (the platform's answer is printed, secrets removed).",
+  options: {
+    config: { type: 'string', short: 'c', value: 'FILE', required: true, description: 'the collector configuration file' },
+    'timeout-seconds': { type: 'string', value: 'S', default: '15', description: 'how long to wait for the platform' },
+  },
+});
+
 /** Everything `stationwatch` (the npm package) runs, in the order its help lists them. */
 export const COMMANDS: readonly Command[] = [
   allInOneCommand,
@@ -224,6 +235,7 @@ export const COMMANDS: readonly Command[] = [
   backupVerifyCommand,
   inspectRecordCommand,
   inspectListCommand,
+  notifyTestCommand,
   hashPasswordCommand,
   loadgenCommand,
 ] as Command[];

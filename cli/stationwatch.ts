@@ -27,6 +27,7 @@ const runUser = lazy(async () => (await import('./user.js')).runUser);
 const runAgentEnrol = lazy(async () => (await import('./agent-enrol.js')).runAgentEnrol);
 const runCollectorAdmin = lazy(async () => (await import('./enrolment.js')).runCollectorAdmin);
 const runLoadgen = lazy(async () => (await import('./loadgen.js')).runLoadgen);
+const runNotify = lazy(async () => (await import('./notify.js')).runNotify);
 const runAgentProcess = lazy(async () => (await import('./agent-run.js')).runAgentProcess);
 const serviceCommands = () => import('./service.js');
 
@@ -70,6 +71,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'collector' && ['enrol-code', 'devices'].includes(rest[0] ?? '')) return runCollectorAdmin(rest, process.env);
   if (command === 'agent' && rest[0] === 'enrol') return runAgentEnrol(rest.slice(1), process.env);
   if (command === 'loadgen') return runLoadgen(rest, process.env);
+  if (command === 'notify') return runNotify(rest, process.env);
   if (command === 'user') return runUser(rest, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
   const env = process.env;
   switch (command) {

@@ -194,3 +194,10 @@ export function channelListProblems(list: unknown, path: string): string[] {
   });
   return problems;
 }
+
+/** The entry with its type's defaults filled in (a union's defaults are not applied by Value.Default). Call after channelConfigProblems found none. */
+export function channelWithDefaults(config: Record<string, unknown>): ChannelConfig {
+  const schema = SCHEMAS[config.type as string];
+  if (!schema) throw new Error(`"${String(config.type)}" is not a channel type`);
+  return Value.Default(schema, Value.Clone(config)) as ChannelConfig;
+}

@@ -4,6 +4,7 @@
 // languages. A new connection per send: sends are rare, and a password read from a file or the
 // environment at send time takes effect without a restart.
 import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 import nodemailer from 'nodemailer';
 import type { Channel, Notification, SendOutcome } from '../types.js';
@@ -70,7 +71,8 @@ export function createEmailChannel(config: EmailChannelConfig, deps: ChannelDeps
           requireTLS: security === 'starttls',
           ignoreTLS: security === 'none',
           ...(config.user ? { auth: { user: config.user, pass: password.value } } : {}),
-          tls: { servername: config.host, ...(ca ? { ca } : {}) },
+          // SNI carries a host name only (RFC 6066); the certificate is checked against the host either way.
+          tls: { ...(isIP(config.host) ? {} : { servername: config.host }), ...(ca ? { ca } : {}) },
           connectionTimeout: ctx.timeoutMs,
           greetingTimeout: ctx.timeoutMs,
           socketTimeout: ctx.timeoutMs,

@@ -18,6 +18,7 @@ export {
   CHANNEL_TYPES,
   channelConfigProblems,
   channelListProblems,
+  channelWithDefaults,
   DingTalkChannelSchema,
   EmailChannelSchema,
   FeishuChannelSchema,
