@@ -127,6 +127,9 @@ export class Notifier {
       this.flushTimer.unref();
     }
     for (const l of this.loops.values()) l.start();
+    // Rows for a channel that was removed from the configuration stay queued (nothing is dropped silently): say so.
+    const lengths = await this.o.store.notifications.queueLengths().catch(() => new Map<string, number>());
+    for (const [channel, n] of lengths) if (!this.channels.has(channel)) this.o.log.warn({ channel, queued: n }, 'notifications are queued for a channel that is no longer configured: they stay queued until it is configured again');
     const days = this.o.retentionDays;
     if (days) {
       const prune = () => void this.o.store.notifications.prune(this.o.nowMs() - days * 86_400_000).catch((err: unknown) => this.o.log.error({ err }, 'could not prune the notification record'));
