@@ -8,6 +8,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -16,6 +17,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Channel, Notification, SendOutcome } from '../../collector/notify/types.js';
 import { channelWithDefaults, createChannel, sendTestNotification, type ChannelConfig } from '../../collector/notify/channels/index.js';
+import { feishuOutcome } from '../../collector/notify/channels/feishu.js';
 import { cliPath } from './fixtures/processes.js';
 import { startDingTalkRobot, startFeishuBot, startWebhookReceiver, startWeComRobot, type RobotServer } from './fixtures/robot-servers.js';
 import { makeTestCa, startSmtpServer, type TestCa, type TestSmtpServer } from './fixtures/smtp.js';
@@ -166,11 +168,16 @@ describe('notification channels against their platforms', () => {
     expect(await send(channel({ name: 'fs-nokw', type: 'feishu', url: kw.webhookUrl }))).toEqual(refused(/^Feishu code 19024: Key Words Not Found/));
     expect((await send(channel({ name: 'fs-kw', type: 'feishu', url: kw.webhookUrl, keyword: 'stationwatch-bot' }))).ok).toBe(true);
 
-    const fast = await robot(startFeishuBot({ perSecond: 2 }));
+    const fast = await robot(startFeishuBot({ perSecond: 2, perMinute: 3 }));
     const c = channel({ name: 'fs-fast', type: 'feishu', url: fast.webhookUrl });
     const answers = await Promise.all([send(c), send(c), send(c)]);
     expect(answers.filter((a) => a.ok)).toHaveLength(2);
-    expect(answers.find((a) => !a.ok)).toEqual({ ok: false, retryable: true, retryAfterMs: 60_000, detail: expect.stringMatching(/^Feishu code 11232: frequency limited/) as unknown });
+    expect(answers.find((a) => !a.ok)).toEqual({ ok: false, retryable: true, retryAfterMs: 1000, detail: 'Feishu code 9499: too many request' });
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await send(c)).ok).toBe(true);
+    expect(await send(c)).toEqual({ ok: false, retryable: true, retryAfterMs: 60_000, detail: expect.stringMatching(/^Feishu code 11232: frequency limited/) as unknown });
+    // A malformed body is also 9499, and not retried.
+    expect(feishuOutcome(400, '{"code":9499,"msg":"Bad Request","data":{}}')).toEqual({ ok: false, retryable: false, detail: 'Feishu code 9499: Bad Request' });
   });
 
   it('WeCom: markdown within 4096 bytes and text with mention lists are delivered; a wrong key is refused; 45009 is retryable', async () => {
@@ -265,6 +272,14 @@ describe('notification channels against their platforms', () => {
     expect(await send(channel({ ...untrusting, name: 'mail-ca', port: smtp.port }))).toMatchObject({ ok: false, retryable: false, detail: expect.stringMatching(/certificate/i) as unknown });
     // Nobody listening: retryable.
     expect(await send(channel({ ...base, name: 'mail-down', port: 1 }, { timeoutMs: 1000 }))).toMatchObject({ ok: false, retryable: true, detail: expect.stringMatching(/ECONNREFUSED|ECONNECTION/) as unknown });
+    // A server that accepts the connection and never greets: retryable, within the deadline.
+    const silent = createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const started = Date.now();
+    const hung = await send(channel({ ...base, name: 'mail-hang', port: (silent.address() as { port: number }).port }, { timeoutMs: 500 }));
+    silent.close();
+    expect(hung).toMatchObject({ ok: false, retryable: true, detail: expect.stringMatching(/^(no answer within 500 ms|SMTP ETIMEDOUT.*Greeting never received)/) as unknown });
+    expect(Date.now() - started).toBeLessThan(2000);
     expect(smtp.mails).toHaveLength(1);
   });
 

@@ -90,6 +90,12 @@ describe('one notification', () => {
     expect(buildMessage([notification([alert(1)])], { nowMs: NOW, keyword: 'FIRING' }).title.startsWith('🔴 FIRING')).toBe(true);
   });
 
+  it('several alerts of one device: the first in the title, how many more beside it', () => {
+    const m = buildMessage([notification([alert(1), alert(2), alert(3)])], { nowMs: NOW });
+    expect(m.title).toBe('🔴 FIRING 告警 · beijing / pc-001 · Print queue HP1 is disabled / 打印队列 HP1 已停用 (+2 more 另有 2 条)');
+    expect(m.alertCount).toBe(3);
+  });
+
   it('a summary with only one language is written once', () => {
     const m = buildMessage([notification([alert(1, { summary: { en: 'Disk full', zh: 'Disk full' } })])], { nowMs: NOW });
     expect(m.title.endsWith('· Disk full')).toBe(true);
@@ -213,8 +219,9 @@ describe('channel configuration', () => {
     const mail = { name: 'mail', type: 'email', host: 'mail.example', from: 'a@b.c', to: ['x@y.z'] };
     expect(channelConfigProblems({ ...mail, passwordEnv: 'P' }, '/c')).toEqual(['/c/user: a password needs the user it belongs to']);
     expect(channelConfigProblems({ ...mail, user: 'u' }, '/c')).toEqual(['/c/password: user "u" needs a password (or passwordEnv / passwordFile)']);
-    expect(channelConfigProblems({ ...mail, user: 'u', password: 'p', security: 'none' }, '/c')).toEqual(['/c/security: "none" would send the SMTP password unencrypted to mail.example; use starttls or tls']);
-    expect(channelConfigProblems({ ...mail, host: '127.0.0.1', user: 'u', password: 'p', security: 'none' }, '/c')).toEqual([]);
+    expect(channelConfigProblems({ ...mail, user: 'u', password: 'pass', security: 'none' }, '/c')).toEqual(['/c/security: "none" would send the SMTP password unencrypted to mail.example; use starttls or tls']);
+    expect(channelConfigProblems({ ...mail, host: '127.0.0.1', user: 'u', password: 'pass', security: 'none' }, '/c')).toEqual([]);
+    expect(channelConfigProblems({ ...ok, timeZone: 'Asia/Beijing' }, '/c')).toEqual(['/c/timeZone: "Asia/Beijing" is not a time zone (an IANA name such as Asia/Shanghai)']);
     expect(channelListProblems([ok, ok], '/n')).toEqual(['/n/1/name: "ops" is already used by /n/0']);
   });
 });

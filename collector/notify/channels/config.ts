@@ -11,7 +11,8 @@ export const ChannelName = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,
 const EnvName = Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,127}$' });
 const FileName = Type.String({ minLength: 1, maxLength: 4096 });
 const HttpUrl = Type.String({ pattern: '^https?://[^\\s]+$', maxLength: 4096 });
-const SecretText = Type.String({ minLength: 1, maxLength: 4096 });
+// At least 4 characters: redaction replaces a secret wherever it appears, and a shorter one would mangle every message.
+const SecretText = Type.String({ minLength: 4, maxLength: 4096 });
 /** IANA zone in which times are written (with their offset); default the collector's own zone. */
 const TimeZone = Type.Optional(Type.String({ minLength: 1, maxLength: 64 }));
 /** A word the robot's keyword rule (自定义关键词) requires: every message contains it. */
@@ -155,6 +156,13 @@ export function channelConfigProblems(config: unknown, path: string): string[] {
   for (const e of Value.Errors(schema, Value.Default(schema, Value.Clone(c)))) {
     problems.push(`${path}${e.path}: ${e.message}`);
     if (problems.length > 20) break;
+  }
+  if (typeof c.timeZone === 'string') {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: c.timeZone });
+    } catch {
+      problems.push(`${path}/timeZone: "${c.timeZone}" is not a time zone (an IANA name such as Asia/Shanghai)`);
+    }
   }
   if (c.type === 'email') {
     problems.push(...oneOf(c, 'password', path, false));

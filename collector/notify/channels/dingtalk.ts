@@ -19,8 +19,8 @@ import { resolveSecret } from './secrets.js';
 export const DINGTALK_LIMITS: ChannelLimits = { perMinute: 20, blockedForMsAfterExceeding: 10 * 60_000 };
 /** The markdown text we send at most (DingTalk limits a message's content to 20,000 bytes; room kept for the rest of the body). */
 export const DINGTALK_MAX_TEXT_BYTES = 18_000;
-/** errcodes DingTalk answers when a robot sends too fast, and "system busy": worth retrying later. */
-const DINGTALK_RATE_LIMITED = new Set([130101, 410100]);
+/** errcode DingTalk answers when a robot sends too fast ("send too fast, exceed 20 times per minute"), and "system busy": worth retrying later. */
+const DINGTALK_RATE_LIMITED = new Set([130101]);
 const DINGTALK_BUSY = new Set([-1]);
 
 export function dingtalkSign(timestampMs: number, secret: string): string {

@@ -7,7 +7,7 @@
 // - IP allow-list.
 // Answers: {code, msg} (older bots also StatusCode/StatusMessage): 0 is delivered; 19021 bad
 // signature or timestamp, 19022 IP not allowed, 19024 keyword missing, 9499 bad request (also a body
-// over 20 KB), 11232 too frequent. 100 messages a minute and 5 a second per bot.
+// over 20 KB) or, with the message "too many request", too frequent; 11232 too frequent. 100 messages a minute and 5 a second per bot.
 import { createHmac } from 'node:crypto';
 import type { Channel, ChannelLimits, Notification, SendOutcome } from '../types.js';
 import { channelContext, guarded, type ChannelDeps } from './base.js';
@@ -61,6 +61,8 @@ function postBody(title: string, lines: Line[], mentions: { userIds: string[]; a
 /** The request body (without timestamp/sign), its alerts cut so that the signed body stays within Feishu's limit. */
 export function feishuBody(batch: readonly Notification[], config: Pick<FeishuChannelConfig, 'keyword' | 'timeZone' | 'format'>, nowMs: number): { body: Record<string, unknown>; shown: number; omitted: number } {
   const model = buildMessage(batch, { nowMs, timeZone: config.timeZone, keyword: config.keyword });
+  // The keyword leads the card's header too, but a bot's keyword rule is safest met in the message body.
+  if (config.keyword) model.head.unshift([{ text: `[${config.keyword}]` }]);
   const mentions = mentionsOf(batch);
   const make = (lines: Line[]) => (config.format === 'post' ? postBody(model.title, lines, mentions) : cardBody(model.title, model.kind, lines, mentions));
   // timestamp (10 digits) and sign (44 characters) with their keys: under 100 bytes.
@@ -74,7 +76,10 @@ export function feishuOutcome(status: number, body: string, retryAfterMs?: numbe
   if (!json || code === undefined) return statusOutcome(status, body, retryAfterMs);
   const detail = `Feishu code ${code}: ${String(json.msg ?? json.StatusMessage ?? '')}`;
   if (code === 0 && status >= 200 && status < 300) return { ok: true, detail };
-  if (FEISHU_RATE_LIMITED.has(code) || status === 429) return { ok: false, retryable: true, detail, retryAfterMs: retryAfterMs ?? 60_000 };
+  // Over the limit Feishu answers 11232 "frequency limited", or 9499 "too many request" with HTTP 400 —
+  // the code it also uses for a malformed body, so the message tells them apart.
+  const tooMany = FEISHU_RATE_LIMITED.has(code) || status === 429 || (code === 9499 && /too many request/i.test(String(json.msg ?? '')));
+  if (tooMany) return { ok: false, retryable: true, detail, retryAfterMs: retryAfterMs ?? (FEISHU_RATE_LIMITED.has(code) ? 60_000 : 1_000) };
   if (status >= 500) return { ok: false, retryable: true, detail };
   // 19021 signature, 19022 IP, 19024 keyword, 9499 body, 19001 hook id: a person must fix it.
   return { ok: false, retryable: false, detail };

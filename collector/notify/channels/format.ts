@@ -4,7 +4,7 @@
 // lark_md or post elements, plain text and HTML for e-mail. Several notifications merged into one
 // message (under rate-limit pressure) become one summary. A message over a platform's size limit
 // loses whole alerts from its end and says "… and N more" — the platform would refuse it whole.
-import type { AlertStatus, Notification, NotifiedAlert } from '../types.js';
+import type { Notification, NotifiedAlert } from '../types.js';
 
 export type Segment = { text: string; bold?: boolean; href?: string };
 export type Line = Segment[];
@@ -138,11 +138,9 @@ function alertBlock(a: NotifiedAlert, o: FormatOptions): Line[] {
 function singleTitle(n: Notification): string {
   const k = KIND_LABEL[notificationKind(n)];
   const first = n.alerts[0];
-  const firing = n.alerts.filter((a) => a.status === 'firing').length;
   const more = n.alerts.length > 1 ? ` (+${n.alerts.length - 1} more 另有 ${n.alerts.length - 1} 条)` : '';
   const what = first ? bilingual({ en: clip(first.summary.en, 120), zh: clip(first.summary.zh, 120) }) : '';
-  const count = n.alerts.length > 1 && n.status === 'firing' ? ` · ${firing} firing 条告警中` : '';
-  return `${k.icon} ${k.en} ${k.zh} · ${where(n.site, n.device)} · ${what}${more}${count}`;
+  return `${k.icon} ${k.en} ${k.zh} · ${where(n.site, n.device)} · ${what}${more}`;
 }
 
 function mergedTitle(batch: readonly Notification[], kind: MessageKind): string {
@@ -272,4 +270,3 @@ export function renderWithin(model: MessageModel, d: Dialect, maxBytes: number, 
   return { text: bytes(text) <= maxBytes ? text : cutBytes(text, maxBytes), shown: fitted.shown, omitted: fitted.omitted };
 }
 
-export type { AlertStatus };
