@@ -63,8 +63,8 @@ export function fromAlertmanager(a: AlertmanagerWebhook['alerts'][number], publi
 }
 
 /**
- * The payload's alerts (those `keep` accepts) as one notification. The id is derived from the group
- * and the alerts' states, so Alertmanager re-sending the same payload after a timeout is recognisable.
+ * The payload's alerts of one site as one notification. Its id is new per receipt (a repeat of the
+ * same group is a message of its own); channels that carry ids (the webhook) let a receiver de-duplicate.
  */
 export function notificationOf(p: AlertmanagerWebhook, alerts: NotifiedAlert[], mentions: Mentions, nowMs: number): Notification {
   const first = alerts[0]!;

@@ -43,6 +43,8 @@ export interface ChannelHealth {
 
 /** Rows claimed at once: also the most notifications merged into one message. */
 const MAX_BATCH = 50;
+/** Messages sent one by one per round (the rest of what was claimed is released for the next round). */
+const ONE_BY_ONE = 3;
 
 export class ChannelLoop {
   private readonly limiter: Limiter;
@@ -106,13 +108,20 @@ export class ChannelLoop {
     const now = this.o.nowMs();
     const room = this.limiter.room(now);
     if (room <= 0) return false;
-    const rows = await this.o.store.claim(this.channel.name, now, this.o.sendTimeoutMs + 30_000, MAX_BATCH);
+    // The lease covers the sends of this round with room to spare: a row is never claimed by another
+    // collector while this one may still be sending it.
+    const rows = await this.o.store.claim(this.channel.name, now, (this.o.sendTimeoutMs + 2000) * ONE_BY_ONE + 30_000, MAX_BATCH);
     if (rows.length === 0) return false;
-    // Under pressure (more waiting than a quarter of the minute's allowance keeps free), one summary
-    // message; otherwise one message per notification.
+    // Under pressure (more waiting than the minute's allowance leaves, keeping a quarter of it free),
+    // one summary message; otherwise one message per notification, a few per round.
     const reserve = Math.ceil(this.channel.limits.perMinute / 4);
-    const batches = rows.length === 1 || rows.length <= room - reserve ? rows.map((r) => [r]) : [rows];
-    for (let i = 0; i < batches.length; i++) {
+    if (rows.length > 1 && rows.length > room - reserve) {
+      await this.deliver(rows);
+      return true;
+    }
+    const now1 = rows.slice(0, ONE_BY_ONE);
+    await this.o.store.release(rows.slice(ONE_BY_ONE).map((r) => r.id));
+    for (let i = 0; i < now1.length; i++) {
       let at = this.o.nowMs();
       // A per-second limit (Feishu/Lark: 5) is waited out; a platform's block is not.
       const wait = this.limiter.nextAllowedMs(at) - at;
@@ -121,13 +130,10 @@ export class ChannelLoop {
         at = this.o.nowMs();
       }
       if (this.stopped || this.limiter.nextAllowedMs(at) > at) {
-        // The rest stays claimed until its lease ends; release it now so it goes with the next round.
-        const rest = batches.slice(i).flat();
-        await this.o.store.retryLater(rest.map((r) => r.id), at, 'waiting for the rate limit').catch(() => undefined);
-        // retryLater counted an attempt that was not made: harmless for backoff (the next failure waits a bit longer).
+        await this.o.store.release(now1.slice(i).map((r) => r.id));
         break;
       }
-      await this.deliver(batches[i]!);
+      await this.deliver([now1[i]!]);
     }
     return true;
   }

@@ -153,17 +153,30 @@ export class Notifier {
     return next;
   }
 
-  /** The evaluation's latest snapshot (mode collector): what fires now, silenced or not. */
+  /**
+   * The evaluation's latest snapshot (mode collector): what fires now, silenced or not. Only the newest
+   * waiting snapshot is looked at: a slow store never builds a backlog of passes.
+   */
   observe(s: StatusSnapshot): Promise<void> {
     const a = this.announcer;
     if (!a) return Promise.resolve();
-    return this.serial(async () => {
+    const queued = this.nextSnapshot !== undefined;
+    this.nextSnapshot = s;
+    if (queued && this.observing) return this.observing;
+    this.observing = this.serial(async () => {
+      const snap = this.nextSnapshot;
+      this.nextSnapshot = undefined;
+      if (!snap) return;
       const now = this.o.nowMs();
-      const firing = firingAlerts(s, this.o.thresholds, this.o.config.publicUrl).filter((o) => this.modeOf(o.alert.site) === 'collector');
+      const firing = firingAlerts(snap, this.o.thresholds, this.o.config.publicUrl).filter((o) => this.modeOf(o.alert.site) === 'collector');
       a.observe(firing, silencer(await this.o.maintenance.open(now), this.o.siteOpen, now), now);
       await this.flush();
     });
+    return this.observing;
   }
+
+  private nextSnapshot: StatusSnapshot | undefined;
+  private observing: Promise<void> | undefined;
 
   private async flush(): Promise<void> {
     const a = this.announcer;

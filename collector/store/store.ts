@@ -286,6 +286,8 @@ export interface NotificationStore {
   claim(channel: string, nowMs: number, leaseMs: number, limit: number): Promise<QueuedDelivery[]>;
   /** Delivered or failed for good: the rows leave the queue and their records are written, together. */
   settle(ids: readonly number[], records: readonly NewNotificationRecord[]): Promise<void>;
+  /** Claimed but not attempted: the lease is released, nothing else changes. */
+  release(ids: readonly number[]): Promise<void>;
   /** Failed, to be tried again at `nextAttemptMs`: attempts counted, lease released. */
   retryLater(ids: readonly number[], nextAttemptMs: number, error: string): Promise<void>;
   /** Rows waiting per channel (leased or not). */

@@ -275,6 +275,11 @@ describe.each(backends)('the store contract on $name', (backend) => {
     expect((await store.notifications.claim('ding', T0 + 1, 1000, 10)).map((q) => q.notification.id)).toEqual(['n2']);
     expect(await store.notifications.claim('ding', T0 + 2, 1000, 10)).toEqual([]);
     expect((await store.notifications.claim('ding', T0 + 1000, 1000, 10)).map((q) => q.notification.id)).toEqual(['n1']);
+    // Released unattempted: free at once, its attempts unchanged.
+    const n2 = await store.notifications.claim('ding', T0 + 1001, 1000, 10);
+    expect(n2.map((q) => q.notification.id)).toEqual(['n2']);
+    await store.notifications.release(n2.map((q) => q.id));
+    expect((await store.notifications.claim('ding', T0 + 1001, 1, 10)).map((q) => [q.notification.id, q.attempts])).toEqual([['n2', 0]]);
     await store.notifications.retryLater([first[0]!.id], T0 + 5000, 'HTTP 500: busy');
     // Not due before its next attempt (n2's lease has ended: it is taken, and leased again).
     expect((await store.notifications.claim('ding', T0 + 4999, 1, 10)).map((q) => q.notification.id)).toEqual(['n2']);

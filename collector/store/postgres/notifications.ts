@@ -81,6 +81,11 @@ export class PgNotifications implements NotificationStore {
     });
   }
 
+  async release(ids: readonly number[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.q.count('UPDATE notify_queue SET lease_until_ms = 0 WHERE id = ANY($1::bigint[])', [ids]);
+  }
+
   async retryLater(ids: readonly number[], nextAttemptMs: number, error: string): Promise<void> {
     if (ids.length === 0) return;
     await this.q.count('UPDATE notify_queue SET attempts = attempts + 1, next_attempt_ms = $1, lease_until_ms = 0, last_error = $2 WHERE id = ANY($3::bigint[])', [nextAttemptMs, error, ids]);

@@ -79,6 +79,15 @@ export class SqliteNotifications implements NotificationStore {
     });
   }
 
+  release(ids: readonly number[]): Promise<void> {
+    return this.r.run((db) => {
+      const up = prepared(db, 'UPDATE notify_queue SET lease_until_ms = 0 WHERE id = ?');
+      db.transaction(() => {
+        for (const id of ids) up.run(id);
+      })();
+    });
+  }
+
   retryLater(ids: readonly number[], nextAttemptMs: number, error: string): Promise<void> {
     return this.r.run((db) => {
       const up = prepared(db, 'UPDATE notify_queue SET attempts = attempts + 1, next_attempt_ms = ?, lease_until_ms = 0, last_error = ? WHERE id = ?');
