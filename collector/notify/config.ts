@@ -81,8 +81,9 @@ export const NotificationsSchema = Type.Object(
     sendTimeoutSeconds: Type.Number({ minimum: 0.1, maximum: 300, default: 15 }),
     /** A notification not delivered after this long is recorded failed and no longer retried. */
     giveUpAfterHours: Type.Number({ minimum: 0.001, maximum: 24 * 30, default: 24 }),
-    /** The first retry waits about this long; each next one twice as long, up to 10 minutes. */
+    /** The first retry waits about this long; each next one twice as long, up to `retryMaxSeconds`. */
     retryBaseSeconds: Type.Number({ minimum: 0.05, maximum: 3600, default: 5 }),
+    retryMaxSeconds: Type.Number({ minimum: 0.1, maximum: 86_400, default: 600 }),
     /** A failing channel is logged at most once per this interval. */
     logFailuresEveryMinutes: Type.Number({ minimum: 0.01, maximum: 1440, default: 10 }),
   },

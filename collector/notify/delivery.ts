@@ -67,6 +67,11 @@ export class ChannelLoop {
     this.done ??= this.loop().catch((err: unknown) => this.o.log.error({ err, channel: this.channel.name }, 'the notification loop of this channel stopped'));
   }
 
+  /** Messages sent before a restart (their times; one merged message is several records of one time). */
+  seed(sentAtMs: readonly number[]): void {
+    for (const t of [...new Set(sentAtMs)].sort((a, b) => a - b)) this.limiter.record(t);
+  }
+
   /** Something was queued: look now rather than at the next poll. */
   kick(): void {
     this.wake?.();

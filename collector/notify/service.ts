@@ -93,7 +93,7 @@ export class Notifier {
           nowMs: o.nowMs,
           sendTimeoutMs: c.sendTimeoutSeconds * 1000,
           pollMs: o.pollMs ?? 1000,
-          backoff: { baseMs: c.retryBaseSeconds * 1000, capMs: 10 * 60_000 },
+          backoff: { baseMs: c.retryBaseSeconds * 1000, capMs: Math.max(c.retryBaseSeconds, c.retryMaxSeconds) * 1000 },
           giveUpAfterMs: c.giveUpAfterHours * 3_600_000,
           logEveryMs: c.logFailuresEveryMinutes * 60_000,
           counter: this.counter,
@@ -126,6 +126,10 @@ export class Notifier {
       this.flushTimer = setInterval(() => void this.serial(() => this.flush()), Math.min(1000, Math.max(50, (c.groupWaitSeconds * 1000) / 4)));
       this.flushTimer.unref();
     }
+    // What was sent in the last minute before a restart still counts against the platforms' limits.
+    const now = this.o.nowMs();
+    const recent = await this.o.store.notifications.recent(1000).catch(() => []);
+    for (const l of this.loops.values()) l.seed(recent.filter((r) => r.channel === l.channel.name && r.result === 'sent' && r.atMs > now - 60_000).map((r) => r.atMs));
     for (const l of this.loops.values()) l.start();
     // Rows for a channel that was removed from the configuration stay queued (nothing is dropped silently): say so.
     const lengths = await this.o.store.notifications.queueLengths().catch(() => new Map<string, number>());
@@ -216,7 +220,7 @@ export class Notifier {
 
   /** Counts alerts the receiver did not forward (their site is not in mode alertmanager), logging now and then. */
   ignored(sites: readonly string[], count: number): void {
-    this.counter.inc({ channel: '', result: 'ignored' }, count);
+    this.counter.inc({ channel: 'alertmanager-receiver', result: 'ignored' }, count);
     const now = this.o.nowMs();
     if (now - this.ignoredLoggedMs < this.o.config.logFailuresEveryMinutes * 60_000) return;
     this.ignoredLoggedMs = now;

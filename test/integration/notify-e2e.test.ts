@@ -93,6 +93,7 @@ describe('notifications in mode collector (all-in-one), with a real fault', () =
           repeatIntervalMinutes: 0.05,
           sendTimeoutSeconds: 1,
           retryBaseSeconds: 0.2,
+          retryMaxSeconds: 1,
           publicUrl: 'https://monitor.example.com',
         },
       }),
@@ -241,7 +242,7 @@ describe('notifications in mode alertmanager, through the real Alertmanager and 
         devices: ['am-pc-1', 'am-pc-2', 'am-pc-3'].map((name, i) => ({ name, token: `am-token-${i}-0123456789abcdef`, site: 'am-site' })),
         users: [{ name: 'tech', role: 'technician', passwordHash: hash('tech-password-1') }],
         statusPage: { evaluateEverySeconds: 0.2 },
-        notifications: { mode: 'alertmanager', receiverToken, channels: [{ name: 'lark', type: 'feishu', url: feishu.webhookUrl, secret: feishu.secret }], defaultChannels: ['lark'] },
+        notifications: { mode: 'alertmanager', sites: { 'quiet-site': { mode: 'off' } }, receiverToken, channels: [{ name: 'lark', type: 'feishu', url: feishu.webhookUrl, secret: feishu.secret }], defaultChannels: ['lark'] },
       },
       {},
       'test',
@@ -301,6 +302,11 @@ describe('notifications in mode alertmanager, through the real Alertmanager and 
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { problems: string[] }).problems.length).toBeGreaterThan(0);
     expect(Object.fromEntries(await built.ctx.db.notifications.queueLengths())).toEqual({});
+    // A site whose mode is not alertmanager: answered, not forwarded, counted.
+    const quiet = { version: '4', groupKey: '{}:{site="quiet-site"}', status: 'firing', receiver: 'it-team', groupLabels: {}, commonLabels: {}, commonAnnotations: {}, externalURL: 'http://am', alerts: [{ status: 'firing', labels: { alertname: 'X', site: 'quiet-site', device: 'q' }, annotations: {}, startsAt: new Date().toISOString() }] };
+    const ignored = await post({ authorization: `Bearer ${receiverToken}` }, quiet);
+    expect(await ignored.json()).toEqual({ forwarded: [], ignored: ['quiet-site'], queued: 0 });
+    expect(await metric(base, 'stationwatch_notifications_total{channel="alertmanager-receiver",result="ignored"}')).toBe(1);
     await new Promise((r) => setTimeout(r, 300));
     expect(feishu.requests.length).toBe(n);
   });
