@@ -197,6 +197,13 @@ describe('notifications in mode collector (all-in-one), with a real fault', () =
     expect(await res.text()).toContain('id="test-result"');
     expect(text(ding.delivered()[n]!)).toContain('Test message from stationwatch');
     expect((await fetch(`${base}/notify/channels/nope/test`, { method: 'POST', headers: { authorization: `Bearer ${session}` } })).status).toBe(404);
+    // The button is on the fleet page for administrators only; a form post without its CSRF token is refused.
+    expect(await (await fetch(`${base}/`, { headers: { authorization: `Bearer ${session}` } })).text()).toContain('action="/notify/channels/ding/test"');
+    expect(await (await fetch(`${base}/`)).text()).not.toContain('/notify/channels/ding/test');
+    const forged = await fetch(`${base}/notify/channels/ding/test`, { method: 'POST', headers: { cookie: `sw_session=${session}`, 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+    expect(forged.status).toBe(403);
+    expect(((await forged.json()) as { error: string }).error).toBe('csrf_failed');
+    expect(ding.delivered().length).toBe(n + 1);
   });
 });
 
