@@ -10,7 +10,7 @@ import type { Logger } from '../../common/logger.js';
 import { collectorMetrics as cm } from '../../protocol/collector-metrics.js';
 import type { StatusSnapshot } from '../status/monitor.js';
 import type { MaintenanceStore, Store } from '../store/store.js';
-import { Announcer } from './announcer.js';
+import { Announcer, type Due } from './announcer.js';
 import { createChannel, sendTestNotification } from './channels/index.js';
 import { modeOf, modesInUse, type NotificationsConfig } from './config.js';
 import { ChannelLoop, type ChannelHealth } from './delivery.js';
@@ -35,6 +35,24 @@ export interface NotifierDeps {
   pollMs?: number;
   /** Records older than this are deleted (the event history's retention). */
   retentionDays?: number;
+}
+
+/** Two rounds of announcements as one, in order: a key announced again after it resolved is announced. */
+export function mergeDue(first: Due | undefined, then: Due): Due {
+  if (!first) return then;
+  const set = new Map<string, Due['set'][number]>();
+  const resolved = new Set<string>();
+  for (const d of [first, then]) {
+    for (const a of d.set) {
+      set.set(a.key, a);
+      resolved.delete(a.key);
+    }
+    for (const k of d.resolved) {
+      set.delete(k);
+      resolved.add(k);
+    }
+  }
+  return { notifications: [...first.notifications, ...then.notifications], set: [...set.values()], resolved: [...resolved] };
 }
 
 /** The alerts the collector's own evaluation never raises: they need Prometheus (and Alertmanager) to notify. */
@@ -123,7 +141,7 @@ export class Notifier {
         { promqlOnly: promqlOnlyAlerts },
         `notifications in mode collector (all-in-one) come from the collector's own evaluation; ${promqlOnlyAlerts.length} alert rules exist only as PromQL and are evaluated by Prometheus alone — they notify only in mode alertmanager`,
       );
-      this.flushTimer = setInterval(() => void this.serial(() => this.flush()), Math.min(1000, Math.max(50, (c.groupWaitSeconds * 1000) / 4)));
+      this.flushTimer = setInterval(() => void this.serial(() => this.flush()).catch(() => undefined), Math.min(1000, Math.max(50, (c.groupWaitSeconds * 1000) / 4)));
       this.flushTimer.unref();
     }
     // What was sent in the last minute before a restart still counts against the platforms' limits.
@@ -186,14 +204,23 @@ export class Notifier {
     const a = this.announcer;
     if (!a) return;
     const now = this.o.nowMs();
-    const due = a.due(now);
+    // What a failed transaction could not store is kept and stored with the next: nothing is lost while the store is down.
+    const due = mergeDue(this.unsaved, a.due(now));
+    this.unsaved = undefined;
     if (due.notifications.length + due.set.length + due.resolved.length === 0) return;
-    await this.o.store.transaction(async (tx) => {
-      await tx.notifications.enqueue(this.route(due.notifications), now);
-      await tx.notifications.updateAnnounced(due.set, due.resolved);
-    });
+    try {
+      await this.o.store.transaction(async (tx) => {
+        await tx.notifications.enqueue(this.route(due.notifications), now);
+        await tx.notifications.updateAnnounced(due.set, due.resolved);
+      });
+    } catch (err) {
+      this.unsaved = due;
+      throw err;
+    }
     this.kick(due.notifications);
   }
+
+  private unsaved: Due | undefined;
 
   private route(ns: readonly Notification[]): { notification: Notification; channel: string }[] {
     const items: { notification: Notification; channel: string }[] = [];
