@@ -171,9 +171,17 @@ export class Notifier {
 
   private serial<T>(work: () => Promise<T>): Promise<T> {
     const next = this.chain.catch(() => undefined).then(work);
-    this.chain = next.catch((err: unknown) => this.o.log.error({ err }, 'notifications: could not queue what is due'));
+    this.chain = next.catch((err: unknown) => {
+      // Tried again every flush (about a second): said once a minute while it lasts.
+      const now = this.o.nowMs();
+      if (now - this.storeErrorLoggedMs < 60_000) return;
+      this.storeErrorLoggedMs = now;
+      this.o.log.error({ err }, 'notifications: could not store what is due (kept, tried again)');
+    });
     return next;
   }
+
+  private storeErrorLoggedMs = -Infinity;
 
   /**
    * The evaluation's latest snapshot (mode collector): what fires now, silenced or not. Only the newest
