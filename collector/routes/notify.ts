@@ -32,7 +32,8 @@ export async function notifyRoutes(app: FastifyInstance, { svc, notifier }: { sv
   const config = svc.ctx.config.notifications;
   const token = config.receiverToken;
 
-  app.post(receiverPath, async (req, reply) => {
+  // Up to collectorReceiverMaxAlerts alerts with their annotations: more than a report's limit.
+  app.post(receiverPath, { bodyLimit: 16 * 1024 * 1024 }, async (req, reply) => {
     if (!token) throw new ApiError('not_found', undefined, 'the Alertmanager receiver is off: no site is in notifications mode alertmanager');
     if (!tokenMatches(req, token)) throw new ApiError('notify_unauthorized');
     const body = req.body;
