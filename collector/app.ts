@@ -14,6 +14,7 @@ import { serviceDiscoveryRoutes } from './routes/service-discovery.js';
 import { SnmpPoller } from './snmp/poller.js';
 import { loadCalendar } from './business-hours.js';
 import { registerStatus } from './status/register.js';
+import { registerNotifications } from './notify/register.js';
 import { isLoopback } from './status/config.js';
 import { authorize } from './status/request-auth.js';
 import { fromCsrfError, registerWebPlugins } from './web-plugins.js';
@@ -26,7 +27,7 @@ export interface CollectorApp {
   status: StatusService;
 }
 
-export async function buildCollector(config: CollectorConfig, opts: { log: Logger; nowMs?: () => number; pollSnmp?: boolean }): Promise<CollectorApp> {
+export async function buildCollector(config: CollectorConfig, opts: { log: Logger; nowMs?: () => number; pollSnmp?: boolean; notify?: { configFile?: string; pollMs?: number } }): Promise<CollectorApp> {
   const calendar = config.businessHours?.calendarFile ? await loadCalendar(config.businessHours.calendarFile) : undefined;
   const ctx = await createContext(config, opts.nowMs, calendar, opts.log);
   // The server-wide limit is the ingest limit; fastify checks it while reading, before parsing.
@@ -72,6 +73,7 @@ export async function buildCollector(config: CollectorConfig, opts: { log: Logge
   await app.register(serviceDiscoveryRoutes, { ctx, boundPort });
   await app.register(runbookRoutes);
   const status = await registerStatus(app, ctx, opts.log);
+  await registerNotifications(app, status, opts.log, opts.notify);
   await app.register(deviceRoutes, { ctx, canView: async (req) => (await authorize(status, req, 'view')).ok });
   app.addHook('onClose', async () => {
     ctx.backfill?.close();

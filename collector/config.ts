@@ -8,6 +8,7 @@ import { HoursSchema, checkTimezone } from './business-hours.js';
 import { collectorStateDir, resolveLoginPolicy, statusConfigProperties } from './status/config.js';
 import { TlsSchema, reliabilityConfigProperties } from './reliability-config.js';
 import { postgresUrlProblem } from './store/postgres/config.js';
+import { NotificationsSchema, notificationProblems, withChannelDefaults, type NotificationsConfig } from './notify/config.js';
 
 const DeviceEntry = Type.Object(
   {
@@ -56,6 +57,8 @@ export const CollectorConfigSchema = Type.Object(
     snmp: Type.Object({ targets: Type.Array(SnmpTargetSchema, { default: [] }) }, { additionalProperties: false, default: {} }),
     ...statusConfigProperties,
     ...reliabilityConfigProperties,
+    /** Messages to DingTalk, Feishu/Lark, WeCom, e-mail, webhooks (collector/notify/config.ts). */
+    notifications: NotificationsSchema,
     log: Type.Object({ level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }) }, { additionalProperties: false, default: {} }),
   },
   { additionalProperties: false },
@@ -63,7 +66,11 @@ export const CollectorConfigSchema = Type.Object(
 
 type SchemaConfig = Static<typeof CollectorConfigSchema>;
 /** As resolved: `statusPage.requireLogin` is always decided (resolveLoginPolicy). */
-export type CollectorConfig = Omit<SchemaConfig, 'snmp' | 'statusPage'> & { snmp: { targets: SnmpTarget[] }; statusPage: SchemaConfig['statusPage'] & { requireLogin: boolean } };
+export type CollectorConfig = Omit<SchemaConfig, 'snmp' | 'statusPage' | 'notifications'> & {
+  snmp: { targets: SnmpTarget[] };
+  statusPage: SchemaConfig['statusPage'] & { requireLogin: boolean };
+  notifications: NotificationsConfig;
+};
 
 export const collectorEnv: EnvTable = {
   STATIONWATCH_LISTEN_HOST: { path: 'listen.host', type: 'string' },
@@ -73,6 +80,8 @@ export const collectorEnv: EnvTable = {
   STATIONWATCH_LOG_LEVEL: { path: 'log.level', type: 'string' },
   // The database URL usually holds a password: an environment variable (or a file only root reads) keeps it out of the YAML.
   STATIONWATCH_STORE_URL: { path: 'store.postgres.url', type: 'string' },
+  // The token Alertmanager sends to the notification receiver: a secret, like the store URL.
+  STATIONWATCH_NOTIFY_RECEIVER_TOKEN: { path: 'notifications.receiverToken', type: 'string' },
 };
 
 export function resolveCollectorConfig(raw: unknown, env: NodeJS.ProcessEnv, source: string): CollectorConfig {
@@ -100,7 +109,9 @@ export function resolveCollectorConfig(raw: unknown, env: NodeJS.ProcessEnv, sou
     const problem = postgresUrlProblem(pgUrl);
     if (problem) problems.push(`/store/postgres/url: ${problem}`);
   }
+  problems.push(...notificationProblems(value.notifications, value.alertmanagerUrl));
   const config = validateConfig(CollectorConfigSchema, value, source, problems) as CollectorConfig;
+  config.notifications.channels = withChannelDefaults(config.notifications.channels);
   const bh = config.businessHours;
   const tzProblems = Object.entries({ default: bh?.default, ...bh?.sites })
     .map(([site, h]) => (h ? [site, checkTimezone(h.timezone)] : [site, undefined]))
@@ -120,6 +131,12 @@ export async function loadCollectorConfig(file: string | undefined, env: NodeJS.
   const cal = config.businessHours?.calendarFile;
   if (file && cal && !isAbsolute(cal)) config.businessHours!.calendarFile = resolve(dirname(file), cal);
   if (file && config.overridesFile && !isAbsolute(config.overridesFile)) config.overridesFile = resolve(dirname(file), config.overridesFile);
+  // A channel's secret and CA files (…File, caFile) too.
+  if (file) {
+    for (const ch of config.notifications.channels as unknown as Record<string, unknown>[]) {
+      for (const [k, v] of Object.entries(ch)) if (/File$/.test(k) && typeof v === 'string' && !isAbsolute(v)) ch[k] = resolve(dirname(file), v);
+    }
+  }
   const tls = config.listen.tls;
   if (file && tls) config.listen.tls = { cert: resolve(dirname(file), tls.cert), key: resolve(dirname(file), tls.key) };
   config.stateDir = config.stateDir ?? collectorStateDir(process.platform, env);

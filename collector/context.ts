@@ -31,6 +31,8 @@ export interface CollectorContext {
   enrolment: EnrolmentStore;
   /** Set when `remoteWrite` is configured: late samples from not-reporting periods go there. */
   backfill?: Backfill;
+  /** Whether a site is inside its business hours (always, without a businessHours section). */
+  siteOpen: (site: string, at: Date) => boolean;
 }
 
 export async function createContext(config: CollectorConfig, nowMs: () => number = Date.now, calendar: Calendar = { holidays: [], workdays: [] }, log?: Logger): Promise<CollectorContext> {
@@ -45,9 +47,10 @@ export async function createContext(config: CollectorConfig, nowMs: () => number
   for (const kind of ['handles', 'requests', 'resources']) collectorRegistry.removeSingleMetric(`stationwatch_collector_nodejs_active_${kind}_total`);
   const reportsReceived = new Counter({ name: cm.reportsReceived, help: 'Reports received, by outcome', labelNames: ['result'], registers: [collectorRegistry] });
   const samplesDropped = new Counter({ name: cm.samplesDropped, help: 'Samples dropped from accepted reports (unknown metric, wrong labels, duplicates, series limit, negative counters)', labelNames: ['reason'], registers: [collectorRegistry] });
-  registerFleetSeries(collectorRegistry, store, nowMs, businessHoursOf(config.businessHours, calendar));
+  const siteOpen = businessHoursOf(config.businessHours, calendar);
+  registerFleetSeries(collectorRegistry, store, nowMs, siteOpen);
   if ('outage' in db) registerOutageSeries(collectorRegistry, db as SpooledStore);
 
   const backfill = config.remoteWrite ? new Backfill(config.remoteWrite, collectorRegistry) : undefined;
-  return { config, store, nowMs, collectorRegistry, exposition: new DeviceExposition(), reportsReceived, samplesDropped, db, deviceState, enrolment: db.enrolment, ...(backfill ? { backfill } : {}) };
+  return { config, store, nowMs, collectorRegistry, exposition: new DeviceExposition(), reportsReceived, samplesDropped, db, deviceState, enrolment: db.enrolment, siteOpen, ...(backfill ? { backfill } : {}) };
 }

@@ -26,6 +26,9 @@ export const errorCatalog = {
   limit_reached: { status: 403, message: 'the collector already has its maximum number of devices' },
   store_unavailable: { status: 503, message: 'the collector could not save the report; retry later' },
   scrape_unauthorized: { status: 401, message: 'this endpoint needs the scrape credentials (bearer token or basic auth)' },
+  // notifications (collector/notify/)
+  notify_unauthorized: { status: 401, message: 'the notification receiver needs its bearer token (notifications.receiverToken)' },
+  notify_unavailable: { status: 503, message: 'the collector could not queue the notification; retry later' },
 } as const;
 
 export type ErrorCode = keyof typeof errorCatalog;

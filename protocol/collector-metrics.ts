@@ -28,4 +28,8 @@ export const collectorMetrics = {
   storeReplayed: 'stationwatch_collector_store_replayed_writes_total',
   storeRefused: 'stationwatch_collector_store_refused_writes_total',
   storeSpoolFull: 'stationwatch_collector_store_spool_full_total',
+  // notifications (collector/notify/) — messages to DingTalk, Feishu/Lark, WeCom, e-mail, webhooks
+  notifications: 'stationwatch_notifications_total',
+  notificationQueue: 'stationwatch_notification_queue_length',
+  notificationLastFailure: 'stationwatch_notification_last_failure_timestamp_seconds',
 } as const;

@@ -28,6 +28,7 @@ export function storeAwayNotice(db: Store, caller: Caller): Html | '' {
   const { t } = caller;
   return html`<p id="store-away" class="error" role="alert">${t('storeAway', { at: new Date(outage.away.sinceMs).toISOString(), reason: outage.away.reason.slice(0, 200), entries: outage.spooled.entries })}</p>`;
 }
+import { notificationsBanner, notificationsSection } from '../notify/render.js';
 
 function filterOf(query: Record<string, string | undefined>): ListFilter {
   const state = badgeStates.find((s) => s === query.state) as BadgeState | undefined;
@@ -47,7 +48,7 @@ export async function statusPageRoutes(app: FastifyInstance, { svc }: { svc: Sta
       if (err instanceof StoreUnavailable) return [];
       throw err;
     });
-    const body = html`${storeAwayNotice(svc.ctx.db, gate.caller)}${renderList(snap, filterOf(req.query), svc.indicators, maintenance, gate.caller)}`;
+    const body = html`${storeAwayNotice(svc.ctx.db, gate.caller)}${notificationsBanner(svc.notifier, gate.caller)}${renderList(snap, filterOf(req.query), svc.indicators, maintenance, gate.caller)}`;
     return sendPage(req, reply, gate.caller, gate.caller.t('title'), body, { refreshSeconds });
   });
 
@@ -62,10 +63,10 @@ export async function statusPageRoutes(app: FastifyInstance, { svc }: { svc: Sta
     const name = status.device.name;
     const flash = req.query.saved === '1' ? { notice: t('saved') } : {};
     const [events, inspections, maintenance] = await Promise.all([svc.events.forDevice(name), svc.inspections.forDevice(name), svc.maintenance.forDevice(name)]);
-    const body = renderDevice(
+    const body = html`${renderDevice(
       { status, indicators: svc.indicators, thresholds: svc.thresholds, events, inspections, maintenance, nowMs: snap.atMs, ...flash },
       gate.caller,
-    );
+    )}${await notificationsSection(svc.notifier && svc.db.notifications, name, gate.caller)}`;
     return sendPage(req, reply, gate.caller, name, body, { refreshSeconds });
   });
 

@@ -16,10 +16,10 @@ function formatValue(value: number, pipe: string | undefined, lang: Lang): strin
   return formatNumber(Number(value.toPrecision(6)));
 }
 
-export function alertSummary(indicator: Indicator, a: AlertInstance, values: Readonly<Record<string, number>>, lang: Lang): string {
+export function alertSummary(indicator: Indicator, a: AlertInstance, values: Readonly<Record<string, number>>, lang: Lang, field: 'summary' | 'description' = 'summary'): string {
   const def = indicator.alerts.find((x) => x.name === a.alert);
   if (!def) return a.alert;
-  return fillText(def.summary[lang], lang, indicator, values).replace(/\{\{\s*(\$labels\.(\w+)|\$value)\s*(?:\|\s*([^}]+?))?\s*\}\}/g, (_, what: string, label: string | undefined, pipe: string | undefined) =>
+  return fillText(def[field][lang], lang, indicator, values).replace(/\{\{\s*(\$labels\.(\w+)|\$value)\s*(?:\|\s*([^}]+?))?\s*\}\}/g, (_, what: string, label: string | undefined, pipe: string | undefined) =>
     label !== undefined ? (a.labels[label] ?? '') : formatValue(a.value, pipe, lang),
   );
 }

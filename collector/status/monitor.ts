@@ -334,7 +334,16 @@ export class StatusMonitor {
     this.crashesInRow = 0;
     this.lastStats = done.stats;
     if (this.degraded && now - this.degraded.sinceMs >= REFILL_MS) this.degraded = undefined;
-    return this.apply(roster, f, done, only);
+    const snap = await this.apply(roster, f, done, only);
+    for (const l of this.listeners) l(snap);
+    return snap;
+  }
+
+  private readonly listeners: ((s: StatusSnapshot) => void)[] = [];
+
+  /** Calls `fn` with every pass's snapshot (the notifier): it must not block the evaluation. */
+  onPass(fn: (s: StatusSnapshot) => void): void {
+    this.listeners.push(fn);
   }
 
   /** The pass's results into the snapshot the page reads; its rows to SQLite. */

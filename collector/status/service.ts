@@ -14,6 +14,7 @@ import { CachedInspections } from './cached-inspections.js';
 import { badgeIndicators } from './badges.js';
 import { registerInspectionSeries } from './inspection-metrics.js';
 import { StatusMonitor } from './monitor.js';
+import type { Notifier } from '../notify/service.js';
 
 export interface StatusService {
   ctx: CollectorContext;
@@ -29,6 +30,8 @@ export interface StatusService {
   indicators: readonly Indicator[];
   thresholds: ResolvedThresholds;
   log: Logger;
+  /** Set when notifications are configured (collector/notify/register.ts): the pages show its state. */
+  notifier?: Notifier;
   /** Starts evaluating and pruning; called when the server is ready, so building an app starts nothing. */
   start(): void;
   close(): Promise<void>;

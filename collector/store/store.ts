@@ -7,6 +7,7 @@
 import type { Labels } from '../../protocol/series.js';
 import type { Report } from '../../protocol/report.js';
 import type { Gap } from '../device-store.js';
+import type { Notification, NotifiedAlert } from '../notify/types.js';
 
 // ---- events and indicator state ---------------------------------------------------------------
 
@@ -224,6 +225,86 @@ export interface SessionStore {
   prune(nowMs: number): Promise<number>;
 }
 
+// ---- notifications -------------------------------------------------------------------------------
+
+/** One notification waiting to be delivered to one channel (the durable queue; survives a restart). */
+export interface QueuedDelivery {
+  id: number;
+  channel: string;
+  notification: Notification;
+  /** Failed attempts so far. */
+  attempts: number;
+  nextAttemptMs: number;
+  lastError: string | null;
+}
+
+export type DeliveryResult = 'sent' | 'failed';
+
+/** What happened to one notification on one channel: sent, or failed for good. Shown on the device page. */
+export interface NotificationRecord {
+  id: number;
+  notificationId: string;
+  channel: string;
+  site: string;
+  device: string | null;
+  status: 'firing' | 'resolved';
+  repeat: boolean;
+  /** The alert names of the notification, for the page. */
+  alerts: string[];
+  result: DeliveryResult;
+  /** The channel's own answer (secrets removed by the channel). */
+  detail: string;
+  attempts: number;
+  atMs: number;
+}
+
+export type NewNotificationRecord = Omit<NotificationRecord, 'id'>;
+
+/** An alert the collector's own notifier has announced and not yet announced resolved (all-in-one mode). */
+export interface AnnouncedAlert {
+  /** alert name + labels: unique per alert series. */
+  key: string;
+  groupKey: string;
+  alert: NotifiedAlert;
+  /** When it was last announced (first time or repeat): the next repeat is due one repeat interval later. */
+  lastSentMs: number;
+}
+
+/**
+ * Notifications: the durable delivery queue (one row per notification and channel, with its attempts
+ * and next attempt time), the record of every notification sent or failed, and the alerts the
+ * all-in-one notifier has announced (so a restart neither announces them again nor forgets to resolve
+ * them). Claiming is atomic: two collectors sharing a PostgreSQL store never deliver one row twice.
+ */
+export interface NotificationStore {
+  /** Queues each notification for each of its channels, due now. */
+  enqueue(items: readonly { notification: Notification; channel: string }[], nowMs: number): Promise<void>;
+  /**
+   * Takes up to `limit` due rows of a channel, oldest first, and leases them until `nowMs + leaseMs`:
+   * nobody else claims them meanwhile; a collector that dies holding them frees them when the lease ends.
+   */
+  claim(channel: string, nowMs: number, leaseMs: number, limit: number): Promise<QueuedDelivery[]>;
+  /** Delivered or failed for good: the rows leave the queue and their records are written, together. */
+  settle(ids: readonly number[], records: readonly NewNotificationRecord[]): Promise<void>;
+  /** Claimed but not attempted: the lease is released, nothing else changes. */
+  release(ids: readonly number[]): Promise<void>;
+  /** Failed, to be tried again at `nextAttemptMs`: attempts counted, lease released. */
+  retryLater(ids: readonly number[], nextAttemptMs: number, error: string): Promise<void>;
+  /** Rows waiting per channel (leased or not). */
+  queueLengths(): Promise<Map<string, number>>;
+  /** Rows waiting that concern a device (the device page), oldest first. */
+  queuedForDevice(device: string, limit?: number): Promise<QueuedDelivery[]>;
+  /** A device's records, newest first. */
+  forDevice(device: string, limit?: number): Promise<NotificationRecord[]>;
+  /** Records of every device, newest first. */
+  recent(limit?: number): Promise<NotificationRecord[]>;
+  /** Deletes records older than `beforeMs`; returns how many. */
+  prune(beforeMs: number): Promise<number>;
+  announced(): Promise<AnnouncedAlert[]>;
+  /** Stores (insert or replace) these announced alerts and forgets `resolved` keys, in one transaction. */
+  updateAnnounced(set: readonly AnnouncedAlert[], resolved: readonly string[]): Promise<void>;
+}
+
 // ---- the store -----------------------------------------------------------------------------------
 
 /** Every concern of the store; inside `transaction`, every call belongs to that transaction. */
@@ -235,6 +316,7 @@ export interface StoreConcerns {
   readonly inspections: InspectionStore;
   readonly maintenance: MaintenanceStore;
   readonly sessions: SessionStore;
+  readonly notifications: NotificationStore;
 }
 
 export interface Store extends StoreConcerns {

@@ -17,6 +17,7 @@ import { postgresSchemaVersion } from '../../collector/store/postgres/index.js';
 import { sqliteSchemaVersion } from '../../collector/store/sqlite/index.js';
 import { recordStatusChanges, type DeviceStateRow, type NewEvent, type Store } from '../../collector/store/store.js';
 import { silentLogger } from '../../common/logger.js';
+import type { Notification } from '../../collector/notify/types.js';
 import type { Report } from '../../protocol/report.js';
 import { makeReport } from '../helpers/reports.js';
 import { startPostgres, type PrivatePostgres } from './fixtures/postgres.js';
@@ -258,6 +259,71 @@ describe.each(backends)('the store contract on $name', (backend) => {
     expect((await store.maintenance.get(planned.id))?.endsMs).toBe(T0 + 2000);
     expect((await store.maintenance.open(T0 + 200)).map((x) => x.id)).toEqual([planned.id]);
     expect((await store.maintenance.forDevice('pc-30')).map((x) => x.reason)).toEqual(['disk swap']);
+  });
+
+  it('notifications: queued per channel, claimed once under a lease, retried later, settled with a record; announced alerts kept', async () => {
+    const n = (id: string, device: string): Notification => ({
+      id, groupKey: `branch-n/${device}`, site: 'branch-n', device, status: 'firing', repeat: false, source: 'collector', createdMs: T0,
+      mentions: { mobiles: ['13800000000'], userIds: [], all: false },
+      alerts: [{ alert: 'StationwatchDiskFull', status: 'firing', severity: 'warning', site: 'branch-n', device, summary: { en: 'disk full', zh: '磁盘已满' }, description: { en: 'd', zh: 'd' }, startsAtMs: T0, labels: { mount: 'C:' } }],
+    });
+    await store.notifications.enqueue([{ notification: n('n1', 'pc-50'), channel: 'ding' }, { notification: n('n1', 'pc-50'), channel: 'mail' }, { notification: n('n2', 'pc-51'), channel: 'ding' }], T0);
+    expect(Object.fromEntries(await store.notifications.queueLengths())).toEqual({ ding: 2, mail: 1 });
+    const first = await store.notifications.claim('ding', T0, 1000, 1);
+    expect(first.map((q) => [q.notification.id, q.attempts])).toEqual([['n1', 0]]);
+    expect(first[0]!.notification).toEqual(n('n1', 'pc-50'));
+    // Leased: another claim takes the next row, not this one; after the lease it is free again.
+    expect((await store.notifications.claim('ding', T0 + 1, 1000, 10)).map((q) => q.notification.id)).toEqual(['n2']);
+    expect(await store.notifications.claim('ding', T0 + 2, 1000, 10)).toEqual([]);
+    expect((await store.notifications.claim('ding', T0 + 1000, 1000, 10)).map((q) => q.notification.id)).toEqual(['n1']);
+    // Released unattempted: free at once, its attempts unchanged.
+    const n2 = await store.notifications.claim('ding', T0 + 1001, 1000, 10);
+    expect(n2.map((q) => q.notification.id)).toEqual(['n2']);
+    await store.notifications.release(n2.map((q) => q.id));
+    expect((await store.notifications.claim('ding', T0 + 1001, 1, 10)).map((q) => [q.notification.id, q.attempts])).toEqual([['n2', 0]]);
+    await store.notifications.retryLater([first[0]!.id], T0 + 5000, 'HTTP 500: busy');
+    // Not due before its next attempt (n2's lease has ended: it is taken, and leased again).
+    expect((await store.notifications.claim('ding', T0 + 4999, 1, 10)).map((q) => q.notification.id)).toEqual(['n2']);
+    const again = await store.notifications.claim('ding', T0 + 5000, 1000, 10);
+    expect(again.map((q) => [q.notification.id, q.attempts, q.lastError])).toEqual([['n1', 1, 'HTTP 500: busy'], ['n2', 0, null]]);
+    expect((await store.notifications.queuedForDevice('pc-50')).map((q) => q.channel).sort()).toEqual(['ding', 'mail']);
+    const rec = { notificationId: 'n1', channel: 'ding', site: 'branch-n', device: 'pc-50', status: 'firing' as const, repeat: false, alerts: ['StationwatchDiskFull'], result: 'sent' as const, detail: 'errcode 0', attempts: 2, atMs: T0 + 5001 };
+    await store.notifications.settle([again[0]!.id], [rec, { ...rec, channel: 'mail', result: 'failed', detail: '535 auth failed', attempts: 1, atMs: T0 + 5002 }]);
+    expect(Object.fromEntries(await store.notifications.queueLengths())).toEqual({ ding: 1, mail: 1 });
+    const records = await store.notifications.forDevice('pc-50');
+    expect(records.map((r) => ({ ...r, id: 0 }))).toEqual([{ ...rec, channel: 'mail', result: 'failed', detail: '535 auth failed', attempts: 1, atMs: T0 + 5002, id: 0 }, { ...rec, id: 0 }]);
+    expect((await store.notifications.recent(1)).map((r) => r.channel)).toEqual(['mail']);
+    // A failing settle (a CHECK constraint) leaves the queue as it was.
+    const mail = await store.notifications.claim('mail', T0, 1000, 10);
+    await expect(store.notifications.settle([mail[0]!.id], [{ ...rec, result: 'bogus' as 'sent' }])).rejects.toThrow();
+    expect(Object.fromEntries(await store.notifications.queueLengths())).toEqual({ ding: 1, mail: 1 });
+    expect(await store.notifications.prune(T0 + 5002)).toBe(1);
+    expect((await store.notifications.forDevice('pc-50')).map((r) => r.channel)).toEqual(['mail']);
+
+    const alert = n('n3', 'pc-52').alerts[0]!;
+    await store.notifications.updateAnnounced([{ key: 'a', groupKey: 'branch-n/pc-52', alert, lastSentMs: T0 }, { key: 'b', groupKey: 'branch-n/pc-52', alert, lastSentMs: T0 }], []);
+    await store.notifications.updateAnnounced([{ key: 'a', groupKey: 'branch-n/pc-52', alert, lastSentMs: T0 + 7 }], ['b']);
+    expect(await store.notifications.announced()).toEqual([{ key: 'a', groupKey: 'branch-n/pc-52', alert, lastSentMs: T0 + 7 }]);
+  });
+
+  it('notifications: two store instances claiming one queue at once never take the same row', async () => {
+    const other = await open();
+    const items = Array.from({ length: 40 }, (_, i) => ({
+      channel: 'race',
+      notification: { id: `r${i}`, groupKey: 'g', site: 's', status: 'firing' as const, repeat: false, source: 'collector' as const, createdMs: T0, mentions: { mobiles: [], userIds: [], all: false }, alerts: [] },
+    }));
+    await store.notifications.enqueue(items, T0);
+    const taken: string[] = [];
+    const claimer = (s: Store) => async () => {
+      for (;;) {
+        const got = await s.notifications.claim('race', T0 + 1, 60_000, 3);
+        if (got.length === 0) return;
+        taken.push(...got.map((q) => q.notification.id));
+      }
+    };
+    await Promise.all([claimer(store)(), claimer(other)(), claimer(store)(), claimer(other)()]);
+    expect(taken.length).toBe(40);
+    expect(new Set(taken).size).toBe(40);
   });
 
   it('sessions: found while live, deleted when expired, on logout and by pruning', async () => {

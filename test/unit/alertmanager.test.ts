@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it, expect } from 'vitest';
+import { parse } from 'yaml';
 import { alertmanagerFileName, alertmanagerYaml, notificationTemplates, templatesFileName } from '../../alerts/alertmanager.js';
 
 const dir = fileURLToPath(new URL('../../alerts/generated/', import.meta.url));
@@ -35,6 +36,18 @@ describe('Alertmanager configuration', () => {
     for (const key of ['email_configs', 'webhook_configs', 'wechat_configs', 'wechat_api_secret', 'smtp_auth_password']) expect(text).toContain(key);
     expect(text).toContain('<secret: SMTP password>');
     expect(text).toContain('<secret: WeCom application secret>');
+  });
+
+  it("every receiver also delivers to the collector's notification receiver, with the bearer token from a file", () => {
+    const config = parse(readFileSync(file, 'utf8')) as { receivers: { name: string; webhook_configs: Record<string, unknown>[] }[] };
+    for (const r of config.receivers) {
+      expect(r.webhook_configs.at(-1), r.name).toEqual({
+        url: 'http://stationwatch-collector.example.com:9847/api/v1/notify/alertmanager',
+        send_resolved: true,
+        max_alerts: 1000,
+        http_config: { authorization: { type: 'Bearer', credentials_file: '/etc/prometheus/stationwatch-receiver-token' } },
+      });
+    }
   });
 
   it('inhibits a device\'s warnings while it is critical or not reporting', () => {

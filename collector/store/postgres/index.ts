@@ -11,6 +11,7 @@ import { PgEnrolment } from './enrolment.js';
 import { PgEvents, PgIndicators } from './events.js';
 import { PgInspections } from './inspections.js';
 import { PgMaintenance } from './maintenance.js';
+import { PgNotifications } from './notifications.js';
 import { MIGRATION_LOCK_KEY, migrations } from './migrations.js';
 import { clientRun, inTransaction, poolRun, type PgRun } from './run.js';
 import { PgSessions } from './sessions.js';
@@ -32,6 +33,7 @@ function concerns(q: PgRun): StoreConcerns {
     inspections: new PgInspections(q),
     maintenance: new PgMaintenance(q),
     sessions: new PgSessions(q),
+    notifications: new PgNotifications(q),
   };
 }
 
@@ -44,6 +46,7 @@ export class PostgresStore implements Store {
   readonly inspections;
   readonly maintenance;
   readonly sessions;
+  readonly notifications;
   private closing: Promise<void> | undefined;
 
   constructor(readonly pool: pg.Pool, readonly where: string) {
@@ -55,6 +58,7 @@ export class PostgresStore implements Store {
     this.inspections = c.inspections;
     this.maintenance = c.maintenance;
     this.sessions = c.sessions;
+    this.notifications = c.notifications;
   }
 
   transaction<T>(fn: (tx: StoreConcerns) => Promise<T>): Promise<T> {

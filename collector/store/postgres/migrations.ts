@@ -104,6 +104,47 @@ CREATE TABLE enrol_codes (
   used_by TEXT
 );`,
   },
+  {
+    name: 'notifications: delivery queue, sent/failed record, announced alerts',
+    sql: `
+CREATE TABLE notify_queue (
+  id BIGSERIAL PRIMARY KEY,
+  notification_id TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  device TEXT,
+  notification TEXT NOT NULL,
+  created_ms BIGINT NOT NULL,
+  attempts INTEGER NOT NULL,
+  next_attempt_ms BIGINT NOT NULL,
+  lease_until_ms BIGINT NOT NULL,
+  last_error TEXT,
+  UNIQUE (notification_id, channel)
+);
+CREATE INDEX notify_queue_due ON notify_queue (channel, next_attempt_ms);
+CREATE INDEX notify_queue_device ON notify_queue (device);
+CREATE TABLE notify_log (
+  id BIGSERIAL PRIMARY KEY,
+  notification_id TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  site TEXT NOT NULL,
+  device TEXT,
+  status TEXT NOT NULL,
+  repeat BOOLEAN NOT NULL,
+  alerts TEXT NOT NULL,
+  result TEXT NOT NULL CHECK (result IN ('sent', 'failed')),
+  detail TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  at_ms BIGINT NOT NULL
+);
+CREATE INDEX notify_log_device_at ON notify_log (device, at_ms);
+CREATE INDEX notify_log_at ON notify_log (at_ms);
+CREATE TABLE notify_announced (
+  key TEXT PRIMARY KEY,
+  group_key TEXT NOT NULL,
+  alert TEXT NOT NULL,
+  last_sent_ms BIGINT NOT NULL
+);`,
+  },
 ];
 
 /**

@@ -102,6 +102,45 @@ export const migrations: readonly string[] = [
      used_ms INTEGER,
      used_by TEXT
    );`,
+  // notifications (issue 20): the durable delivery queue (one row per notification and channel), the
+  // record of every notification sent or failed, the alerts the all-in-one notifier has announced
+  `CREATE TABLE notify_queue (
+     id INTEGER PRIMARY KEY,
+     notification_id TEXT NOT NULL,
+     channel TEXT NOT NULL,
+     device TEXT,
+     notification TEXT NOT NULL,
+     created_ms INTEGER NOT NULL,
+     attempts INTEGER NOT NULL,
+     next_attempt_ms INTEGER NOT NULL,
+     lease_until_ms INTEGER NOT NULL,
+     last_error TEXT,
+     UNIQUE (notification_id, channel)
+   );
+   CREATE INDEX notify_queue_due ON notify_queue (channel, next_attempt_ms);
+   CREATE INDEX notify_queue_device ON notify_queue (device);
+   CREATE TABLE notify_log (
+     id INTEGER PRIMARY KEY,
+     notification_id TEXT NOT NULL,
+     channel TEXT NOT NULL,
+     site TEXT NOT NULL,
+     device TEXT,
+     status TEXT NOT NULL,
+     repeat INTEGER NOT NULL,
+     alerts TEXT NOT NULL,
+     result TEXT NOT NULL CHECK (result IN ('sent', 'failed')),
+     detail TEXT NOT NULL,
+     attempts INTEGER NOT NULL,
+     at_ms INTEGER NOT NULL
+   );
+   CREATE INDEX notify_log_device_at ON notify_log (device, at_ms);
+   CREATE INDEX notify_log_at ON notify_log (at_ms);
+   CREATE TABLE notify_announced (
+     key TEXT PRIMARY KEY,
+     group_key TEXT NOT NULL,
+     alert TEXT NOT NULL,
+     last_sent_ms INTEGER NOT NULL
+   );`,
 ];
 
 /**

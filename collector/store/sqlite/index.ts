@@ -9,6 +9,7 @@ import { SqliteEnrolment } from './enrolment.js';
 import { SqliteEvents, SqliteIndicators } from './events.js';
 import { SqliteInspections } from './inspections.js';
 import { SqliteMaintenance } from './maintenance.js';
+import { SqliteNotifications } from './notifications.js';
 import { now, type SqliteRun } from './run.js';
 import { SqliteSessions } from './sessions.js';
 import { join } from 'node:path';
@@ -24,6 +25,7 @@ function concerns(r: SqliteRun): StoreConcerns {
     inspections: new SqliteInspections(r),
     maintenance: new SqliteMaintenance(r),
     sessions: new SqliteSessions(r),
+    notifications: new SqliteNotifications(r),
   };
 }
 
@@ -36,6 +38,7 @@ export class SqliteStore implements Store {
   readonly inspections;
   readonly maintenance;
   readonly sessions;
+  readonly notifications;
   /** Settles when the transaction holding the connection ends; undefined when none does. */
   private held: Promise<void> | undefined;
   private closed = false;
@@ -50,6 +53,7 @@ export class SqliteStore implements Store {
     this.inspections = c.inspections;
     this.maintenance = c.maintenance;
     this.sessions = c.sessions;
+    this.notifications = c.notifications;
   }
 
   private outside<T>(work: (db: Db) => T): Promise<T> {
