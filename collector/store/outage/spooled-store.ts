@@ -86,37 +86,54 @@ export function withOutageSpool(inner: Store, spool: SpoolFile, opts: OutageOpti
     schedule();
   }
 
-  /** Replays the spool in order until it is empty or the database is away again. */
+  /** Replays the spool in order until it is empty or the database is away again; then checks the database answers. */
   function drain(): Promise<void> {
-    draining ??= (async () => {
+    if (draining) return draining;
+    const run = replay();
+    draining = run;
+    // Cleared after it settles (never from inside: a replay that finishes at once must not leave itself set).
+    void run.finally(() => {
+      if (draining === run) draining = undefined;
+    });
+    return run;
+  }
+
+  async function replay(): Promise<void> {
+    for (let entry = spool.oldest(); entry; entry = spool.oldest()) {
+      const calls = entry.calls;
       try {
-        for (let entry = spool.oldest(); entry; entry = spool.oldest()) {
-          const calls = entry.calls;
-          try {
-            await inner.transaction(async (tx) => {
-              for (const c of calls) await (tx as unknown as Record<string, Record<string, (...a: unknown[]) => Promise<unknown>>>)[c.concern]![c.method]!(...c.args);
-            });
-            spool.remove(entry.id);
-            totals.replayed++;
-          } catch (err) {
-            if (isStoreUnavailable(err)) {
-              if (away) away.reason = (err as Error).message;
-              schedule();
-              return;
-            }
-            spool.refuse(entry.id, (err as Error).message);
-            totals.refused++;
-            log.error({ err, calls: calls.map((c) => `${c.concern}.${c.method}`) }, 'the store refused a spooled write; it is kept aside in the spool file and the rest is replayed');
-          }
+        await inner.transaction(async (tx) => {
+          for (const c of calls) await (tx as unknown as Record<string, Record<string, (...a: unknown[]) => Promise<unknown>>>)[c.concern]![c.method]!(...c.args);
+        });
+        spool.remove(entry.id);
+        totals.replayed++;
+      } catch (err) {
+        if (!isStoreUnavailable(err)) {
+          spool.refuse(entry.id, (err as Error).message);
+          totals.refused++;
+          log.error({ err, calls: calls.map((c) => `${c.concern}.${c.method}`) }, 'the store refused a spooled write; it is kept aside in the spool file and the rest is replayed');
+          continue;
         }
-        // Nothing is awaited between finding the spool empty and leaving spool mode: no write can slip in between.
-        if (away) log.info({ store: inner.where, awaySeconds: Math.round((now() - away.sinceMs) / 1000), replayed: totals.replayed }, 'the store is back: every spooled write is in it');
-        away = undefined;
-      } finally {
-        draining = undefined;
+        return stillAway(err);
       }
-    })();
-    return draining;
+    }
+    if (!away) return;
+    // Nothing spooled (a read found the store away): it is back only once it answers.
+    try {
+      await inner.schemaVersion();
+    } catch (err) {
+      if (isStoreUnavailable(err)) return stillAway(err);
+      throw err;
+    }
+    // A write spooled while we asked is replayed first.
+    if (spooling()) return schedule();
+    log.info({ store: inner.where, awaySeconds: Math.round((now() - away.sinceMs) / 1000), replayed: totals.replayed }, 'the store is back: every spooled write is in it');
+    away = undefined;
+  }
+
+  function stillAway(err: unknown): void {
+    if (away) away.reason = (err as Error).message;
+    schedule();
   }
 
   async function write(calls: SpooledCall[], direct: () => Promise<unknown>): Promise<void> {
