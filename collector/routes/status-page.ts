@@ -9,11 +9,15 @@ import { refuse, sendPage } from '../status/respond.js';
 import type { StatusService } from '../status/service.js';
 import type { BadgeState } from '../status/badges.js';
 import { html } from '../status/html.js';
+import { historyRanges, type HistoryRange } from '../history/api.js';
 
 function filterOf(query: Record<string, string | undefined>): ListFilter {
   const state = badgeStates.find((s) => s === query.state) as BadgeState | undefined;
   return { ...(query.site ? { site: query.site } : {}), ...(state ? { state } : {}) };
 }
+
+/** The charts' range from ?range=; anything else is the default day. */
+const rangeOf = (q: string | undefined): HistoryRange => historyRanges.find((r) => r === q) ?? '24h';
 
 export async function statusPageRoutes(app: FastifyInstance, { svc }: { svc: StatusService }): Promise<void> {
   const refreshSeconds = svc.ctx.config.statusPage.refreshSeconds;
@@ -23,8 +27,9 @@ export async function statusPageRoutes(app: FastifyInstance, { svc }: { svc: Sta
     if (!gate.ok) return refuse(req, reply, gate.caller, gate.status);
     rememberLang(req, reply);
     const snap = await svc.monitor.current();
-    const body = renderList(snap, filterOf(req.query), svc.indicators, await svc.maintenance.open(snap.atMs), gate.caller);
-    return sendPage(req, reply, gate.caller, gate.caller.t('title'), body, { refreshSeconds });
+    const grafana = svc.ctx.config.grafanaUrl ? { grafanaUrl: svc.ctx.config.grafanaUrl } : {};
+    const body = renderList(snap, filterOf(req.query), svc.indicators, await svc.maintenance.open(snap.atMs), gate.caller, grafana);
+    return sendPage(req, reply, gate.caller, gate.caller.t('title'), body, { refreshSeconds, charts: true });
   });
 
   app.get<{ Params: { device: string }; Querystring: Record<string, string | undefined> }>('/devices/:device', async (req, reply) => {
@@ -39,10 +44,10 @@ export async function statusPageRoutes(app: FastifyInstance, { svc }: { svc: Sta
     const flash = req.query.saved === '1' ? { notice: t('saved') } : {};
     const [events, inspections, maintenance] = await Promise.all([svc.events.forDevice(name), svc.inspections.forDevice(name), svc.maintenance.forDevice(name)]);
     const body = renderDevice(
-      { status, indicators: svc.indicators, thresholds: svc.thresholds, events, inspections, maintenance, nowMs: snap.atMs, ...flash },
+      { status, indicators: svc.indicators, thresholds: svc.thresholds, events, inspections, maintenance, nowMs: snap.atMs, range: rangeOf(req.query.range), ...flash, ...(svc.ctx.config.grafanaUrl ? { grafanaUrl: svc.ctx.config.grafanaUrl } : {}) },
       gate.caller,
     );
-    return sendPage(req, reply, gate.caller, name, body, { refreshSeconds });
+    return sendPage(req, reply, gate.caller, name, body, { refreshSeconds, charts: true });
   });
 
   app.get<{ Querystring: Record<string, string | undefined> }>('/api/v1/status', async (req) => {
