@@ -29,6 +29,27 @@ function dateNames(lang: Lang): UPlot.DateNames | undefined {
   return { MMMM: months, MMM: months, WWWW: ['星期日', '星期一', '星期二', '星期三', '星期四', '星期五', '星期六'], WWW: ['周日', '周一', '周二', '周三', '周四', '周五', '周六'] };
 }
 
+/** Time-axis labels in 24-hour time (both languages), the date where the day changes or the range is long. */
+function timeAxis(lang: Lang): UPlot.Axis {
+  const locale = lang === 'zh' ? 'zh-CN' : 'en-GB';
+  const hm = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', hour12: false });
+  const md = new Intl.DateTimeFormat(locale, { month: 'numeric', day: 'numeric' });
+  return {
+    values: (u, splits) => {
+      const span = (u.scales.x!.max ?? 0) - (u.scales.x!.min ?? 0);
+      let lastDay = '';
+      return splits.map((s) => {
+        const d = new Date(s * 1000);
+        const day = md.format(d);
+        if (span > 3 * 86_400) return day;
+        const label = day !== lastDay ? `${hm.format(d)}\n${day}` : hm.format(d);
+        lastDay = day;
+        return label;
+      });
+    },
+  };
+}
+
 function when(ms: number, lang: Lang): string {
   return new Intl.DateTimeFormat(lang === 'zh' ? 'zh-CN' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(ms));
 }
@@ -97,6 +118,13 @@ function drawThresholds(u: UPlot, chart: Chart, lang: Lang): void {
   }
 }
 
+/** A state chart's code as its name (e.g. 1 → "ok"), when the backend says what the codes mean. */
+function stateLabel(chart: Chart, v: number, lang: Lang): string | undefined {
+  const states = (chart as Chart & { states?: { value: number; label: { en: string; zh: string } }[] }).states;
+  if (chart.unit !== 'state' || !states) return undefined;
+  return states.find((s) => s.value === v)?.label[lang] ?? '';
+}
+
 function yRange(chart: Chart): UPlot.Range.Function {
   return (_u, min, max) => {
     const values = [min, max, ...chart.thresholds.map((th) => th.value)].filter((v) => Number.isFinite(v));
@@ -131,7 +159,7 @@ function renderChart(h: DeviceHistory, chart: Chart, t: Texts, lang: Lang, plots
     'data-thresholds': chart.thresholds.map((th) => th.value).join(','),
   });
   const caption = el('figcaption');
-  caption.append(el('span', { class: 'chart-title' }, chart.title[lang]));
+  caption.append(el('span', { class: 'chart-title' }, chart.title[lang]), el('span', { class: 'visually-hidden' }, ': '));
   const parts = chart.lines.map((line) => {
     const s = summarize(line.avg);
     const name = chart.lines.length > 1 || line.label ? `${line.label}: ` : '';
@@ -149,10 +177,10 @@ function renderChart(h: DeviceHistory, chart: Chart, t: Texts, lang: Lang, plots
     fig.append(list);
   }
 
-  const series: UPlot.Series[] = [{}];
+  const series: UPlot.Series[] = [{ label: t.time, value: (_u, v) => (v === null ? '—' : when(v * 1000, lang)) }];
   const data: (number | null)[][] = [xs];
   const bands: UPlot.Band[] = [];
-  const fmt = (_u: UPlot, v: number | null) => formatValue(v, chart.unit, lang, h.toMs);
+  const fmt = (_u: UPlot, v: number | null) => (v !== null && stateLabel(chart, v, lang)) || formatValue(v, chart.unit, lang, h.toMs);
   chart.lines.forEach((line, i) => {
     const colour = lineColours[i % lineColours.length]!;
     series.push({ label: line.label || chart.title[lang], stroke: colour, width: 1.5, value: fmt, spanGaps: false, points: { show: false } });
@@ -173,7 +201,7 @@ function renderChart(h: DeviceHistory, chart: Chart, t: Texts, lang: Lang, plots
     series,
     bands,
     scales: { x: { time: true, range: [h.fromMs / 1000, h.toMs / 1000] }, y: { range: yRange(chart) } },
-    axes: [{}, { size: 70, values: (_u, splits) => splits.map((v) => formatValue(v, chart.unit, lang, h.toMs)) }],
+    axes: [timeAxis(lang), { size: 70, values: (_u, splits) => splits.map((v) => stateLabel(chart, v, lang) ?? formatValue(v, chart.unit, lang, h.toMs)) }],
     legend: { live: true },
     ...(names ? { fmtDate: (tpl: string) => uPlot.fmtDate(tpl, names) } : {}),
     hooks: {
@@ -347,7 +375,14 @@ function fleetSparklines(list: HTMLElement): void {
     list.querySelectorAll<HTMLElement>('[data-spark]').forEach((slot) => {
       if (slot.dataset.filled === latest!.toMs.toString()) return;
       const lines = byDevice.get(slot.dataset.spark!) ?? [];
-      slot.replaceChildren(...lines.map((s) => sparkline(s, latest!.times, lang, t, latest!.toMs)));
+      const card = slot.closest('.card');
+      slot.replaceChildren(
+        ...lines.map((s) => {
+          const line = sparkline(s, latest!.times, lang, t, latest!.toMs);
+          if (card?.querySelector(`[data-indicator="${CSS.escape(s.indicator)}"][data-state="abnormal"]`)) line.dataset.abnormal = '';
+          return line;
+        }),
+      );
       slot.dataset.filled = latest!.toMs.toString();
     });
   };
@@ -406,13 +441,13 @@ function siteTimelines(root: HTMLElement): void {
         width: plotWidth(box),
         height: 140,
         series: [
-          {},
+          { label: t.time, value: (_u, v) => (v === null ? '—' : when(v * 1000, lang)) },
           { label: t.abnormalDevices, stroke: '#c5221f', fill: '#c5221f22', width: 1.5, points: { show: false } },
           { label: t.notReportingDevices, stroke: '#b06000', width: 1.5, points: { show: false } },
           { label: t.knownDevices, stroke: '#9aa0a6', width: 1, dash: [4, 4], points: { show: false } },
         ],
         scales: { x: { time: true, range: [r.fromMs / 1000, r.toMs / 1000] }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
-        axes: [{}, { size: 40, values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? String(v) : '')) }],
+        axes: [timeAxis(lang), { size: 40, values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? String(v) : '')) }],
         ...(names ? { fmtDate: (tpl: string) => uPlot.fmtDate(tpl, names) } : {}),
       };
       plots.push(new uPlot(opts, [r.times.map((ms) => ms / 1000), r.abnormal, r.notReporting, r.devices] as UPlot.AlignedData, box));

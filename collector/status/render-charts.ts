@@ -15,7 +15,7 @@ export function rangeButtons(id: string, ranges: readonly HistoryRange[], curren
 const browserKeys = [
   'noData', 'loadFailed', 'min', 'avg', 'max', 'last', 'events', 'source', 'sourceEmbedded', 'sourcePrometheus',
   'ovState', 'ovInspection', 'ovMaintenance', 'ovBoot', 'ovUncleanShutdown', 'ovBackup', 'last24h',
-  'abnormalDevices', 'notReportingDevices', 'knownDevices',
+  'abnormalDevices', 'notReportingDevices', 'knownDevices', 'time',
 ] as const satisfies readonly TextKey[];
 
 export function chartTexts(t: T): Record<string, string> {
