@@ -7,6 +7,7 @@ import { ApiError, fromFastifyError } from './errors.js';
 import { deviceRoutes } from './routes/devices.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { enrolRoutes } from './routes/enrol.js';
+import { historyRoutes, historySource } from './routes/history.js';
 import { readFile } from 'node:fs/promises';
 import { metricsRoutes } from './routes/metrics.js';
 import { runbookRoutes } from './routes/runbooks.js';
@@ -28,7 +29,7 @@ export interface CollectorApp {
 
 export async function buildCollector(config: CollectorConfig, opts: { log: Logger; nowMs?: () => number; pollSnmp?: boolean }): Promise<CollectorApp> {
   const calendar = config.businessHours?.calendarFile ? await loadCalendar(config.businessHours.calendarFile) : undefined;
-  const ctx = await createContext(config, opts.nowMs, calendar);
+  const ctx = await createContext(config, opts.nowMs, calendar, opts.log);
   // The server-wide limit is the ingest limit; fastify checks it while reading, before parsing.
   const timeoutMs = config.limits.requestTimeoutSeconds * 1000;
   const tls = config.listen.tls ? { https: { cert: await readFile(config.listen.tls.cert), key: await readFile(config.listen.tls.key) } } : {};
@@ -73,7 +74,11 @@ export async function buildCollector(config: CollectorConfig, opts: { log: Logge
   await app.register(runbookRoutes);
   const status = await registerStatus(app, ctx, opts.log);
   await app.register(deviceRoutes, { ctx, canView: async (req) => (await authorize(status, req, 'view')).ok });
+  await app.register(historyRoutes, { source: historySource(ctx, status), devices: ctx.store, canView: async (req) => (await authorize(status, req, 'view')).ok });
+  app.addHook('onReady', async () => ctx.history?.start());
   app.addHook('onClose', async () => {
+    // Written before the store closes: open buckets included.
+    await ctx.history?.stop().catch((err: unknown) => opts.log.error({ err }, 'could not write the history at stop'));
     ctx.backfill?.close();
     await ctx.db.close();
   });

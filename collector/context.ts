@@ -10,6 +10,8 @@ import { Backfill } from './remote-write/backfill.js';
 import { openStore } from './store/open.js';
 import { DeviceStateWriter } from './store/device-state-writer.js';
 import type { EnrolmentStore, Store } from './store/store.js';
+import { HistoryWriter } from './history/writer.js';
+import type { Logger } from '../common/logger.js';
 
 export interface CollectorContext {
   config: CollectorConfig;
@@ -26,11 +28,13 @@ export interface CollectorContext {
   /** Device state saves, batched per event-loop turn (the ingest route awaits each commit). */
   deviceState: DeviceStateWriter;
   enrolment: EnrolmentStore;
+  /** The history writer (collector/history/writer.ts) unless history.enabled is false: fed by the ingest route, never awaited. */
+  history?: HistoryWriter;
   /** Set when `remoteWrite` is configured: late samples from not-reporting periods go there. */
   backfill?: Backfill;
 }
 
-export async function createContext(config: CollectorConfig, nowMs: () => number = Date.now, calendar: Calendar = { holidays: [], workdays: [] }): Promise<CollectorContext> {
+export async function createContext(config: CollectorConfig, nowMs: () => number = Date.now, calendar: Calendar = { holidays: [], workdays: [] }, log?: Logger): Promise<CollectorContext> {
   const store = new DeviceStore(config.devices, config.defaultSite, config.staleAfterIntervals, config.snmp.targets, { maxSeriesPerDevice: config.limits.maxSeriesPerDevice });
   // What the collector knew before a restart: every device's last accepted report and gaps.
   const db = await openStore(config);
@@ -45,5 +49,6 @@ export async function createContext(config: CollectorConfig, nowMs: () => number
   registerFleetSeries(collectorRegistry, store, nowMs, businessHoursOf(config.businessHours, calendar));
 
   const backfill = config.remoteWrite ? new Backfill(config.remoteWrite, collectorRegistry) : undefined;
-  return { config, store, nowMs, collectorRegistry, exposition: new DeviceExposition(), reportsReceived, samplesDropped, db, deviceState, enrolment: db.enrolment, ...(backfill ? { backfill } : {}) };
+  const history = config.history.enabled && log ? new HistoryWriter(db, store, nowMs, log.child({ component: 'history' }), { flushEveryMs: config.history.flushEverySeconds * 1000 }) : undefined;
+  return { config, store, nowMs, collectorRegistry, exposition: new DeviceExposition(), reportsReceived, samplesDropped, db, deviceState, enrolment: db.enrolment, ...(backfill ? { backfill } : {}), ...(history ? { history } : {}) };
 }

@@ -163,6 +163,8 @@ export async function ingestRoutes(app: FastifyInstance, { ctx }: { ctx: Collect
       ctx.exposition.prepare(d);
       return plan.result;
     });
+    // The history takes the report in memory only (collector/history/writer.ts): nothing here waits on it.
+    ctx.history?.record(owner.name, report, receivedAt);
     if (result.backfill) ctx.backfill?.enqueue(owner.name, ctx.store.get(owner.name)?.site ?? owner.site ?? ctx.config.defaultSite, result.backfill.atMs, result.backfill.samples);
     ctx.reportsReceived.inc({ result: result.status });
     for (const d of result.dropped) ctx.samplesDropped.inc({ reason: d.reason });

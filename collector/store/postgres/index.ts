@@ -3,6 +3,7 @@
 // value is ever spliced into SQL), and a deadline on every connect and statement. Several collectors
 // may share the database: schema upgrades run under an advisory lock, so collectors starting
 // together upgrade it once.
+import { PgHistory } from './history.js';
 import pg from 'pg';
 import { schemaTooNew, schemaTooOld, type Store, type StoreConcerns } from '../store.js';
 import { redactedUrl, type PostgresOptions } from './config.js';
@@ -32,6 +33,7 @@ function concerns(q: PgRun): StoreConcerns {
     inspections: new PgInspections(q),
     maintenance: new PgMaintenance(q),
     sessions: new PgSessions(q),
+    history: new PgHistory(q),
   };
 }
 
@@ -44,6 +46,7 @@ export class PostgresStore implements Store {
   readonly inspections;
   readonly maintenance;
   readonly sessions;
+  readonly history;
   private closing: Promise<void> | undefined;
 
   constructor(readonly pool: pg.Pool, readonly where: string) {
@@ -55,6 +58,7 @@ export class PostgresStore implements Store {
     this.inspections = c.inspections;
     this.maintenance = c.maintenance;
     this.sessions = c.sessions;
+    this.history = c.history;
   }
 
   transaction<T>(fn: (tx: StoreConcerns) => Promise<T>): Promise<T> {

@@ -2,6 +2,7 @@
 // underneath. A call outside a transaction runs at once; `transaction` takes the connection (BEGIN
 // IMMEDIATE, so the write lock is taken up front and a busy store fails before any work), and calls
 // from elsewhere wait until it commits or rolls back, so they never become part of it.
+import { SqliteHistory } from './history.js';
 import type { Store, StoreConcerns } from '../store.js';
 import { openSqlite, migrations, storeFileName, type Db } from './db.js';
 import { SqliteDeviceStates } from './device-state.js';
@@ -24,6 +25,7 @@ function concerns(r: SqliteRun): StoreConcerns {
     inspections: new SqliteInspections(r),
     maintenance: new SqliteMaintenance(r),
     sessions: new SqliteSessions(r),
+    history: new SqliteHistory(r),
   };
 }
 
@@ -36,6 +38,7 @@ export class SqliteStore implements Store {
   readonly inspections;
   readonly maintenance;
   readonly sessions;
+  readonly history;
   /** Settles when the transaction holding the connection ends; undefined when none does. */
   private held: Promise<void> | undefined;
   private closed = false;
@@ -50,6 +53,7 @@ export class SqliteStore implements Store {
     this.inspections = c.inspections;
     this.maintenance = c.maintenance;
     this.sessions = c.sessions;
+    this.history = c.history;
   }
 
   private outside<T>(work: (db: Db) => T): Promise<T> {

@@ -1,0 +1,135 @@
+// Reads stored history back as chart lines: picks the tier for a range, lays out the steps, merges
+// the tier's buckets into each step (a step may span several buckets: merging is associative) and
+// turns aggregates into the numbers a chart draws. A step without a sample is null — a gap, never 0.
+import type { Chart, ChartLine, ChartThreshold, HistoryRange } from './api.js';
+import { copy, merge, shown, type Agg } from './aggregate.js';
+import { charts, parseStoredKey, type ChartDef, type LineKind } from './charts.js';
+import { decodeChunk } from './chunk.js';
+import { chunkStart, tierById, type Tier } from './tiers.js';
+import type { HistoryStore } from '../store/store.js';
+import type { ResolvedThresholds } from '../../alerts/catalog/types.js';
+
+const H = 3_600_000;
+const D = 24 * H;
+
+export const rangeMs: Record<HistoryRange, number> = { '1h': H, '24h': D, '7d': 7 * D, '30d': 30 * D, quarter: 92 * D };
+
+/** The tier and step for a device's charts over a range: at most ~1500 points, from a tier that still holds the range. */
+export const deviceTierFor: Record<HistoryRange, { tier: 1 | 15 | 60; stepMs: number }> = {
+  '1h': { tier: 1, stepMs: 60_000 },
+  '24h': { tier: 1, stepMs: 60_000 },
+  '7d': { tier: 15, stepMs: 15 * 60_000 },
+  '30d': { tier: 60, stepMs: H },
+  quarter: { tier: 60, stepMs: H },
+};
+
+/** A site's timeline is coarser: a bar per step readable on a phone. */
+export const timelineTierFor: Record<HistoryRange, { tier: 1 | 15 | 60; stepMs: number }> = {
+  '1h': { tier: 1, stepMs: 60_000 },
+  '24h': { tier: 15, stepMs: 15 * 60_000 },
+  '7d': { tier: 60, stepMs: H },
+  '30d': { tier: 60, stepMs: 6 * H },
+  quarter: { tier: 60, stepMs: D },
+};
+
+export interface Steps {
+  fromMs: number;
+  toMs: number;
+  stepMs: number;
+  times: number[];
+}
+
+/** Steps ending with the one that holds `nowMs` (partly filled). */
+export function stepsFor(range: HistoryRange, stepMs: number, nowMs: number): Steps {
+  const toMs = Math.floor(nowMs / stepMs) * stepMs + stepMs;
+  const fromMs = toMs - Math.ceil(rangeMs[range] / stepMs) * stepMs;
+  const times: number[] = [];
+  for (let t = fromMs; t < toMs; t += stepMs) times.push(t);
+  return { fromMs, toMs, stepMs, times };
+}
+
+/** Per device, per stored line: kind and one merged aggregate (or undefined) per step. */
+export type StepLines = Map<string, { kind: LineKind; steps: (Agg | undefined)[] }>;
+
+export async function readSteps(store: HistoryStore, devices: readonly string[], tierId: number, s: Steps): Promise<Map<string, StepLines>> {
+  const tier: Tier = tierById(tierId);
+  const chunks = await store.range(devices, tier.id, chunkStart(tier, s.fromMs), s.toMs);
+  const out = new Map<string, StepLines>();
+  for (const c of chunks) {
+    let dev = out.get(c.device);
+    if (!dev) out.set(c.device, (dev = new Map()));
+    for (const [key, l] of decodeChunk(tier, c.startMs, c.data)) {
+      let line = dev.get(key);
+      if (!line) dev.set(key, (line = { kind: l.kind, steps: new Array<Agg | undefined>(s.times.length) }));
+      for (let i = 0; i < l.buckets.length; i++) {
+        const a = l.buckets[i];
+        if (!a) continue;
+        const at = c.startMs + i * tier.stepMs;
+        if (at < s.fromMs || at >= s.toMs) continue;
+        const k = Math.floor((at - s.fromMs) / s.stepMs);
+        const cur = line.steps[k];
+        line.steps[k] = cur ? merge(cur, a) : copy(a);
+      }
+    }
+  }
+  return out;
+}
+
+const sevLabel = { warning: { en: 'warning', zh: '警告' }, critical: { en: 'critical', zh: '严重' } } as const;
+
+export function thresholdsOf(c: ChartDef, resolved: ResolvedThresholds): ChartThreshold[] {
+  const out: ChartThreshold[] = [];
+  for (const t of c.thresholds) {
+    const v = resolved[t.indicator]?.[t.key];
+    if (v === undefined) continue;
+    const minus = t.minus ? (resolved[t.indicator]?.[t.minus] ?? 0) : 0;
+    out.push({ value: v - minus, severity: t.severity, label: sevLabel[t.severity] });
+  }
+  return out;
+}
+
+const round = (v: number) => (Number.isFinite(v) ? Math.round(v * 1e6) / 1e6 : null);
+
+/** The charts of one device's stored lines, in the table's order; charts without any line are left out. */
+export function chartsOf(lines: StepLines | undefined, n: number, resolved: ResolvedThresholds): Chart[] {
+  if (!lines) return [];
+  const byChart = new Map<string, Map<string, { kind: LineKind; steps: (Agg | undefined)[]; suffix: string }[]>>();
+  for (const [key, l] of lines) {
+    const { chart, line, suffix } = parseStoredKey(key);
+    let c = byChart.get(chart);
+    if (!c) byChart.set(chart, (c = new Map()));
+    let parts = c.get(line);
+    if (!parts) c.set(line, (parts = []));
+    parts.push({ ...l, suffix });
+  }
+  const out: Chart[] = [];
+  for (const def of charts) {
+    const c = byChart.get(def.id);
+    if (!c) continue;
+    const chartLines: ChartLine[] = [];
+    for (const [key, parts] of [...c.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
+      const num = parts.find((p) => p.suffix === '/n');
+      const den = parts.find((p) => p.suffix === '/d');
+      if (num || den) {
+        // lost / sent per step: none where nothing was sent (nothing measured)
+        const avg = Array.from({ length: n }, (_, i) => {
+          const d = den?.steps[i];
+          if (!d || d.sum <= 0) return null;
+          return round((num?.steps[i]?.sum ?? 0) / d.sum);
+        });
+        chartLines.push({ key, label: key, avg });
+        continue;
+      }
+      const p = parts[0]!;
+      const avg = p.steps.length === n ? Array.from(p.steps, (a) => (a ? round(shown(p.kind, a)) : null)) : [];
+      const line: ChartLine = { key, label: key === def.id ? def.title.en : key, avg };
+      if (p.kind !== 'sum') {
+        line.min = Array.from(p.steps, (a) => (a ? round(a.min) : null));
+        line.max = Array.from(p.steps, (a) => (a ? round(a.max) : null));
+      }
+      chartLines.push(line);
+    }
+    out.push({ id: def.id, indicator: def.indicator, title: def.title, unit: def.unit, thresholds: thresholdsOf(def, resolved), lines: chartLines, ...(def.states ? { states: def.states.map((s) => ({ value: s.value, label: s.label })) } : {}) });
+  }
+  return out;
+}
