@@ -65,6 +65,16 @@ const overlayKindText: Record<Overlay['kind'], string> = {
   backup: 'ovBackup',
 };
 
+/** Indices of values with no neighbour: a line cannot draw them. */
+function isolated(values: readonly (number | null)[]): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] === null || values[i] === undefined) continue;
+    if ((i === 0 || values[i - 1] === null) && (i === values.length - 1 || values[i + 1] === null)) out.push(i);
+  }
+  return out;
+}
+
 /** Which overlays a chart shows: state changes of its own indicator, backup runs on backup charts, the rest everywhere. */
 export function overlaysFor(chart: Chart, overlays: readonly Overlay[]): Overlay[] {
   return overlays.filter((o) => {
@@ -112,8 +122,10 @@ function drawThresholds(u: UPlot, chart: Chart, lang: Lang): void {
     ctx.stroke();
     ctx.fillStyle = ctx.strokeStyle;
     ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
-    ctx.textAlign = 'right';
-    ctx.fillText(`${th.label[lang]} ${formatValue(th.value, chart.unit, lang)}`, left + width - 4, y - 4);
+    // Warnings labelled on the left, criticals on the right: two close lines keep readable labels.
+    const critical = th.severity === 'critical';
+    ctx.textAlign = critical ? 'right' : 'left';
+    ctx.fillText(`${th.label[lang]} ${formatValue(th.value, chart.unit, lang)}`, critical ? left + width - 4 : left + 4, y - 4);
     ctx.restore();
   }
 }
@@ -180,10 +192,13 @@ function renderChart(h: DeviceHistory, chart: Chart, t: Texts, lang: Lang, plots
   const series: UPlot.Series[] = [{ label: t.time, value: (_u, v) => (v === null ? '—' : when(v * 1000, lang)) }];
   const data: (number | null)[][] = [xs];
   const bands: UPlot.Band[] = [];
+  const bandSeries: number[] = [];
   const fmt = (_u: UPlot, v: number | null) => (v !== null && stateLabel(chart, v, lang)) || formatValue(v, chart.unit, lang, h.toMs);
   chart.lines.forEach((line, i) => {
     const colour = lineColours[i % lineColours.length]!;
-    series.push({ label: line.label || chart.title[lang], stroke: colour, width: 1.5, value: fmt, spanGaps: false, points: { show: false } });
+    // A value with a gap on both sides is no line segment: drawn as a dot, or it would not show at all.
+    const lonely = isolated(line.avg);
+    series.push({ label: line.label || chart.title[lang], stroke: colour, width: 1.5, value: fmt, spanGaps: false, points: { show: lonely.length > 0, size: 5, fill: colour, filter: () => lonely } });
     data.push(line.avg);
     if (line.min && line.max && chart.lines.length <= 3) {
       const maxIdx = series.length;
@@ -192,6 +207,7 @@ function renderChart(h: DeviceHistory, chart: Chart, t: Texts, lang: Lang, plots
       series.push({ label: `${line.label || chart.title[lang]} ${t.min}`, stroke: 'transparent', value: fmt, points: { show: false } });
       data.push(line.min);
       bands.push({ series: [maxIdx, maxIdx + 1], fill: `${colour}33` });
+      bandSeries.push(maxIdx, maxIdx + 1);
     }
   });
   const names = dateNames(lang);
@@ -214,6 +230,9 @@ function renderChart(h: DeviceHistory, chart: Chart, t: Texts, lang: Lang, plots
   queueMicrotask(() => {
     opts.width = plotWidth(plotBox);
     const u = new uPlot(opts, data as UPlot.AlignedData, plotBox);
+    // The band's edges stay out of the legend: the band itself says min..max.
+    const rows = u.root.querySelectorAll<HTMLElement>('.u-legend .u-series');
+    for (const i of bandSeries) if (rows[i]) rows[i].style.display = 'none';
     placeOverlays(u, overlays, t, lang);
     plots.push(u);
   });
@@ -433,7 +452,7 @@ function siteTimelines(root: HTMLElement): void {
       fig.dataset.range = r.range;
       const caption = el('figcaption');
       caption.append(el('span', { class: 'chart-title' }, site));
-      caption.append(el('span', { class: 'chart-summary' }, `${t.abnormalDevices}: ${t.max} ${ab ? ab.max : '—'}, ${t.last} ${ab ? ab.last : '—'} · ${t.notReportingDevices}: ${t.max} ${nr ? nr.max : '—'}, ${t.last} ${nr ? nr.last : '—'}`));
+      caption.append(el('span', { class: 'chart-summary' }, ab && nr ? `${t.abnormalDevices}: ${t.max} ${ab.max}, ${t.last} ${ab.last} · ${t.notReportingDevices}: ${t.max} ${nr.max}, ${t.last} ${nr.last}` : t.noData));
       const box = el('div', { class: 'plot', 'aria-hidden': 'true' });
       fig.append(caption, box);
       out.append(fig);

@@ -131,7 +131,7 @@ function overlayLegend(c: Caller): Html {
     ['ov-boot', t('ovBoot')],
     ['ov-unclean_shutdown', t('ovUncleanShutdown')],
     ['ov-backup ov-ok', `${t('ovBackup')}: ${t('ok')}`],
-    ['ov-backup ov-failed', `${t('ovBackup')}: ${t('fault')}`],
+    ['ov-backup ov-failed', `${t('ovBackup')}: ${t('backupBad')}`],
   ];
   return html`<div class="overlay-legend"><span class="muted">${t('legend')}:</span><ul>${items.map(([cls, text]) => html`<li><span class="sw ${cls}" aria-hidden="true"></span>${text}</li>`)}</ul>
 <p class="muted"><span class="sw threshold-warning" aria-hidden="true"></span>${t('threshold')} (${t('warning')}) <span class="sw threshold-critical" aria-hidden="true"></span>${t('threshold')} (${t('critical')})</p></div>`;

@@ -239,6 +239,8 @@ describe('history charts in a browser', () => {
       await expect(syn.first().locator('svg').getAttribute('aria-label')).resolves.toMatch(/last 24 h: min .+, max .+, last .+/);
       const timeline = page.locator(`#site-timelines figure[data-site="${SITE}"]`);
       expect(await timeline.getAttribute('data-range')).toBe('24h');
+      const tl = await api<{ abnormal: (number | null)[] }>(`/api/v1/history/sites/${encodeURIComponent(SITE)}/timeline?range=24h`);
+      expect(await timeline.getAttribute('data-points')).toBe(String(tl.abnormal.filter((v) => v !== null).length));
       await page.click('#timeline-ranges button[data-range="7d"]');
       await page.waitForSelector(`#site-timelines[data-state=ready][data-range="7d"]`);
       expect(await timeline.getAttribute('data-range')).toBe('7d');
