@@ -28,7 +28,10 @@ export function encodeChunk(tier: Tier, startMs: number, lines: ChunkLines, comp
     if (kb.length > 255) kb = kb.subarray(0, 255);
     keys.set(key, kb);
     size += 2 + kb.length;
-    for (const a of l.buckets) size += 2 + (a && a.n > 0 ? (l.kind === 'gauge' ? 12 : l.kind === 'sum' ? 4 : 14) : 0);
+    for (let i = 0; i < tier.bucketsPerChunk; i++) {
+      const a = l.buckets[i];
+      size += 2 + (a && a.n > 0 ? (l.kind === 'gauge' ? 12 : l.kind === 'sum' ? 4 : 14) : 0);
+    }
   }
   const buf = Buffer.alloc(size);
   let o = 0;

@@ -7,10 +7,16 @@ import type { DeviceStore } from '../device-store.js';
 import { ApiError } from '../errors.js';
 import { historyRanges, type HistoryRange } from '../history/api.js';
 import { EmbeddedHistorySource, type HistorySource } from '../history/source.js';
+import { PrometheusHistorySource } from '../history/prometheus-source.js';
 import type { StatusService } from '../status/service.js';
 
 export function historySource(ctx: CollectorContext, svc: StatusService): HistorySource {
   const deps = { db: ctx.db, devices: ctx.store, thresholds: svc.thresholds, nowMs: ctx.nowMs };
+  const wanted = ctx.config.history.source ?? (ctx.config.prometheusUrl ? 'prometheus' : 'embedded');
+  if (wanted === 'prometheus') {
+    if (!ctx.config.prometheusUrl) throw new Error('history.source is prometheus but prometheusUrl is not set');
+    return new PrometheusHistorySource(ctx.config.prometheusUrl, deps);
+  }
   return new EmbeddedHistorySource(deps);
 }
 
