@@ -16,7 +16,7 @@ import type { DeviceHistory, Sparklines } from '../../collector/history/api.js';
 import { makeReport } from '../helpers/reports.js';
 import { launchChromium, screenshot } from './fixtures/browser.js';
 import { cliPath, freePort, startCli, waitFor, type Proc } from './fixtures/processes.js';
-import { suiteTimer } from './fixtures/prometheus.js';
+import { configurePrometheus, prometheusUrl, suiteTimer, waitForSeries } from './fixtures/prometheus.js';
 
 const REAL = 'hp-real-01';
 const SYN = 'hp-synthetic-01';
@@ -51,6 +51,8 @@ describe('history charts in a browser', () => {
   ];
   let inspectionAt = 0;
   let maintenance = { startsMs: 0, endsMs: 0 };
+  /** The real agent's charts as the embedded source drew them: chart, lines, overlays. */
+  let embeddedShape: string[][] = [];
   const done = suiteTimer('history-page');
 
   const configFile = (extra: Record<string, unknown> = {}) =>
@@ -121,9 +123,8 @@ describe('history charts in a browser', () => {
     });
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
     await page.exposeFunction('reportViolation', (text: string) => problems.push(`CSP: ${text}`));
-    await page.addInitScript(() => {
-      document.addEventListener('securitypolicyviolation', (e) => (window as unknown as { reportViolation: (t: string) => void }).reportViolation(`${e.violatedDirective} ${e.blockedURI}`));
-    });
+    // Runs in the page (the test's own types have no DOM).
+    await page.addInitScript(`document.addEventListener('securitypolicyviolation', (e) => window.reportViolation(e.violatedDirective + ' ' + e.blockedURI))`);
     return { context, page, problems };
   };
   const ready = (page: Page, range: string) => page.waitForSelector(`#charts[data-state=ready][data-range="${range}"]`, { timeout: 10_000 });
@@ -137,6 +138,8 @@ describe('history charts in a browser', () => {
     await startCollector();
     await writeFile(join(dir, 'agent.yaml'), `device: ${REAL}\nsite: ${SITE}\ncollector: { url: "${base}", token: ${TOKENS[REAL]} }\nintervals: { fastSeconds: 1, slowSeconds: 60 }\nstateDir: ${join(dir, 'agent-state')}\nlog: { level: warn }\n`);
     agent = startCli(['agent', '--config', join(dir, 'agent.yaml')]);
+    // The shared real Prometheus scrapes the collector from the start, for the last test.
+    await configurePrometheus([{ job_name: 'history-page', honor_labels: true, static_configs: [{ targets: [`127.0.0.1:${port}`] }] }]);
     const [token] = await Promise.all([
       (async () => {
         const res = await fetch(`${base}/api/v1/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'tech', password: 'tech-password-1' }) });
@@ -159,6 +162,7 @@ describe('history charts in a browser', () => {
   });
 
   afterAll(async () => {
+    await configurePrometheus([]).catch(() => undefined);
     await browser?.close();
     await agent?.stop();
     await collector?.stop();
@@ -189,7 +193,7 @@ describe('history charts in a browser', () => {
     expect(await cpu.locator('.ov[data-kind=boot]').count()).toBe(2);
     await expect(cpu.locator('.ov[data-kind=inspection]').getAttribute('title')).resolves.toMatch(/Inspection: .*fan rattles/);
     // Each marker sits where its time is on the x axis (within 1 % of the plot's width).
-    const positions = await cpu.locator('.ov[data-kind=boot], .ov[data-kind=unclean_shutdown]').evaluateAll((els) => els.map((e) => ({ at: Number(e.getAttribute('data-at')), left: parseFloat((e as HTMLElement).style.left), width: e.parentElement!.clientWidth })));
+    const positions = await cpu.locator('.ov[data-kind=boot], .ov[data-kind=unclean_shutdown]').evaluateAll((els) => els.map((e) => ({ at: Number(e.getAttribute('data-at')), left: parseFloat((e as unknown as { style: { left: string } }).style.left), width: e.parentElement!.clientWidth })));
     for (const p of positions) expect(Math.abs(p.left / p.width - (p.at - h.fromMs) / (h.toMs - h.fromMs))).toBeLessThan(0.01);
     // Backup runs on the backup chart, with their outcome.
     const backup = figure(page, 'backup_result');
@@ -202,12 +206,12 @@ describe('history charts in a browser', () => {
     await screenshot(page, ARTIFACTS, 'device-24h');
 
     // A range switch: no reload (a marker on window survives), the URL remembers it.
-    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
+    await page.evaluate(() => ((globalThis as unknown as { marker: number }).marker = 42));
     await page.click('#chart-ranges button[data-range="7d"]');
     await ready(page, '7d');
     expect(await page.locator('#chart-ranges button[data-range="7d"]').getAttribute('aria-pressed')).toBe('true');
     expect(await figure(page, 'cpu').getAttribute('data-points')).toBe(String(REPORTS));
-    expect(await page.evaluate(() => (window as unknown as { marker: number }).marker)).toBe(42);
+    expect(await page.evaluate(() => (globalThis as unknown as { marker: number }).marker)).toBe(42);
     expect(new URL(page.url()).searchParams.get('range')).toBe('7d');
     expect(await page.locator('#grafana-link').getAttribute('href')).toContain('from=now-7d');
     await page.click('#chart-ranges button[data-range="1h"]');
@@ -246,19 +250,21 @@ describe('history charts in a browser', () => {
       expect(await timeline.getAttribute('data-range')).toBe('7d');
       expect(await page.locator('#grafana-link').getAttribute('href')).toContain('/grafana/d/stationwatch-fleet?var-site=');
       // Nothing wider than the phone: no sideways scrolling.
-      if (width === 390) expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      if (width === 390) expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
       await screenshot(page, ARTIFACTS, `fleet-${width}`);
       expect(problems).toEqual([]);
       await context.close();
     }
   });
-  it('the real agent\'s device in Chinese: its own charts, a Grafana link to its dashboard', async () => {
-    // The embedded history holds closed minutes (the writer's grace after a minute ends is 10 s):
-    // the agent started with the suite, so this waits at most for the rest of its first minute.
+  it('after a restart, the real agent\'s device in Chinese: its own charts, a Grafana link to its dashboard', async () => {
+    // The writer stores a minute 10 s after it ends, and everything, the open minute included, when
+    // the collector stops: a restart shows the agent's last seconds at once (and keeps them).
+    await collector.stop();
+    await startCollector();
     await waitFor('the agent\'s history', async () => {
       const h = await api<DeviceHistory>(`/api/v1/history/devices/${REAL}?range=1h`);
       return h.charts.find((c) => c.id === 'cpu')?.lines[0]?.avg.some((v) => v !== null) ? true : undefined;
-    }, 75_000, 250);
+    }, 5_000, 100);
     const { context, page, problems } = await newPage({ locale: 'zh-CN' });
     await page.goto(`${base}/devices/${REAL}?range=1h`);
     await ready(page, '1h');
@@ -269,9 +275,31 @@ describe('history charts in a browser', () => {
     expect(grafana.pathname).toBe('/grafana/d/stationwatch-device-zh');
     expect(grafana.searchParams.get('var-device')).toBe(REAL);
     expect(grafana.searchParams.get('var-site')).toBe(SITE);
+    embeddedShape = await page.locator('#charts figure').evaluateAll((fs) => fs.map((f) => [f.getAttribute('data-chart')!, f.getAttribute('data-lines')!, f.getAttribute('data-overlays')!]));
     await screenshot(page, ARTIFACTS, 'device-real-zh');
     expect(problems).toEqual([]);
     await context.close();
-  }, 90_000);
+  });
 
+
+  it('with prometheusUrl the same page reads the real Prometheus, says so, and draws the same series', async () => {
+    expect(embeddedShape.length).toBeGreaterThan(0);
+    await waitForSeries(`stationwatch_cpu_utilisation_ratio{device="${REAL}"}`);
+    await collector.stop();
+    await configFile({ prometheusUrl: prometheusUrl() });
+    await startCollector();
+    const { context, page, problems } = await newPage();
+    await page.goto(`${base}/devices/${REAL}?range=1h`);
+    await ready(page, '1h');
+    await expect(page.locator('#chart-source').innerText()).resolves.toBe('Source: Prometheus');
+    expect(await page.locator('#charts').getAttribute('data-source')).toBe('prometheus');
+    expect(Number(await figure(page, 'cpu').getAttribute('data-points'))).toBeGreaterThanOrEqual(1);
+    // Every chart the agent's own series made (not the collector's view: reporting, clock offset),
+    // with as many lines; overlays come from the store either way (the restart added state changes).
+    const fromAgent = (rows: string[][]) => rows.filter(([id]) => id !== 'reporting' && id !== 'clock_offset').map(([id, lines]) => [id, lines]);
+    const promShape = await page.locator('#charts figure').evaluateAll((fs) => fs.map((f) => [f.getAttribute('data-chart')!, f.getAttribute('data-lines')!, f.getAttribute('data-overlays')!]));
+    expect(fromAgent(promShape)).toEqual(fromAgent(embeddedShape));
+    expect(problems).toEqual([]);
+    await context.close();
+  });
 });
