@@ -65,6 +65,19 @@ const overlayKindText: Record<Overlay['kind'], string> = {
   backup: 'ovBackup',
 };
 
+/** A tick label's width in CSS pixels, in uPlot's axis font. */
+function textWidth(u: UPlot, text: string): number {
+  const ctx = u.ctx;
+  ctx.save();
+  ctx.font = `${12 * devicePixelRatio}px system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", sans-serif`;
+  const w = ctx.measureText(text).width / devicePixelRatio;
+  ctx.restore();
+  return w;
+}
+
+/** Tick spacings for durations: round milliseconds, seconds, minutes, hours, days. */
+const durationSteps = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400, 172_800, 345_600, 604_800, 1_209_600, 2_592_000];
+
 /** Indices of values with no neighbour: a line cannot draw them. */
 function isolated(values: readonly (number | null)[]): number[] {
   const out: number[] = [];
@@ -174,7 +187,7 @@ function renderChart(h: DeviceHistory, chart: Chart, t: Texts, lang: Lang, plots
   caption.append(el('span', { class: 'chart-title' }, chart.title[lang]), el('span', { class: 'visually-hidden' }, ': '));
   const parts = chart.lines.map((line) => {
     const s = summarize(line.avg);
-    const name = chart.lines.length > 1 || line.label ? `${line.label}: ` : '';
+    const name = line.key === chart.id ? '' : `${line.label}: `;
     if (!s) return `${name}${t.noData}`;
     const f = (v: number) => formatValue(v, chart.unit, lang, h.toMs);
     return `${name}${t.min} ${f(s.min)}, ${t.avg} ${f(s.avg)}, ${t.max} ${f(s.max)}, ${t.last} ${f(s.last)}`;
@@ -196,15 +209,17 @@ function renderChart(h: DeviceHistory, chart: Chart, t: Texts, lang: Lang, plots
   const fmt = (_u: UPlot, v: number | null) => (v !== null && stateLabel(chart, v, lang)) || formatValue(v, chart.unit, lang, h.toMs);
   chart.lines.forEach((line, i) => {
     const colour = lineColours[i % lineColours.length]!;
+    // A chart of one unlabelled line (key = chart id) names it by the chart's title, in the page's language.
+    const name = line.key === chart.id ? chart.title[lang] : line.label;
     // A value with a gap on both sides is no line segment: drawn as a dot, or it would not show at all.
     const lonely = isolated(line.avg);
-    series.push({ label: line.label || chart.title[lang], stroke: colour, width: 1.5, value: fmt, spanGaps: false, points: { show: lonely.length > 0, size: 5, fill: colour, filter: () => lonely } });
+    series.push({ label: name, stroke: colour, width: 1.5, value: fmt, spanGaps: false, points: { show: lonely.length > 0, size: 5, fill: colour, filter: () => lonely } });
     data.push(line.avg);
     if (line.min && line.max && chart.lines.length <= 3) {
       const maxIdx = series.length;
-      series.push({ label: `${line.label || chart.title[lang]} ${t.max}`, stroke: 'transparent', value: fmt, points: { show: false } });
+      series.push({ label: `${name} ${t.max}`, stroke: 'transparent', value: fmt, points: { show: false } });
       data.push(line.max);
-      series.push({ label: `${line.label || chart.title[lang]} ${t.min}`, stroke: 'transparent', value: fmt, points: { show: false } });
+      series.push({ label: `${name} ${t.min}`, stroke: 'transparent', value: fmt, points: { show: false } });
       data.push(line.min);
       bands.push({ series: [maxIdx, maxIdx + 1], fill: `${colour}33` });
       bandSeries.push(maxIdx, maxIdx + 1);
@@ -217,7 +232,15 @@ function renderChart(h: DeviceHistory, chart: Chart, t: Texts, lang: Lang, plots
     series,
     bands,
     scales: { x: { time: true, range: [h.fromMs / 1000, h.toMs / 1000] }, y: { range: yRange(chart) } },
-    axes: [timeAxis(lang), { size: 70, values: (_u, splits) => splits.map((v) => stateLabel(chart, v, lang) ?? formatValue(v, chart.unit, lang, h.toMs)) }],
+    axes: [
+      timeAxis(lang),
+      {
+        // As wide as the longest label ("6 d 22 h", "已损坏"), measured rather than guessed.
+        size: (u, values) => Math.ceil(Math.max(40, ...(values ?? []).map((v) => textWidth(u, v))) + 18),
+        ...(chart.unit === 'seconds' ? { incrs: durationSteps } : {}),
+        values: (_u, splits) => splits.map((v) => stateLabel(chart, v, lang) ?? formatValue(v, chart.unit, lang, h.toMs)),
+      },
+    ],
     legend: { live: true },
     ...(names ? { fmtDate: (tpl: string) => uPlot.fmtDate(tpl, names) } : {}),
     hooks: {
