@@ -175,7 +175,7 @@ function renderChart(h: DeviceHistory, chart: Chart, t: Texts, lang: Lang, plots
   const fig = el('figure', {
     class: 'chart',
     'data-chart': chart.id,
-    'data-indicator': chart.indicator,
+    'data-group': chart.indicator,
     'data-unit': chart.unit,
     'data-points': String(withValue),
     'data-lines': String(chart.lines.length),
@@ -328,7 +328,7 @@ function deviceCharts(root: HTMLElement): void {
       for (const c of h.charts) groups.set(c.indicator, [...(groups.get(c.indicator) ?? []), c]);
       const titles = JSON.parse(root.dataset.indicators ?? '{}') as Record<string, string>;
       for (const [indicator, charts] of groups) {
-        const group = el('section', { class: 'chart-group', 'data-indicator': indicator });
+        const group = el('section', { class: 'chart-group', 'data-group': indicator });
         group.append(el('h3', {}, titles[indicator] ?? indicator));
         const grid = el('div', { class: 'chart-grid' });
         for (const c of charts) grid.append(renderChart(h, c, t, lang, plots));
@@ -368,7 +368,7 @@ function deviceCharts(root: HTMLElement): void {
 
 /** A sparkline as SVG: small, many per page, no canvas per card. */
 function sparkline(s: Sparkline, times: readonly number[], lang: Lang, t: Texts, nowMs: number): HTMLElement {
-  const box = el('div', { class: 'spark-line', 'data-chart': s.chart, 'data-indicator': s.indicator });
+  const box = el('div', { class: 'spark-line', 'data-spark-chart': s.chart, 'data-spark-indicator': s.indicator });
   const sum = summarize(s.values);
   const f = (v: number) => formatValue(v, s.unit, lang, nowMs);
   const described = sum ? `${s.label[lang]}, ${t.last24h}: ${t.min} ${f(sum.min)}, ${t.max} ${f(sum.max)}, ${t.last} ${f(sum.last)}` : `${s.label[lang]}: ${t.noData}`;

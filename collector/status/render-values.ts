@@ -39,6 +39,6 @@ export function renderValueSummary(samples: readonly Sample[], indicators: reado
   const titles = new Map(indicators.map((i) => [i.id, i.title[lang]]));
   const sections = order
     .filter((id) => groups.has(id))
-    .map((id) => html`<tbody data-indicator="${id || 'other'}"><tr><th colspan="2" scope="rowgroup" class="group">${titles.get(id) ?? (id || t('other'))}</th></tr>${groups.get(id)!}</tbody>`);
+    .map((id) => html`<tbody data-group="${id || 'other'}"><tr><th colspan="2" scope="rowgroup" class="group">${titles.get(id) ?? (id || t('other'))}</th></tr>${groups.get(id)!}</tbody>`);
   return html`<table class="values-summary">${sections}</table>`;
 }

@@ -202,7 +202,7 @@ describe('history charts in a browser', () => {
     expect(await backup.locator('.ov.ov-backup.ov-corrupt').count()).toBe(1);
     expect(await backup.locator('.ov.ov-backup.ov-ok').count()).toBe(1);
     // Grouped by indicator, the threshold lines from the catalog given to the chart.
-    expect(await page.locator('#charts section.chart-group[data-indicator=resources] figure[data-chart=cpu]').count()).toBe(1);
+    expect(await page.locator('#charts section.chart-group[data-group=resources] figure[data-chart=cpu]').count()).toBe(1);
     expect((await cpu.getAttribute('data-thresholds'))!.split(',').length).toBeGreaterThanOrEqual(1);
     await screenshot(page, ARTIFACTS, 'device-24h');
 

@@ -75,7 +75,7 @@ describe('status page history, server side', () => {
     expect(page).toMatch(/<tr data-metric="stationwatch_memory_total_bytes"><th scope="row">内存总量<\/th><td>23.5 GiB<\/td><\/tr>/);
     expect(page).toMatch(/<tr data-metric="stationwatch_cpu_utilisation_ratio"><th scope="row">CPU 使用率<\/th><td>42 %<\/td><\/tr>/);
     expect(page).toMatch(/<tr data-metric="stationwatch_firewall_enabled"><th scope="row">防火墙开启 <span class="muted">domain<\/span><\/th><td>是<\/td><\/tr>/);
-    expect(page).toMatch(/<tbody data-indicator="resources"><tr><th colspan="2" scope="rowgroup" class="group">CPU、内存与磁盘使用<\/th>/);
+    expect(page).toMatch(/<tbody data-group="resources"><tr><th colspan="2" scope="rowgroup" class="group">CPU、内存与磁盘使用<\/th>/);
     expect(page).toMatch(/<details id="raw-values"><summary>全部原始数值<\/summary>[\s\S]*memory_total_bytes<\/td><td><\/td><td>25276200000<\/td>/);
     // The Grafana link opens the Chinese device dashboard on this device and the chosen range.
     const href = /<a id="grafana-link" href="([^"]+)"/.exec(page)![1]!.replace(/&amp;/g, '&');
