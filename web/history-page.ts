@@ -321,7 +321,7 @@ function deviceCharts(root: HTMLElement): void {
       }
       if (grafana) {
         const g = new URL(grafana.href);
-        g.searchParams.set('from', `now-${range === 'quarter' ? '90d' : range}`);
+        g.searchParams.set('from', `now-${range === 'quarter' ? '92d' : range}`);
         grafana.href = g.toString();
       }
       const groups = new Map<string, Chart[]>();

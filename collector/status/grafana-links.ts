@@ -5,8 +5,8 @@ import { makeCtx } from '../../dashboards/src/context.js';
 import type { HistoryRange } from '../history/api.js';
 import type { Lang } from './i18n.js';
 
-/** Grafana's relative time for a history range (a quarter as its 90 days). */
-export const grafanaFrom = (range: HistoryRange): string => `now-${range === 'quarter' ? '90d' : range}`;
+/** Grafana's relative time for a history range (a quarter as its longest, 92 days, as the history reads it). */
+export const grafanaFrom = (range: HistoryRange): string => `now-${range === 'quarter' ? '92d' : range}`;
 
 function dashboardUrl(grafanaUrl: string, uid: string, vars: Record<string, string | undefined>, range: HistoryRange): string {
   const url = new URL(`${grafanaUrl.replace(/\/+$/, '')}/d/${encodeURIComponent(uid)}`);

@@ -9,6 +9,8 @@ import { buildCollector, type CollectorApp } from '../../collector/app.js';
 import { resolveCollectorConfig } from '../../collector/config.js';
 import { deviceDashboardUrl, fleetDashboardUrl } from '../../collector/status/grafana-links.js';
 import { staticAssets } from '../../collector/status/static-assets.js';
+import { valueName } from '../../collector/status/value-names.js';
+import { agentMetrics } from '../../protocol/metrics.js';
 import { silentLogger } from '../../common/logger.js';
 import { packageRoot } from '../../common/package-root.js';
 import { makeReport } from '../helpers/reports.js';
@@ -99,6 +101,11 @@ describe('status page history, server side', () => {
     expect(new URL(href).searchParams.get('var-site')).toBe('深圳-01');
   });
 
+  it('names every metric an agent reports (the inventory ones are shown under Inventory instead)', () => {
+    const unnamed = agentMetrics.filter((d) => !valueName(d.name) && d.name !== 'stationwatch_device_info' && d.name !== 'stationwatch_disk_info').map((d) => d.name);
+    expect(unnamed).toEqual([]);
+  });
+
   it('refuses a grafanaUrl that is not an http(s) URL', () => {
     expect(() => resolveCollectorConfig({ grafanaUrl: 'javascript:alert(1)' }, {}, 't')).toThrow(/grafanaUrl/);
   });
@@ -110,7 +117,7 @@ describe('status page history, server side', () => {
       expect(device.pathname).toBe(`/d/${dev.uid}`);
       const vars = dev.templating.list.map((v) => v.name);
       for (const key of device.searchParams.keys()) if (key.startsWith('var-')) expect(vars).toContain(key.slice(4));
-      expect(device.searchParams.get('from')).toBe('now-90d');
+      expect(device.searchParams.get('from')).toBe('now-92d');
       const fleet = new URL(fleetDashboardUrl('http://g:3000', lang, 's'));
       const fl = dashboard(lang, 'fleet.json');
       expect(fleet.pathname).toBe(`/d/${fl.uid}`);
