@@ -129,11 +129,10 @@ export class EmbeddedHistorySource implements HistorySource {
       if (!r) continue;
       present.add(name);
       for (let i = 0; i < n; i++) {
-        const a = r.steps[i];
-        if (!a) continue;
+        if (!(r.n[i]! > 0)) continue;
         devices[i]!++;
         // Not reporting at some time in the step (the minute samples' minimum).
-        if (a.min < 1) notReporting[i]!++;
+        if (r.min[i]! < 1) notReporting[i]!++;
       }
     }
     const abnormal = await abnormalPerStep(this.deps.db, present, s);

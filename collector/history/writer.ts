@@ -35,7 +35,7 @@ export interface HistoryWriterOptions {
 export const defaultWriterOptions: HistoryWriterOptions = { flushEveryMs: 20_000, sampleEveryMs: 15_000, graceMs: 10_000, batchChunks: 400, pruneEveryMs: 3_600_000 };
 
 /** Whether a tier's chunks are deflated: the roll-up tiers are written rarely and hold most of the bytes. */
-const compressed = (t: Tier) => t.id !== minuteTier.id;
+export const compressed = (t: Tier) => t.id !== minuteTier.id;
 
 interface Pending {
   device: string;

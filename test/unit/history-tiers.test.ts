@@ -4,7 +4,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DeviceStore } from '../../collector/device-store.js';
 import { storedKey } from '../../collector/history/charts.js';
-import { decodeChunk, encodeChunk, type ChunkLines } from '../../collector/history/chunk.js';
+import { aggAt, columns, decodeChunk, encodeChunk, mergeAt, type ChunkLines } from '../../collector/history/chunk.js';
 import { deviceTierFor, readSteps, rangeMs, stepsFor } from '../../collector/history/read.js';
 import { tierById, tiers } from '../../collector/history/tiers.js';
 import { HistoryWriter } from '../../collector/history/writer.js';
@@ -38,7 +38,8 @@ const cpuLine = async (tier: number, fromMs: number, toMs: number, stepMs: numbe
   const times: number[] = [];
   for (let t = fromMs; t < toMs; t += stepMs) times.push(t);
   const lines = await readSteps(store.history, ['pc'], tier, { fromMs, toMs, stepMs, times });
-  return lines.get('pc')?.get(storedKey('cpu', 'cpu'))?.steps ?? [];
+  const cols = lines.get('pc')?.get(storedKey('cpu', 'cpu'));
+  return times.map((_, i) => aggAt(cols, i));
 };
 
 describe('history tiers', () => {
@@ -134,20 +135,23 @@ describe('history tiers', () => {
   it('encodes a chunk and reads it back: gauges, sums and states, gaps kept, raw and deflated', () => {
     const t = tierById(15);
     const start = T0;
-    const lines: ChunkLines = new Map([
-      [storedKey('cpu', 'cpu'), { kind: 'gauge' as const, buckets: [{ n: 3, min: 0.1, max: 0.9, sum: 1.5, last: 0, lastAt: start }, undefined, { n: 1, min: 0.25, max: 0.25, sum: 0.25, last: 0, lastAt: start + 2 * t.stepMs }] }],
-      [storedKey('throttling', 'throttling'), { kind: 'sum' as const, buckets: [undefined, { n: 4, min: 0, max: 0, sum: 12, last: 0, lastAt: start + t.stepMs }] }],
-      [storedKey('printer_state', 'hall'), { kind: 'last' as const, buckets: [{ n: 2, min: 0, max: 2, sum: 2, last: 2, lastAt: start + 61_000 }] }],
-    ]);
+    const cpu = columns('gauge', t.bucketsPerChunk);
+    mergeAt(cpu, 0, { n: 3, min: 0.1, max: 0.9, sum: 1.5, last: 0, lastAt: start });
+    mergeAt(cpu, 2, { n: 1, min: 0.25, max: 0.25, sum: 0.25, last: 0, lastAt: start + 2 * t.stepMs });
+    const thr = columns('sum', t.bucketsPerChunk);
+    mergeAt(thr, 1, { n: 4, min: 0, max: 0, sum: 12, last: 0, lastAt: start + t.stepMs });
+    const ps = columns('last', t.bucketsPerChunk);
+    mergeAt(ps, 0, { n: 2, min: 0, max: 2, sum: 2, last: 2, lastAt: start + 61_000 });
+    const lines: ChunkLines = new Map([[storedKey('cpu', 'cpu'), cpu], [storedKey('throttling', 'throttling'), thr], [storedKey('printer_state', 'hall'), ps]]);
     for (const compress of [false, true]) {
       const back = decodeChunk(t, start, encodeChunk(t, start, lines, compress));
       const g = back.get(storedKey('cpu', 'cpu'))!;
       expect(g.kind).toBe('gauge');
-      expect(g.buckets[0]).toMatchObject({ n: 3, min: expect.closeTo(0.1, 6) as number, max: expect.closeTo(0.9, 6) as number, sum: expect.closeTo(1.5, 5) as number });
-      expect(g.buckets[1]).toBeUndefined();
-      expect(g.buckets[2]!.sum).toBeCloseTo(0.25, 6);
-      expect(back.get(storedKey('throttling', 'throttling'))!.buckets[1]).toMatchObject({ n: 4, sum: 12 });
-      expect(back.get(storedKey('printer_state', 'hall'))!.buckets[0]).toMatchObject({ n: 2, last: 2, min: 0, max: 2, lastAt: start + 61_000 });
+      expect(aggAt(g, 0)).toMatchObject({ n: 3, min: expect.closeTo(0.1, 6) as number, max: expect.closeTo(0.9, 6) as number, sum: expect.closeTo(1.5, 5) as number });
+      expect(aggAt(g, 1)).toBeUndefined();
+      expect(aggAt(g, 2)!.sum).toBeCloseTo(0.25, 6);
+      expect(aggAt(back.get(storedKey('throttling', 'throttling')), 1)).toMatchObject({ n: 4, sum: 12 });
+      expect(aggAt(back.get(storedKey('printer_state', 'hall')), 0)).toMatchObject({ n: 2, last: 2, min: 0, max: 2, lastAt: start + 61_000 });
     }
     expect(() => decodeChunk(t, start, new Uint8Array([9, 0, 0]))).toThrow(/format 9 is unknown/);
   });
@@ -163,7 +167,7 @@ describe('history tiers', () => {
     await w.flush();
     const times = [T0, T0 + MIN, T0 + 2 * MIN];
     const lines = await readSteps(store.history, ['pc'], 1, { fromMs: T0, toMs: T0 + 3 * MIN, stepMs: MIN, times });
-    const r = lines.get('pc')!.get(storedKey('reporting', 'reporting'))!.steps;
-    expect([r[0]?.sum, r[1]?.sum, r[2]]).toEqual([0, 1, undefined]);
+    const r = lines.get('pc')!.get(storedKey('reporting', 'reporting'))!;
+    expect([aggAt(r, 0)?.sum, aggAt(r, 1)?.sum, aggAt(r, 2)]).toEqual([0, 1, undefined]);
   });
 });
