@@ -2,9 +2,9 @@
 // the tier's buckets into each step (a step may span several buckets: merging is associative) and
 // turns aggregates into the numbers a chart draws. A step without a sample is null — a gap, never 0.
 import type { Chart, ChartLine, ChartThreshold, HistoryRange } from './api.js';
-import { shown } from './aggregate.js';
+import { shown, type BucketLines } from './aggregate.js';
 import { charts, parseStoredKey, type ChartDef } from './charts.js';
-import { aggAt, columns, decodeChunk, mergeColumn, type Columns } from './chunk.js';
+import { aggAt, columns, decodeChunk, mergeAt, mergeColumn, type Columns } from './chunk.js';
 import { chunkStart, tierById, type Tier } from './tiers.js';
 import type { HistoryStore } from '../store/store.js';
 import type { ResolvedThresholds } from '../../alerts/catalog/types.js';
@@ -51,7 +51,10 @@ export function stepsFor(range: HistoryRange, stepMs: number, nowMs: number): St
 /** Per device, per stored line: its columns over the steps (n = 0: no sample in the step). */
 export type StepLines = Map<string, Columns>;
 
-export async function readSteps(store: HistoryStore, devices: readonly string[], tierId: number, s: Steps): Promise<Map<string, StepLines>> {
+/** What the writer holds but has not written yet, for a device and tier (HistoryWriter.unwritten). */
+export type Unwritten = (device: string, tierId: number) => readonly { bucketMs: number; lines: BucketLines }[];
+
+export async function readSteps(store: HistoryStore, devices: readonly string[], tierId: number, s: Steps, unwritten?: Unwritten): Promise<Map<string, StepLines>> {
   const tier: Tier = tierById(tierId);
   const chunks = await store.range(devices, tier.id, chunkStart(tier, s.fromMs), s.toMs);
   const out = new Map<string, StepLines>();
@@ -67,6 +70,21 @@ export async function readSteps(store: HistoryStore, devices: readonly string[],
         const at = c.startMs + i * tier.stepMs;
         if (at < s.fromMs || at >= s.toMs) continue;
         mergeColumn(line, Math.floor((at - s.fromMs) / s.stepMs), l, i);
+      }
+    }
+  }
+  if (unwritten) {
+    for (const device of devices) {
+      for (const { bucketMs, lines } of unwritten(device, tier.id)) {
+        if (bucketMs < s.fromMs || bucketMs >= s.toMs) continue;
+        let dev = out.get(device);
+        if (!dev) out.set(device, (dev = new Map()));
+        const k = Math.floor((bucketMs - s.fromMs) / s.stepMs);
+        for (const [key, { kind, agg }] of lines) {
+          let line = dev.get(key);
+          if (!line) dev.set(key, (line = columns(kind, s.times.length)));
+          mergeAt(line, k, agg);
+        }
       }
     }
   }
