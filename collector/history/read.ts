@@ -2,9 +2,9 @@
 // the tier's buckets into each step (a step may span several buckets: merging is associative) and
 // turns aggregates into the numbers a chart draws. A step without a sample is null — a gap, never 0.
 import type { Chart, ChartLine, ChartThreshold, HistoryRange } from './api.js';
-import { copy, merge, shown, type Agg } from './aggregate.js';
-import { charts, parseStoredKey, type ChartDef, type LineKind } from './charts.js';
-import { decodeChunk } from './chunk.js';
+import { shown, type BucketLines } from './aggregate.js';
+import { charts, parseStoredKey, type ChartDef } from './charts.js';
+import { aggAt, columns, decodeChunk, mergeAt, mergeColumn, type Columns } from './chunk.js';
 import { chunkStart, tierById, type Tier } from './tiers.js';
 import type { HistoryStore } from '../store/store.js';
 import type { ResolvedThresholds } from '../../alerts/catalog/types.js';
@@ -48,27 +48,43 @@ export function stepsFor(range: HistoryRange, stepMs: number, nowMs: number): St
   return { fromMs, toMs, stepMs, times };
 }
 
-/** Per device, per stored line: kind and one merged aggregate (or undefined) per step. */
-export type StepLines = Map<string, { kind: LineKind; steps: (Agg | undefined)[] }>;
+/** Per device, per stored line: its columns over the steps (n = 0: no sample in the step). */
+export type StepLines = Map<string, Columns>;
 
-export async function readSteps(store: HistoryStore, devices: readonly string[], tierId: number, s: Steps): Promise<Map<string, StepLines>> {
+/** What the writer holds but has not written yet, for a device and tier (HistoryWriter.unwritten). */
+export type Unwritten = (device: string, tierId: number) => readonly { bucketMs: number; lines: BucketLines }[];
+
+export async function readSteps(store: HistoryStore, devices: readonly string[], tierId: number, s: Steps, unwritten?: Unwritten): Promise<Map<string, StepLines>> {
   const tier: Tier = tierById(tierId);
   const chunks = await store.range(devices, tier.id, chunkStart(tier, s.fromMs), s.toMs);
   const out = new Map<string, StepLines>();
+  const n = s.times.length;
   for (const c of chunks) {
     let dev = out.get(c.device);
     if (!dev) out.set(c.device, (dev = new Map()));
     for (const [key, l] of decodeChunk(tier, c.startMs, c.data)) {
       let line = dev.get(key);
-      if (!line) dev.set(key, (line = { kind: l.kind, steps: new Array<Agg | undefined>(s.times.length) }));
-      for (let i = 0; i < l.buckets.length; i++) {
-        const a = l.buckets[i];
-        if (!a) continue;
+      if (!line) dev.set(key, (line = columns(l.kind, n)));
+      for (let i = 0; i < tier.bucketsPerChunk; i++) {
+        if (l.n[i] === 0) continue;
         const at = c.startMs + i * tier.stepMs;
         if (at < s.fromMs || at >= s.toMs) continue;
-        const k = Math.floor((at - s.fromMs) / s.stepMs);
-        const cur = line.steps[k];
-        line.steps[k] = cur ? merge(cur, a) : copy(a);
+        mergeColumn(line, Math.floor((at - s.fromMs) / s.stepMs), l, i);
+      }
+    }
+  }
+  if (unwritten) {
+    for (const device of devices) {
+      for (const { bucketMs, lines } of unwritten(device, tier.id)) {
+        if (bucketMs < s.fromMs || bucketMs >= s.toMs) continue;
+        let dev = out.get(device);
+        if (!dev) out.set(device, (dev = new Map()));
+        const k = Math.floor((bucketMs - s.fromMs) / s.stepMs);
+        for (const [key, { kind, agg }] of lines) {
+          let line = dev.get(key);
+          if (!line) dev.set(key, (line = columns(kind, s.times.length)));
+          mergeAt(line, k, agg);
+        }
       }
     }
   }
@@ -93,14 +109,14 @@ const round = (v: number) => (Number.isFinite(v) ? Math.round(v * 1e6) / 1e6 : n
 /** The charts of one device's stored lines, in the table's order; charts without any line are left out. */
 export function chartsOf(lines: StepLines | undefined, n: number, resolved: ResolvedThresholds): Chart[] {
   if (!lines) return [];
-  const byChart = new Map<string, Map<string, { kind: LineKind; steps: (Agg | undefined)[]; suffix: string }[]>>();
-  for (const [key, l] of lines) {
+  const byChart = new Map<string, Map<string, { cols: Columns; suffix: string }[]>>();
+  for (const [key, cols] of lines) {
     const { chart, line, suffix } = parseStoredKey(key);
     let c = byChart.get(chart);
     if (!c) byChart.set(chart, (c = new Map()));
     let parts = c.get(line);
     if (!parts) c.set(line, (parts = []));
-    parts.push({ ...l, suffix });
+    parts.push({ cols, suffix });
   }
   const out: Chart[] = [];
   for (const def of charts) {
@@ -108,24 +124,24 @@ export function chartsOf(lines: StepLines | undefined, n: number, resolved: Reso
     if (!c) continue;
     const chartLines: ChartLine[] = [];
     for (const [key, parts] of [...c.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
-      const num = parts.find((p) => p.suffix === '/n');
-      const den = parts.find((p) => p.suffix === '/d');
+      const num = parts.find((p) => p.suffix === '/n')?.cols;
+      const den = parts.find((p) => p.suffix === '/d')?.cols;
       if (num || den) {
         // lost / sent per step: none where nothing was sent (nothing measured)
-        const avg = Array.from({ length: n }, (_, i) => {
-          const d = den?.steps[i];
-          if (!d || d.sum <= 0) return null;
-          return round((num?.steps[i]?.sum ?? 0) / d.sum);
-        });
+        const avg = Array.from({ length: n }, (_, i) => (den && den.n[i]! > 0 && den.sum[i]! > 0 ? round((num && num.n[i]! > 0 ? num.sum[i]! : 0) / den.sum[i]!) : null));
         chartLines.push({ key, label: key, avg });
         continue;
       }
-      const p = parts[0]!;
-      const avg = p.steps.length === n ? Array.from(p.steps, (a) => (a ? round(shown(p.kind, a)) : null)) : [];
+      const p = parts[0]!.cols;
+      const at = (i: number) => aggAt(p, i);
+      const avg = Array.from({ length: n }, (_, i) => {
+        const a = at(i);
+        return a ? round(shown(p.kind, a)) : null;
+      });
       const line: ChartLine = { key, label: key === def.id ? def.title.en : key, avg };
       if (p.kind !== 'sum') {
-        line.min = Array.from(p.steps, (a) => (a ? round(a.min) : null));
-        line.max = Array.from(p.steps, (a) => (a ? round(a.max) : null));
+        line.min = Array.from({ length: n }, (_, i) => (p.n[i]! > 0 ? round(p.min[i]!) : null));
+        line.max = Array.from({ length: n }, (_, i) => (p.n[i]! > 0 ? round(p.max[i]!) : null));
       }
       chartLines.push(line);
     }

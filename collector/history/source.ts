@@ -8,7 +8,7 @@ import type { BadgeState, Store } from '../store/store.js';
 import type { Chart, DeviceHistory, HistoryRange, HistorySourceKind, Overlay, SiteTimeline, Sparkline, Sparklines } from './api.js';
 import { shown } from './aggregate.js';
 import { charts, chartById, storedKey } from './charts.js';
-import { chartsOf, deviceTierFor, readSteps, stepsFor, timelineTierFor, type Steps } from './read.js';
+import { chartsOf, deviceTierFor, readSteps, stepsFor, timelineTierFor, type Steps, type Unwritten } from './read.js';
 
 export interface HistorySource {
   readonly kind: HistorySourceKind;
@@ -24,6 +24,8 @@ export interface HistoryDeps {
   devices: DeviceStore;
   thresholds: ResolvedThresholds;
   nowMs: () => number;
+  /** The writer's buckets not in the store yet (embedded source). */
+  unwritten?: Unwritten;
 }
 
 const stateText: Record<BadgeState, { en: string; zh: string }> = {
@@ -110,7 +112,7 @@ export class EmbeddedHistorySource implements HistorySource {
     if (!d) return undefined;
     const { tier, stepMs } = deviceTierFor[range];
     const s = stepsFor(range, stepMs, this.deps.nowMs());
-    const [lines, overlays] = await Promise.all([readSteps(this.deps.db.history, [device], tier, s), overlaysOf(this.deps.db, device, s.fromMs, s.toMs)]);
+    const [lines, overlays] = await Promise.all([readSteps(this.deps.db.history, [device], tier, s, this.deps.unwritten), overlaysOf(this.deps.db, device, s.fromMs, s.toMs)]);
     return { device, site: d.site, source: 'embedded', range, fromMs: s.fromMs, toMs: s.toMs, stepMs: s.stepMs, times: s.times, charts: chartsOf(lines.get(device), s.times.length, this.deps.thresholds), overlays };
   }
 
@@ -118,7 +120,7 @@ export class EmbeddedHistorySource implements HistorySource {
     const { tier, stepMs } = timelineTierFor[range];
     const s = stepsFor(range, stepMs, this.deps.nowMs());
     const names = this.deps.devices.list().filter((d) => d.site === site).map((d) => d.name);
-    const lines = await readSteps(this.deps.db.history, names, tier, s);
+    const lines = await readSteps(this.deps.db.history, names, tier, s, this.deps.unwritten);
     const n = s.times.length;
     const devices = new Array<number>(n).fill(0);
     const notReporting = new Array<number>(n).fill(0);
@@ -129,11 +131,10 @@ export class EmbeddedHistorySource implements HistorySource {
       if (!r) continue;
       present.add(name);
       for (let i = 0; i < n; i++) {
-        const a = r.steps[i];
-        if (!a) continue;
+        if (!(r.n[i]! > 0)) continue;
         devices[i]!++;
         // Not reporting at some time in the step (the minute samples' minimum).
-        if (a.min < 1) notReporting[i]!++;
+        if (r.min[i]! < 1) notReporting[i]!++;
       }
     }
     const abnormal = await abnormalPerStep(this.deps.db, present, s);
@@ -156,7 +157,7 @@ export class EmbeddedHistorySource implements HistorySource {
   async sparklines(site?: string): Promise<Sparklines> {
     const s = stepsFor('24h', timelineTierFor['24h'].stepMs, this.deps.nowMs());
     const names = this.deps.devices.list().filter((d) => site === undefined || d.site === site).map((d) => d.name);
-    const [lines, current] = await Promise.all([readSteps(this.deps.db.history, names, timelineTierFor['24h'].tier, s), this.deps.db.indicators.currentStates()]);
+    const [lines, current] = await Promise.all([readSteps(this.deps.db.history, names, timelineTierFor['24h'].tier, s, this.deps.unwritten), this.deps.db.indicators.currentStates()]);
     const sparklines: Sparkline[] = [];
     for (const name of names) {
       const cs = chartsOf(lines.get(name), s.times.length, this.deps.thresholds);

@@ -11,7 +11,8 @@ import { PrometheusHistorySource } from '../history/prometheus-source.js';
 import type { StatusService } from '../status/service.js';
 
 export function historySource(ctx: CollectorContext, svc: StatusService): HistorySource {
-  const deps = { db: ctx.db, devices: ctx.store, thresholds: svc.thresholds, nowMs: ctx.nowMs };
+  const writer = ctx.history;
+  const deps = { db: ctx.db, devices: ctx.store, thresholds: svc.thresholds, nowMs: ctx.nowMs, ...(writer ? { unwritten: (d: string, t: number) => writer.unwritten(d, t) } : {}) };
   const wanted = ctx.config.history.source ?? (ctx.config.prometheusUrl ? 'prometheus' : 'embedded');
   if (wanted === 'prometheus') {
     if (!ctx.config.prometheusUrl) throw new Error('history.source is prometheus but prometheusUrl is not set');

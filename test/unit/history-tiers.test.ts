@@ -4,7 +4,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DeviceStore } from '../../collector/device-store.js';
 import { storedKey } from '../../collector/history/charts.js';
-import { decodeChunk, encodeChunk, type ChunkLines } from '../../collector/history/chunk.js';
+import { aggAt, columns, decodeChunk, encodeChunk, mergeAt, type ChunkLines } from '../../collector/history/chunk.js';
 import { deviceTierFor, readSteps, rangeMs, stepsFor } from '../../collector/history/read.js';
 import { tierById, tiers } from '../../collector/history/tiers.js';
 import { HistoryWriter } from '../../collector/history/writer.js';
@@ -34,11 +34,13 @@ beforeEach(() => {
 
 /** A report of cpu `v` made at `at`, received at `now`. */
 const cpu = (at: number, v: number) => w.record('pc', makeReport({ device: 'pc', seq: ++seq, createdAt: at, sentAt: now, samples: [{ metric: 'stationwatch_cpu_utilisation_ratio', value: v }] }), now);
-const cpuLine = async (tier: number, fromMs: number, toMs: number, stepMs: number) => {
+/** The cpu line as a reader sees it: the store plus what the writer has not written yet (`storeOnly`: the store alone). */
+const cpuLine = async (tier: number, fromMs: number, toMs: number, stepMs: number, storeOnly = false) => {
   const times: number[] = [];
   for (let t = fromMs; t < toMs; t += stepMs) times.push(t);
-  const lines = await readSteps(store.history, ['pc'], tier, { fromMs, toMs, stepMs, times });
-  return lines.get('pc')?.get(storedKey('cpu', 'cpu'))?.steps ?? [];
+  const lines = await readSteps(store.history, ['pc'], tier, { fromMs, toMs, stepMs, times }, storeOnly ? undefined : (d, t) => w.unwritten(d, t));
+  const cols = lines.get('pc')?.get(storedKey('cpu', 'cpu'));
+  return times.map((_, i) => aggAt(cols, i));
 };
 
 describe('history tiers', () => {
@@ -51,10 +53,10 @@ describe('history tiers', () => {
     }
     now = T0 + 30 * MIN + 6_000; // minute 29 and the second quarter hour closed (grace 5 s)
     await w.flush();
-    const minutes = await cpuLine(1, T0, T0 + 30 * MIN, MIN);
+    const minutes = await cpuLine(1, T0, T0 + 30 * MIN, MIN, true);
     expect(minutes.filter(Boolean)).toHaveLength(30);
     expect(minutes[3]).toMatchObject({ n: 2, min: expect.closeTo(0.03, 6) as number, max: expect.closeTo(0.53, 5) as number });
-    const quarters = await cpuLine(15, T0, T0 + H, 15 * MIN);
+    const quarters = await cpuLine(15, T0, T0 + H, 15 * MIN, true);
     expect(quarters[0]!.n).toBe(30);
     expect(quarters[0]!.min).toBeCloseTo(0, 6);
     expect(quarters[0]!.max).toBeCloseTo(0.64, 6);
@@ -63,12 +65,20 @@ describe('history tiers', () => {
     expect(quarters[2]).toBeUndefined();
     // the hour is still open: written merged-and-reset every quarter hour, so after 30 minutes it holds them
     now = T0 + 31 * MIN;
-    const hourSoFar = await cpuLine(60, T0, T0 + H, H);
-    expect(hourSoFar[0]?.n ?? 0).toBe(0); // its accumulator began at the first flush: not a quarter hour old yet
+    expect((await cpuLine(60, T0, T0 + H, H, true))[0]).toBeUndefined(); // its accumulator began at the first flush: not a quarter hour old yet
+    expect((await cpuLine(60, T0, T0 + H, H))[0]!.n).toBe(60); // but a reader sees it already
+    // a minute chunk is written once its quarter hour has closed; a reader sees the open one too
+    now = T0 + 31 * MIN;
+    cpu(T0 + 30 * MIN + 10_000, 0.3);
+    now = T0 + 31 * MIN + 6_000;
+    await w.flush();
+    expect((await cpuLine(1, T0 + 30 * MIN, T0 + 31 * MIN, MIN, true))[0]).toBeUndefined();
+    expect((await cpuLine(1, T0 + 30 * MIN, T0 + 31 * MIN, MIN))[0]!.sum).toBeCloseTo(0.3, 6);
     await w.stop();
-    const hour = await cpuLine(60, T0, T0 + H, H);
-    expect(hour[0]!.n).toBe(60);
-    expect(hour[0]!.sum / 60).toBeCloseTo(0.145 + 0.25, 5);
+    expect((await cpuLine(1, T0 + 30 * MIN, T0 + 31 * MIN, MIN, true))[0]!.sum).toBeCloseTo(0.3, 6);
+    const hour = await cpuLine(60, T0, T0 + H, H, true);
+    expect(hour[0]!.n).toBe(61);
+    expect((hour[0]!.sum - 0.3) / 60).toBeCloseTo(0.145 + 0.25, 5);
     expect(hour[0]!.max).toBeCloseTo(0.79, 5);
   });
 
@@ -79,11 +89,11 @@ describe('history tiers', () => {
     await w.flush();
     cpu(T0 + 50_000, 0.6); // made in minute 0, arrives two hours later
     await w.flush();
-    const [m0] = await cpuLine(1, T0, T0 + MIN, MIN);
+    const [m0] = await cpuLine(1, T0, T0 + MIN, MIN, true);
     expect(m0).toMatchObject({ n: 2, min: expect.closeTo(0.2, 6) as number, max: expect.closeTo(0.6, 6) as number });
-    const [q0] = await cpuLine(15, T0, T0 + 15 * MIN, 15 * MIN);
+    const [q0] = await cpuLine(15, T0, T0 + 15 * MIN, 15 * MIN, true);
     expect(q0!.sum / q0!.n).toBeCloseTo(0.4, 6);
-    const [h0] = await cpuLine(60, T0, T0 + H, H);
+    const [h0] = await cpuLine(60, T0, T0 + H, H, true);
     expect(h0!.n).toBe(2);
   });
 
@@ -134,20 +144,23 @@ describe('history tiers', () => {
   it('encodes a chunk and reads it back: gauges, sums and states, gaps kept, raw and deflated', () => {
     const t = tierById(15);
     const start = T0;
-    const lines: ChunkLines = new Map([
-      [storedKey('cpu', 'cpu'), { kind: 'gauge' as const, buckets: [{ n: 3, min: 0.1, max: 0.9, sum: 1.5, last: 0, lastAt: start }, undefined, { n: 1, min: 0.25, max: 0.25, sum: 0.25, last: 0, lastAt: start + 2 * t.stepMs }] }],
-      [storedKey('throttling', 'throttling'), { kind: 'sum' as const, buckets: [undefined, { n: 4, min: 0, max: 0, sum: 12, last: 0, lastAt: start + t.stepMs }] }],
-      [storedKey('printer_state', 'hall'), { kind: 'last' as const, buckets: [{ n: 2, min: 0, max: 2, sum: 2, last: 2, lastAt: start + 61_000 }] }],
-    ]);
+    const cpu = columns('gauge', t.bucketsPerChunk);
+    mergeAt(cpu, 0, { n: 3, min: 0.1, max: 0.9, sum: 1.5, last: 0, lastAt: start });
+    mergeAt(cpu, 2, { n: 1, min: 0.25, max: 0.25, sum: 0.25, last: 0, lastAt: start + 2 * t.stepMs });
+    const thr = columns('sum', t.bucketsPerChunk);
+    mergeAt(thr, 1, { n: 4, min: 0, max: 0, sum: 12, last: 0, lastAt: start + t.stepMs });
+    const ps = columns('last', t.bucketsPerChunk);
+    mergeAt(ps, 0, { n: 2, min: 0, max: 2, sum: 2, last: 2, lastAt: start + 61_000 });
+    const lines: ChunkLines = new Map([[storedKey('cpu', 'cpu'), cpu], [storedKey('throttling', 'throttling'), thr], [storedKey('printer_state', 'hall'), ps]]);
     for (const compress of [false, true]) {
       const back = decodeChunk(t, start, encodeChunk(t, start, lines, compress));
       const g = back.get(storedKey('cpu', 'cpu'))!;
       expect(g.kind).toBe('gauge');
-      expect(g.buckets[0]).toMatchObject({ n: 3, min: expect.closeTo(0.1, 6) as number, max: expect.closeTo(0.9, 6) as number, sum: expect.closeTo(1.5, 5) as number });
-      expect(g.buckets[1]).toBeUndefined();
-      expect(g.buckets[2]!.sum).toBeCloseTo(0.25, 6);
-      expect(back.get(storedKey('throttling', 'throttling'))!.buckets[1]).toMatchObject({ n: 4, sum: 12 });
-      expect(back.get(storedKey('printer_state', 'hall'))!.buckets[0]).toMatchObject({ n: 2, last: 2, min: 0, max: 2, lastAt: start + 61_000 });
+      expect(aggAt(g, 0)).toMatchObject({ n: 3, min: expect.closeTo(0.1, 6) as number, max: expect.closeTo(0.9, 6) as number, sum: expect.closeTo(1.5, 5) as number });
+      expect(aggAt(g, 1)).toBeUndefined();
+      expect(aggAt(g, 2)!.sum).toBeCloseTo(0.25, 6);
+      expect(aggAt(back.get(storedKey('throttling', 'throttling')), 1)).toMatchObject({ n: 4, sum: 12 });
+      expect(aggAt(back.get(storedKey('printer_state', 'hall')), 0)).toMatchObject({ n: 2, last: 2, min: 0, max: 2, lastAt: start + 61_000 });
     }
     expect(() => decodeChunk(t, start, new Uint8Array([9, 0, 0]))).toThrow(/format 9 is unknown/);
   });
@@ -162,8 +175,8 @@ describe('history tiers', () => {
     now = T0 + 3 * MIN;
     await w.flush();
     const times = [T0, T0 + MIN, T0 + 2 * MIN];
-    const lines = await readSteps(store.history, ['pc'], 1, { fromMs: T0, toMs: T0 + 3 * MIN, stepMs: MIN, times });
-    const r = lines.get('pc')!.get(storedKey('reporting', 'reporting'))!.steps;
-    expect([r[0]?.sum, r[1]?.sum, r[2]]).toEqual([0, 1, undefined]);
+    const lines = await readSteps(store.history, ['pc'], 1, { fromMs: T0, toMs: T0 + 3 * MIN, stepMs: MIN, times }, (d, t) => w.unwritten(d, t));
+    const r = lines.get('pc')!.get(storedKey('reporting', 'reporting'))!;
+    expect([aggAt(r, 0)?.sum, aggAt(r, 1)?.sum, aggAt(r, 2)]).toEqual([0, 1, undefined]);
   });
 });
