@@ -88,6 +88,12 @@ function isolated(values: readonly (number | null)[]): number[] {
   return out;
 }
 
+/** Points of a series: only the isolated values, as dots (a line draws the rest). */
+function dots(values: readonly (number | null)[], colour: string): UPlot.Series.Points {
+  const lonely = isolated(values);
+  return { show: lonely.length > 0, size: 5, fill: colour, stroke: colour, filter: () => lonely };
+}
+
 /** Which overlays a chart shows: state changes of its own indicator, backup runs on backup charts, the rest everywhere. */
 export function overlaysFor(chart: Chart, overlays: readonly Overlay[]): Overlay[] {
   return overlays.filter((o) => {
@@ -212,8 +218,7 @@ function renderChart(h: DeviceHistory, chart: Chart, t: Texts, lang: Lang, plots
     // A chart of one unlabelled line (key = chart id) names it by the chart's title, in the page's language.
     const name = line.key === chart.id ? chart.title[lang] : line.label;
     // A value with a gap on both sides is no line segment: drawn as a dot, or it would not show at all.
-    const lonely = isolated(line.avg);
-    series.push({ label: name, stroke: colour, width: 1.5, value: fmt, spanGaps: false, points: { show: lonely.length > 0, size: 5, fill: colour, filter: () => lonely } });
+    series.push({ label: name, stroke: colour, width: 1.5, value: fmt, spanGaps: false, points: dots(line.avg, colour) });
     data.push(line.avg);
     if (line.min && line.max && chart.lines.length <= 3) {
       const maxIdx = series.length;
@@ -484,9 +489,9 @@ function siteTimelines(root: HTMLElement): void {
         height: 140,
         series: [
           { label: t.time, value: (_u, v) => (v === null ? '—' : when(v * 1000, lang)) },
-          { label: t.abnormalDevices, stroke: '#c5221f', fill: '#c5221f22', width: 1.5, points: { show: false } },
-          { label: t.notReportingDevices, stroke: '#b06000', width: 1.5, points: { show: false } },
-          { label: t.knownDevices, stroke: '#9aa0a6', width: 1, dash: [4, 4], points: { show: false } },
+          { label: t.abnormalDevices, stroke: '#c5221f', fill: '#c5221f22', width: 1.5, points: dots(r.abnormal, '#c5221f') },
+          { label: t.notReportingDevices, stroke: '#b06000', width: 1.5, points: dots(r.notReporting, '#b06000') },
+          { label: t.knownDevices, stroke: '#9aa0a6', width: 1, dash: [4, 4], points: dots(r.devices, '#9aa0a6') },
         ],
         scales: { x: { time: true, range: [r.fromMs / 1000, r.toMs / 1000] }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
         axes: [timeAxis(lang), { size: 40, values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? String(v) : '')) }],
