@@ -7,6 +7,7 @@ import { ApiError, fromFastifyError } from './errors.js';
 import { deviceRoutes } from './routes/devices.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { enrolRoutes } from './routes/enrol.js';
+import { historyRoutes, historySource } from './routes/history.js';
 import { readFile } from 'node:fs/promises';
 import { metricsRoutes } from './routes/metrics.js';
 import { runbookRoutes } from './routes/runbooks.js';
@@ -75,7 +76,11 @@ export async function buildCollector(config: CollectorConfig, opts: { log: Logge
   const status = await registerStatus(app, ctx, opts.log);
   await registerNotifications(app, status, opts.log, opts.notify);
   await app.register(deviceRoutes, { ctx, canView: async (req) => (await authorize(status, req, 'view')).ok });
+  await app.register(historyRoutes, { source: historySource(ctx, status), devices: ctx.store, canView: async (req) => (await authorize(status, req, 'view')).ok });
+  app.addHook('onReady', async () => ctx.history?.start());
   app.addHook('onClose', async () => {
+    // Written before the store closes: open buckets included.
+    await ctx.history?.stop().catch((err: unknown) => opts.log.error({ err }, 'could not write the history at stop'));
     ctx.backfill?.close();
     await ctx.db.close();
   });

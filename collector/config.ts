@@ -55,6 +55,20 @@ export const CollectorConfigSchema = Type.Object(
     ),
     /** Network printers and other devices the collector polls over SNMP. */
     snmp: Type.Object({ targets: Type.Array(SnmpTargetSchema, { default: [] }) }, { additionalProperties: false, default: {} }),
+    /**
+     * The status page's history charts (collector/history/): the collector keeps downsampled tiers of
+     * the key series in its store (1 min for 2 days, 15 min for 30 days, 1 h for 400 days) unless
+     * `enabled` is false; with `prometheusUrl` set, the charts read Prometheus instead (`source`).
+     */
+    history: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true }),
+        /** embedded: the collector's own tiers; prometheus: query_range against prometheusUrl (default when it is set). */
+        source: Type.Optional(Type.Union([Type.Literal('embedded'), Type.Literal('prometheus')])),
+        flushEverySeconds: Type.Number({ minimum: 0.1, maximum: 300, default: 20 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     ...statusConfigProperties,
     ...reliabilityConfigProperties,
     /** Messages to DingTalk, Feishu/Lark, WeCom, e-mail, webhooks (collector/notify/config.ts). */

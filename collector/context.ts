@@ -12,6 +12,7 @@ import { DeviceStateWriter } from './store/device-state-writer.js';
 import type { EnrolmentStore, Store } from './store/store.js';
 import type { SpooledStore } from './store/outage/spooled-store.js';
 import { registerOutageSeries } from './store/outage/outage-metrics.js';
+import { HistoryWriter } from './history/writer.js';
 import type { Logger } from '../common/logger.js';
 
 export interface CollectorContext {
@@ -29,6 +30,8 @@ export interface CollectorContext {
   /** Device state saves, batched per event-loop turn (the ingest route awaits each commit). */
   deviceState: DeviceStateWriter;
   enrolment: EnrolmentStore;
+  /** The history writer (collector/history/writer.ts) unless history.enabled is false: fed by the ingest route, never awaited. */
+  history?: HistoryWriter;
   /** Set when `remoteWrite` is configured: late samples from not-reporting periods go there. */
   backfill?: Backfill;
   /** Whether a site is inside its business hours (always, without a businessHours section). */
@@ -52,5 +55,6 @@ export async function createContext(config: CollectorConfig, nowMs: () => number
   if ('outage' in db) registerOutageSeries(collectorRegistry, db as SpooledStore);
 
   const backfill = config.remoteWrite ? new Backfill(config.remoteWrite, collectorRegistry) : undefined;
-  return { config, store, nowMs, collectorRegistry, exposition: new DeviceExposition(), reportsReceived, samplesDropped, db, deviceState, enrolment: db.enrolment, siteOpen, ...(backfill ? { backfill } : {}) };
+  const history = config.history.enabled && log ? new HistoryWriter(db, store, nowMs, log.child({ component: 'history' }), { flushEveryMs: config.history.flushEverySeconds * 1000 }) : undefined;
+  return { config, store, nowMs, collectorRegistry, exposition: new DeviceExposition(), reportsReceived, samplesDropped, db, deviceState, enrolment: db.enrolment, siteOpen, ...(backfill ? { backfill } : {}), ...(history ? { history } : {}) };
 }

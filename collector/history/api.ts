@@ -47,6 +47,8 @@ export interface Chart {
   unit: ChartUnit;
   thresholds: ChartThreshold[];
   lines: ChartLine[];
+  /** unit 'state' only (added for the backend, optional): what each code a line carries means. */
+  states?: { value: number; label: Text }[];
 }
 
 export type OverlayKind = 'state' | 'inspection' | 'maintenance' | 'boot' | 'unclean_shutdown' | 'backup';

@@ -163,6 +163,13 @@ export async function ingestRoutes(app: FastifyInstance, { ctx }: { ctx: Collect
       ctx.exposition.prepare(d);
       return plan.result;
     });
+    // The history takes the report in memory only (collector/history/writer.ts): nothing here waits
+    // on it, and a fault in it never turns a committed report into an error answer.
+    try {
+      ctx.history?.record(owner.name, report, receivedAt);
+    } catch (err) {
+      req.log.error({ err, device: owner.name }, 'could not add the report to the history');
+    }
     if (result.backfill) ctx.backfill?.enqueue(owner.name, ctx.store.get(owner.name)?.site ?? owner.site ?? ctx.config.defaultSite, result.backfill.atMs, result.backfill.samples);
     ctx.reportsReceived.inc({ result: result.status });
     for (const d of result.dropped) ctx.samplesDropped.inc({ reason: d.reason });

@@ -29,11 +29,15 @@ export function storeAwayNotice(db: Store, caller: Caller): Html | '' {
   return html`<p id="store-away" class="error" role="alert">${t('storeAway', { at: new Date(outage.away.sinceMs).toISOString(), reason: outage.away.reason.slice(0, 200), entries: outage.spooled.entries })}</p>`;
 }
 import { notificationsBanner, notificationsSection } from '../notify/render.js';
+import { historyRanges, type HistoryRange } from '../history/api.js';
 
 function filterOf(query: Record<string, string | undefined>): ListFilter {
   const state = badgeStates.find((s) => s === query.state) as BadgeState | undefined;
   return { ...(query.site ? { site: query.site } : {}), ...(state ? { state } : {}) };
 }
+
+/** The charts' range from ?range=; anything else is the default day. */
+const rangeOf = (q: string | undefined): HistoryRange => historyRanges.find((r) => r === q) ?? '24h';
 
 export async function statusPageRoutes(app: FastifyInstance, { svc }: { svc: StatusService }): Promise<void> {
   const refreshSeconds = svc.ctx.config.statusPage.refreshSeconds;
@@ -48,8 +52,9 @@ export async function statusPageRoutes(app: FastifyInstance, { svc }: { svc: Sta
       if (err instanceof StoreUnavailable) return [];
       throw err;
     });
-    const body = html`${storeAwayNotice(svc.ctx.db, gate.caller)}${notificationsBanner(svc.notifier, gate.caller)}${renderList(snap, filterOf(req.query), svc.indicators, maintenance, gate.caller)}`;
-    return sendPage(req, reply, gate.caller, gate.caller.t('title'), body, { refreshSeconds });
+    const grafana = svc.ctx.config.grafanaUrl ? { grafanaUrl: svc.ctx.config.grafanaUrl } : {};
+    const body = html`${storeAwayNotice(svc.ctx.db, gate.caller)}${notificationsBanner(svc.notifier, gate.caller)}${renderList(snap, filterOf(req.query), svc.indicators, maintenance, gate.caller, grafana)}`;
+    return sendPage(req, reply, gate.caller, gate.caller.t('title'), body, { refreshSeconds, charts: true });
   });
 
   app.get<{ Params: { device: string }; Querystring: Record<string, string | undefined> }>('/devices/:device', async (req, reply) => {
@@ -64,10 +69,10 @@ export async function statusPageRoutes(app: FastifyInstance, { svc }: { svc: Sta
     const flash = req.query.saved === '1' ? { notice: t('saved') } : {};
     const [events, inspections, maintenance] = await Promise.all([svc.events.forDevice(name), svc.inspections.forDevice(name), svc.maintenance.forDevice(name)]);
     const body = html`${renderDevice(
-      { status, indicators: svc.indicators, thresholds: svc.thresholds, events, inspections, maintenance, nowMs: snap.atMs, ...flash },
+      { status, indicators: svc.indicators, thresholds: svc.thresholds, events, inspections, maintenance, nowMs: snap.atMs, range: rangeOf(req.query.range), ...flash, ...(svc.ctx.config.grafanaUrl ? { grafanaUrl: svc.ctx.config.grafanaUrl } : {}) },
       gate.caller,
     )}${await notificationsSection(svc.notifier && svc.db.notifications, name, gate.caller)}`;
-    return sendPage(req, reply, gate.caller, name, body, { refreshSeconds });
+    return sendPage(req, reply, gate.caller, name, body, { refreshSeconds, charts: true });
   });
 
   app.get<{ Querystring: Record<string, string | undefined> }>('/api/v1/status', async (req) => {

@@ -33,6 +33,8 @@ export const statusConfigProperties = {
   alertmanagerUrl: Type.Optional(httpUrl),
   /** When set, CSV exports carry the KPI recording rules' values, queried from this Prometheus. */
   prometheusUrl: Type.Optional(httpUrl),
+  /** When set, the status page links each device and the fleet to the generated Grafana dashboards there. */
+  grafanaUrl: Type.Optional(httpUrl),
   statusPage: Type.Object(
     {
       /**

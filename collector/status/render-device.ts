@@ -11,6 +11,10 @@ import { html, type Html } from './html.js';
 import type { DeviceStatus } from './monitor.js';
 import type { Caller } from './request-auth.js';
 import { badge, time } from './render-common.js';
+import { chartTexts, rangeButtons } from './render-charts.js';
+import { renderValueSummary } from './render-values.js';
+import { deviceDashboardUrl } from './grafana-links.js';
+import type { HistoryRange } from '../history/api.js';
 
 export interface DevicePageData {
   status: DeviceStatus;
@@ -22,6 +26,9 @@ export interface DevicePageData {
   nowMs: number;
   notice?: string;
   error?: string;
+  /** The range the charts open with (?range=). */
+  range: HistoryRange;
+  grafanaUrl?: string;
 }
 
 const labelText = (labels: Readonly<Record<string, string>>) =>
@@ -70,6 +77,7 @@ ${(d.device.samplesByMetric.get(m.printerStateMessage.name) ?? []).map((s) => ht
 ${active.map((x) => html`<p class="maint">${t('maintenance')} ${t('until')} ${time(x.endsMs, lang, t)} — ${x.reason}</p>`)}
 <section aria-labelledby="h-ind"><h2 id="h-ind">${t('indicators')}</h2><ul class="badge-list">${badgesHtml}</ul></section>
 </div>
+${charts(p, c)}
 <section aria-labelledby="h-insp"><h2 id="h-insp">${t('inspections')}</h2>
 ${p.inspections.length === 0 ? html`<p>${t('noInspections')}</p>` : html`<div class="scroll"><table id="inspections"><thead><tr><th scope="col">${t('time')}</th><th scope="col">${t('result')}</th><th scope="col">${t('by')}</th><th scope="col">${t('note')}</th></tr></thead><tbody>
 ${p.inspections.map((i) => html`<tr data-result="${i.result}"><td>${time(i.atMs, lang, t)}</td><td>${t(i.result)}</td><td>${i.user}</td><td>${i.note}</td></tr>`)}</tbody></table></div>`}
@@ -89,9 +97,42 @@ ${technician ? html`<form method="post" action="${base}/maintenance"><fieldset><
 <section aria-labelledby="h-hist"><h2 id="h-hist">${t('history')}</h2><div id="history" data-live class="scroll">
 ${p.events.length === 0 ? html`<p>${t('noHistory')}</p>` : html`<table><thead><tr><th scope="col">${t('time')}</th><th scope="col">${t('indicator')}</th><th scope="col">${t('change')}</th><th scope="col">${t('details')}</th></tr></thead><tbody>
 ${p.events.map((e) => html`<tr data-indicator="${e.indicator}" data-to="${e.to}"><td>${time(e.atMs, lang, t)}</td><td>${byId.get(e.indicator)?.title[lang] ?? e.indicator}</td><td>${t(e.from)} → ${t(e.to)}</td><td>${e.detail.alerts.map((a) => `${a.alert} ${labelText(a.labels)} = ${Number(a.value.toPrecision(4))}`).join('; ')}</td></tr>`)}</tbody></table>`}</div></section>
-<section aria-labelledby="h-val"><h2 id="h-val">${t('currentValues')}</h2><div class="scroll" id="values" data-live><table><thead><tr><th scope="col">${t('metric')}</th><th scope="col">${t('labels')}</th><th scope="col">${t('value')}</th></tr></thead><tbody>
-${samples.map((s) => html`<tr><td>${s.metric.replace(/^stationwatch_/, '')}</td><td>${labelText(s.labels ?? {})}</td><td>${Number(s.value.toPrecision(6))}</td></tr>`)}</tbody></table></div>
+<section aria-labelledby="h-val"><h2 id="h-val">${t('currentValues')}</h2><div class="scroll" id="values-summary" data-live>${renderValueSummary(samples, p.indicators, p.nowMs, c)}</div>
+<details id="raw-values"><summary>${t('rawValues')}</summary><div class="scroll" id="values" data-live><table><thead><tr><th scope="col">${t('metric')}</th><th scope="col">${t('labels')}</th><th scope="col">${t('value')}</th></tr></thead><tbody>
+${samples.map((s) => html`<tr><td>${s.metric.replace(/^stationwatch_/, '')}</td><td>${labelText(s.labels ?? {})}</td><td>${Number(s.value.toPrecision(6))}</td></tr>`)}</tbody></table></div></details>
 ${unavailable.length ? html`<details><summary>${t('unavailableMetrics')} (${unavailable.length})</summary><ul>${unavailable.map((u) => html`<li>${u.metric.replace(/^stationwatch_/, '')}: ${u.reason}</li>`)}</ul></details>` : ''}</section>
 <section aria-labelledby="h-inv"><h2 id="h-inv">${t('inventory')}</h2>${inventory(d, c)}</section>
 ${forgetForm(d.device, c)}`;
+}
+
+/** The history charts: range buttons, the source, the Grafana link; web/history-page.ts draws into #charts. */
+function charts(p: DevicePageData, c: Caller): Html {
+  const { t, lang } = c;
+  const d = p.status.device;
+  const titles = Object.fromEntries(p.indicators.map((i) => [i.id, i.title[lang]]));
+  return html`<section aria-labelledby="h-charts" id="charts-section"><h2 id="h-charts">${t('charts')}</h2>
+<p class="muted">${t('chartsHint')}</p>
+<div class="chart-bar">${rangeButtons('chart-ranges', ['1h', '24h', '7d', '30d', 'quarter'], p.range, c)}
+<p id="chart-source" class="muted" role="status"></p>
+${p.grafanaUrl ? html`<a id="grafana-link" href="${deviceDashboardUrl(p.grafanaUrl, lang, d.site, d.name, p.range)}" rel="noopener">${t('openGrafana')}</a>` : ''}</div>
+<div id="charts" data-history-url="/api/v1/history/devices/${encodeURIComponent(d.name)}" data-range="${p.range}" data-lang="${lang}" data-texts="${JSON.stringify(chartTexts(t))}" data-indicators="${JSON.stringify(titles)}"><p class="muted">${t('loading')}</p></div>
+${overlayLegend(c)}</section>`;
+}
+
+function overlayLegend(c: Caller): Html {
+  const { t } = c;
+  const items: [string, string][] = [
+    ['ov-state ov-abnormal', `${t('ovState')} → ${t('abnormal')}`],
+    ['ov-state ov-normal', `${t('ovState')} → ${t('normal')}`],
+    ['ov-state ov-not_reporting', `${t('ovState')} → ${t('not_reporting')}`],
+    ['ov-inspection ov-ok', `${t('ovInspection')}: ${t('ok')}`],
+    ['ov-inspection ov-fault', `${t('ovInspection')}: ${t('fault')}`],
+    ['ov-maintenance', t('ovMaintenance')],
+    ['ov-boot', t('ovBoot')],
+    ['ov-unclean_shutdown', t('ovUncleanShutdown')],
+    ['ov-backup ov-ok', `${t('ovBackup')}: ${t('ok')}`],
+    ['ov-backup ov-failed', `${t('ovBackup')}: ${t('backupBad')}`],
+  ];
+  return html`<div class="overlay-legend"><span class="muted">${t('legend')}:</span><ul>${items.map(([cls, text]) => html`<li><span class="sw ${cls}" aria-hidden="true"></span>${text}</li>`)}</ul>
+<p class="muted"><span class="sw threshold-warning" aria-hidden="true"></span>${t('threshold')} (${t('warning')}) <span class="sw threshold-critical" aria-hidden="true"></span>${t('threshold')} (${t('critical')})</p></div>`;
 }

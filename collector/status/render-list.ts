@@ -6,6 +6,8 @@ import type { Caller } from './request-auth.js';
 import type { DeviceStatus, StatusSnapshot } from './monitor.js';
 import type { Maintenance } from '../store/store.js';
 import { badge, time } from './render-common.js';
+import { chartTexts, rangeButtons } from './render-charts.js';
+import { fleetDashboardUrl } from './grafana-links.js';
 
 export const badgeStates: readonly BadgeState[] = ['abnormal', 'not_reporting', 'unavailable', 'normal'];
 
@@ -21,7 +23,7 @@ export function filterDevices(devices: readonly DeviceStatus[], f: ListFilter): 
     .sort((a, b) => a.device.site.localeCompare(b.device.site) || a.device.name.localeCompare(b.device.name));
 }
 
-export function renderList(snap: StatusSnapshot, f: ListFilter, indicators: readonly Indicator[], maintenance: readonly Maintenance[], caller: Caller): Html {
+export function renderList(snap: StatusSnapshot, f: ListFilter, indicators: readonly Indicator[], maintenance: readonly Maintenance[], caller: Caller, opts: { grafanaUrl?: string } = {}): Html {
   const { t, lang } = caller;
   const sites = [...new Set(snap.devices.map((d) => d.device.site))].sort();
   const shown = filterDevices(snap.devices, f);
@@ -36,7 +38,8 @@ export function renderList(snap: StatusSnapshot, f: ListFilter, indicators: read
 <h3><a href="${href}">${d.device.name}</a></h3>
 <p class="meta">${t('site')}: ${d.device.site} · ${t('lastReport')}: ${time(d.device.receivedAtMs, lang, t)}</p>
 ${m ? html`<p class="maint">${t('maintenance')} ${t('until')} ${time(m.endsMs, lang, t)}</p>` : ''}
-<ul class="badges" aria-label="${t('indicators')}">${d.badges.map((b) => html`<li>${badge(b, byId.get(b.indicator)!, lang, t)}</li>`)}</ul></li>`;
+<ul class="badges" aria-label="${t('indicators')}">${d.badges.map((b) => html`<li>${badge(b, byId.get(b.indicator)!, lang, t)}</li>`)}</ul>
+<div class="spark" data-spark="${d.device.name}"></div></li>`;
   });
   return html`<h2 id="devices-heading">${t('title')}</h2>
 <form class="filters" method="get" action="/">
@@ -46,5 +49,8 @@ ${m ? html`<p class="maint">${t('maintenance')} ${t('until')} ${time(m.endsMs, l
 <p id="summary" data-live role="status">${t('summary', { abnormal, notReporting, total: snap.devices.length })}</p>
 <p id="updated" data-live class="muted">${t('updated')} ${time(snap.atMs, lang, t)}</p>
 ${snap.degraded ? html`<p id="degraded" class="error" role="alert">${t('degraded', { at: new Date(snap.degraded.sinceMs).toISOString(), restarts: snap.degraded.restarts })}</p>` : ''}
-<div id="device-list" data-live>${shown.length === 0 ? html`<p>${t('noDevices')}</p>` : html`<ul class="devices" aria-labelledby="devices-heading">${cards}</ul>`}</div>`;
+${sites.length ? html`<section id="site-timelines" aria-labelledby="h-timelines" data-range="24h" data-lang="${lang}" data-sites="${JSON.stringify(f.site ? [f.site] : sites)}" data-texts="${JSON.stringify(chartTexts(t))}">
+<h2 id="h-timelines">${t('siteTimeline')}</h2>${rangeButtons('timeline-ranges', ['24h', '7d', '30d'], '24h', caller)}<div class="timelines"></div></section>` : ''}
+${opts.grafanaUrl ? html`<p><a id="grafana-link" href="${fleetDashboardUrl(opts.grafanaUrl, lang, f.site)}" rel="noopener">${t('openGrafana')}</a></p>` : ''}
+<div id="device-list" data-live data-sparklines-url="/api/v1/history/sparklines${f.site ? `?site=${encodeURIComponent(f.site)}` : ''}" data-lang="${lang}" data-texts="${JSON.stringify(chartTexts(t))}">${shown.length === 0 ? html`<p>${t('noDevices')}</p>` : html`<ul class="devices" aria-labelledby="devices-heading">${cards}</ul>`}</div>`;
 }

@@ -6,15 +6,16 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { html, type Html } from './html.js';
 import { page } from './layout.js';
 import type { Caller } from './request-auth.js';
+import { staticAssets } from './static-assets.js';
 
-export function sendPage(req: FastifyRequest, reply: FastifyReply, caller: Caller, title: string, body: Html, opts: { status?: number; refreshSeconds?: number } = {}): FastifyReply {
+export function sendPage(req: FastifyRequest, reply: FastifyReply, caller: Caller, title: string, body: Html, opts: { status?: number; refreshSeconds?: number; charts?: boolean } = {}): FastifyReply {
   const nonce = randomBytes(16).toString('base64');
   return reply
     .code(opts.status ?? 200)
     .header('content-security-policy', `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`)
     .header('cache-control', 'no-store')
     .type('text/html; charset=utf-8')
-    .send(page({ caller, title, body, nonce, path: req.url, ...(opts.refreshSeconds ? { refreshSeconds: opts.refreshSeconds } : {}) }));
+    .send(page({ caller, title, body, nonce, path: req.url, ...(opts.refreshSeconds ? { refreshSeconds: opts.refreshSeconds } : {}), ...(opts.charts ? { assets: staticAssets() } : {}) }));
 }
 
 /** 401: to the login form (coming back here afterwards); 403: a page that says what is needed. */

@@ -305,6 +305,49 @@ export interface NotificationStore {
   updateAnnounced(set: readonly AnnouncedAlert[], resolved: readonly string[]): Promise<void>;
 }
 
+// ---- history (issue 19) ---------------------------------------------------------------------------
+
+/** One stored chunk of a device's history: `tier` (bucket minutes) and the chunk's first bucket. */
+export interface HistoryChunkKey {
+  device: string;
+  tier: number;
+  startMs: number;
+}
+
+/** The chunk's bytes are collector/history/chunk.ts's format; the store keeps them as they are. */
+export interface HistoryChunk extends HistoryChunkKey {
+  data: Uint8Array;
+}
+
+/** A moment only the reports tell: a boot, an unclean shutdown, a backup run (collector/history/extract.ts). */
+export interface HistoryMarkRow {
+  device: string;
+  kind: 'boot' | 'unclean_shutdown' | 'backup';
+  atMs: number;
+  key: string;
+  outcome: string;
+}
+
+/**
+ * The downsampled history of the charted series (collector/history/): chunks of buckets per device
+ * and tier, read and rewritten whole by the history writer (one transaction per batch), and marks.
+ */
+export interface HistoryStore {
+  /** The chunks with these keys that exist. */
+  get(keys: readonly HistoryChunkKey[]): Promise<HistoryChunk[]>;
+  /** Inserts or replaces each chunk, in one transaction. */
+  put(chunks: readonly HistoryChunk[]): Promise<void>;
+  /** The tier's chunks of these devices with fromStartMs <= startMs < toMs, by device then start. */
+  range(devices: readonly string[], tier: number, fromStartMs: number, toMs: number): Promise<HistoryChunk[]>;
+  /** Deletes the tier's chunks that start before `beforeStartMs`; returns how many. */
+  prune(tier: number, beforeStartMs: number): Promise<number>;
+  /** Adds marks; one already stored (same device, kind, time and key) is kept. */
+  addMarks(marks: readonly HistoryMarkRow[]): Promise<void>;
+  /** A device's marks with fromMs <= at < toMs, oldest first. */
+  marks(device: string, fromMs: number, toMs: number): Promise<HistoryMarkRow[]>;
+  pruneMarks(beforeMs: number): Promise<number>;
+}
+
 // ---- the store -----------------------------------------------------------------------------------
 
 /** Every concern of the store; inside `transaction`, every call belongs to that transaction. */
@@ -317,6 +360,7 @@ export interface StoreConcerns {
   readonly maintenance: MaintenanceStore;
   readonly sessions: SessionStore;
   readonly notifications: NotificationStore;
+  readonly history: HistoryStore;
 }
 
 export interface Store extends StoreConcerns {

@@ -339,6 +339,41 @@ describe.each(backends)('the store contract on $name', (backend) => {
     expect(await store.sessions.find('never-issued', T0)).toBeUndefined();
   });
 
+  it('history: chunks stored as given, read by device, tier and range, replaced, pruned; marks stored once, by range, pruned', async () => {
+    const bytes = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 7 + n) % 256);
+    const h = store.history;
+    await h.put([
+      { device: 'pc-h1', tier: 1, startMs: T0, data: bytes(10) },
+      { device: 'pc-h1', tier: 1, startMs: T0 + 900_000, data: bytes(3000) },
+      { device: 'pc-h1', tier: 15, startMs: T0, data: bytes(5) },
+      { device: 'pc-h2', tier: 1, startMs: T0, data: bytes(7) },
+    ]);
+    const got = await h.get([{ device: 'pc-h1', tier: 1, startMs: T0 + 900_000 }, { device: 'pc-h1', tier: 1, startMs: T0 + 1 }]);
+    expect(got.map((c) => [c.device, c.tier, c.startMs, Buffer.from(c.data).equals(Buffer.from(bytes(3000)))])).toEqual([['pc-h1', 1, T0 + 900_000, true]]);
+    const r = await h.range(['pc-h1', 'pc-h2'], 1, T0, T0 + 900_001);
+    expect(r.map((c) => [c.device, c.startMs, c.data.length])).toEqual([['pc-h1', T0, 10], ['pc-h1', T0 + 900_000, 3000], ['pc-h2', T0, 7]]);
+    expect(await h.range(['pc-h1'], 1, T0 + 1, T0 + 900_000)).toEqual([]);
+    // replaced whole
+    await h.put([{ device: 'pc-h1', tier: 1, startMs: T0, data: bytes(4) }]);
+    expect((await h.get([{ device: 'pc-h1', tier: 1, startMs: T0 }]))[0]!.data.length).toBe(4);
+    // inside a transaction that fails, nothing lands
+    await expect(store.transaction(async (tx) => {
+      await tx.history.put([{ device: 'pc-h3', tier: 60, startMs: T0, data: bytes(1) }]);
+      throw new Error('boom');
+    })).rejects.toThrow('boom');
+    expect(await h.get([{ device: 'pc-h3', tier: 60, startMs: T0 }])).toEqual([]);
+    expect(await h.prune(1, T0 + 900_000)).toBe(2);
+    expect((await h.range(['pc-h1', 'pc-h2'], 1, 0, T0 + 10 ** 9)).map((c) => c.startMs)).toEqual([T0 + 900_000]);
+    expect((await h.range(['pc-h1'], 15, 0, T0 + 1)).length).toBe(1);
+    const mark = { device: 'pc-h1', kind: 'backup' as const, atMs: T0 + 5, key: 'daily', outcome: 'ok' };
+    await h.addMarks([mark, { ...mark, kind: 'boot', key: '', outcome: '' }]);
+    await h.addMarks([{ ...mark, outcome: 'failed' }, { ...mark, atMs: T0 + 50 }]);
+    expect(await h.marks('pc-h1', T0, T0 + 50)).toEqual([{ ...mark, kind: 'backup' }, { ...mark, kind: 'boot', key: '', outcome: '' }].sort((a, b) => a.kind.localeCompare(b.kind)));
+    expect((await h.marks('pc-h1', 0, T0 + 100)).length).toBe(3);
+    expect(await h.pruneMarks(T0 + 10)).toBe(2);
+    expect((await h.marks('pc-h1', 0, T0 + 100)).map((k) => k.atMs)).toEqual([T0 + 50]);
+  });
+
   it('a transaction commits everything or, when it fails, nothing — and its handle is dead afterwards', async () => {
     let leaked: Parameters<Parameters<Store['transaction']>[0]>[0] | undefined;
     await expect(

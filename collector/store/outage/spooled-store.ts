@@ -25,7 +25,8 @@ export const SPOOLABLE: Readonly<Record<string, ReadonlySet<string>>> = {
   events: new Set(['record']),
   indicators: new Set(['setInitial', 'updatePendingAlerts']),
   inspections: new Set(['markSeen']),
-  history: new Set(['writeChunks', 'replaceChunks', 'write', 'record', 'markStored']),
+  // Chunks are read, merged and rewritten by the history writer, which keeps its minutes until a flush lands; marks are plain rows.
+  history: new Set(['addMarks']),
 };
 
 export interface OutageStatus {

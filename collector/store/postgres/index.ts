@@ -3,6 +3,7 @@
 // value is ever spliced into SQL), and a deadline on every connect and statement. Several collectors
 // may share the database: schema upgrades run under an advisory lock, so collectors starting
 // together upgrade it once.
+import { PgHistory } from './history.js';
 import pg from 'pg';
 import { schemaTooNew, schemaTooOld, type Store, type StoreConcerns } from '../store.js';
 import { redactedUrl, type PostgresOptions } from './config.js';
@@ -34,6 +35,7 @@ function concerns(q: PgRun): StoreConcerns {
     maintenance: new PgMaintenance(q),
     sessions: new PgSessions(q),
     notifications: new PgNotifications(q),
+    history: new PgHistory(q),
   };
 }
 
@@ -47,6 +49,7 @@ export class PostgresStore implements Store {
   readonly maintenance;
   readonly sessions;
   readonly notifications;
+  readonly history;
   private closing: Promise<void> | undefined;
 
   constructor(readonly pool: pg.Pool, readonly where: string) {
@@ -59,6 +62,7 @@ export class PostgresStore implements Store {
     this.maintenance = c.maintenance;
     this.sessions = c.sessions;
     this.notifications = c.notifications;
+    this.history = c.history;
   }
 
   transaction<T>(fn: (tx: StoreConcerns) => Promise<T>): Promise<T> {

@@ -145,6 +145,27 @@ CREATE TABLE notify_announced (
   last_sent_ms BIGINT NOT NULL
 );`,
   },
+  {
+    name: 'history chunks and marks (issue 19)',
+    sql: `
+CREATE TABLE history_chunks (
+  device TEXT NOT NULL,
+  tier INTEGER NOT NULL,
+  start_ms BIGINT NOT NULL,
+  data BYTEA NOT NULL,
+  PRIMARY KEY (device, tier, start_ms)
+);
+CREATE INDEX history_chunks_tier_start ON history_chunks (tier, start_ms);
+CREATE TABLE history_marks (
+  device TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  at_ms BIGINT NOT NULL,
+  key TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  PRIMARY KEY (device, kind, at_ms, key)
+);
+CREATE INDEX history_marks_at ON history_marks (at_ms);`,
+  },
 ];
 
 /**

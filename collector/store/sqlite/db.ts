@@ -141,6 +141,25 @@ export const migrations: readonly string[] = [
      alert TEXT NOT NULL,
      last_sent_ms INTEGER NOT NULL
    );`,
+  // history (issue 19): downsampled chunks per device, tier and start (collector/history/chunk.ts
+  // says what the blob holds) and the marks only reports tell (boots, unclean shutdowns, backup runs)
+  `CREATE TABLE history_chunks (
+     device TEXT NOT NULL,
+     tier INTEGER NOT NULL,
+     start_ms INTEGER NOT NULL,
+     data BLOB NOT NULL,
+     PRIMARY KEY (device, tier, start_ms)
+   );
+   CREATE INDEX history_chunks_tier_start ON history_chunks (tier, start_ms);
+   CREATE TABLE history_marks (
+     device TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     at_ms INTEGER NOT NULL,
+     key TEXT NOT NULL,
+     outcome TEXT NOT NULL,
+     PRIMARY KEY (device, kind, at_ms, key)
+   );
+   CREATE INDEX history_marks_at ON history_marks (at_ms);`,
 ];
 
 /**

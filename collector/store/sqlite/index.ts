@@ -2,6 +2,7 @@
 // underneath. A call outside a transaction runs at once; `transaction` takes the connection (BEGIN
 // IMMEDIATE, so the write lock is taken up front and a busy store fails before any work), and calls
 // from elsewhere wait until it commits or rolls back, so they never become part of it.
+import { SqliteHistory } from './history.js';
 import type { Store, StoreConcerns } from '../store.js';
 import { openSqlite, migrations, storeFileName, type Db } from './db.js';
 import { SqliteDeviceStates } from './device-state.js';
@@ -26,6 +27,7 @@ function concerns(r: SqliteRun): StoreConcerns {
     maintenance: new SqliteMaintenance(r),
     sessions: new SqliteSessions(r),
     notifications: new SqliteNotifications(r),
+    history: new SqliteHistory(r),
   };
 }
 
@@ -39,6 +41,7 @@ export class SqliteStore implements Store {
   readonly maintenance;
   readonly sessions;
   readonly notifications;
+  readonly history;
   /** Settles when the transaction holding the connection ends; undefined when none does. */
   private held: Promise<void> | undefined;
   private closed = false;
@@ -54,6 +57,7 @@ export class SqliteStore implements Store {
     this.maintenance = c.maintenance;
     this.sessions = c.sessions;
     this.notifications = c.notifications;
+    this.history = c.history;
   }
 
   private outside<T>(work: (db: Db) => T): Promise<T> {

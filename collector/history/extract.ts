@@ -1,0 +1,122 @@
+// What one accepted report adds to its device's history: one aggregate per chart line for the minute
+// the report was made in, and the marks only we can draw (boots, unclean shutdowns, backup runs).
+// Counters become increases here, against the previous raw value the same device sent: a value below
+// the previous one is a reset (the agent restarted, a counter file was lost), so the increase is the
+// new value itself, never a negative drop. Reports older than the previous one of a series (arriving
+// out of order) add no increase — the next report in order carries the whole growth — so a resend or
+// a reordered replay never counts twice.
+import type { Report, Sample } from '../../protocol/report.js';
+import { m } from '../../protocol/metrics.js';
+import { one, type BucketLines } from './aggregate.js';
+import { charts, storedKey, type ChartDef } from './charts.js';
+
+export type MarkKind = 'boot' | 'unclean_shutdown' | 'backup';
+
+export interface HistoryMark {
+  device: string;
+  kind: MarkKind;
+  atMs: number;
+  /** backup: the job; otherwise empty. With device, kind and atMs the mark's identity (stored once). */
+  key: string;
+  /** backup: ok | failed | corrupt | missing; otherwise empty. */
+  outcome: string;
+}
+
+/** Per device: the previous raw value of each counter series, and the marks already seen. */
+export interface DeviceMemory {
+  counters: Map<string, { value: number; atMs: number }>;
+  marks: Map<string, number>;
+}
+
+export const newMemory = (): DeviceMemory => ({ counters: new Map(), marks: new Map() });
+
+const usesByMetric = new Map<string, { chart: ChartDef; role: 'value' | 'denominator' }[]>();
+for (const c of charts) {
+  const s = c.source;
+  if (s.kind === 'clockOffset' || s.kind === 'reporting') continue;
+  const add = (metric: string, role: 'value' | 'denominator') => {
+    let l = usesByMetric.get(metric);
+    if (!l) usesByMetric.set(metric, (l = []));
+    l.push({ chart: c, role });
+  };
+  add(s.metric, 'value');
+  if ((s.kind === 'gauge' || s.kind === 'counter') && s.denominator) add(s.denominator, 'denominator');
+}
+
+const lineOf = (c: ChartDef, s: Sample) => (c.lineLabel ? s.labels?.[c.lineLabel] : c.id);
+
+/**
+ * `atMs`: when the report was made, on the collector's clock. `clockOffsetSeconds`: device minus
+ * collector clock when it was sent (the collector's own reading).
+ */
+export function extract(device: string, report: Report, atMs: number, clockOffsetSeconds: number, mem: DeviceMemory): { lines: BucketLines; marks: HistoryMark[] } {
+  const lines: BucketLines = new Map();
+  const marks: HistoryMark[] = [];
+  const gauge = (key: string, v: number) => {
+    if (Number.isFinite(v)) lines.set(key, { kind: 'gauge', agg: one(v, atMs) });
+  };
+  // gauge ratios: numerator and denominator per line, divided once both are known
+  const ratios = new Map<string, { num?: number; den?: number }>();
+  const states = new Map<string, number>();
+  let bootAt: number | undefined;
+  let uncleanAt: number | undefined;
+  const backupRun = new Map<string, number>();
+  const backupResult = new Map<string, string>();
+  for (const s of report.samples) {
+    if (s.metric === m.bootTime.name) bootAt = s.value * 1000;
+    else if (s.metric === m.lastUncleanShutdown.name) uncleanAt = s.value * 1000;
+    else if (s.metric === m.backupLastRun.name && s.labels?.backup_job) backupRun.set(s.labels.backup_job, s.value * 1000);
+    else if (s.metric === m.backupLastResult.name && s.value === 1 && s.labels?.backup_job && s.labels.result) backupResult.set(s.labels.backup_job, s.labels.result);
+    const uses = usesByMetric.get(s.metric);
+    if (!uses) continue;
+    for (const { chart: c, role } of uses) {
+      const line = lineOf(c, s);
+      if (line === undefined) continue;
+      const src = c.source;
+      if (src.kind === 'gauge') {
+        if (!src.denominator) gauge(storedKey(c.id, line), s.value);
+        else {
+          const r = ratios.get(storedKey(c.id, line)) ?? {};
+          if (role === 'value') r.num = s.value;
+          else r.den = s.value;
+          ratios.set(storedKey(c.id, line), r);
+        }
+      } else if (src.kind === 'counter') {
+        if (s.value < 0) continue;
+        const key = storedKey(c.id, line, src.denominator ? (role === 'value' ? '/n' : '/d') : '');
+        const seriesId = `${s.metric}\u0000${line}`;
+        const prev = mem.counters.get(seriesId);
+        if (prev && atMs <= prev.atMs) continue;
+        mem.counters.set(seriesId, { value: s.value, atMs });
+        // The first report of a series (or the first after a collector restart) has nothing to compare with: no increase, not 0.
+        if (!prev) continue;
+        const inc = s.value >= prev.value ? s.value - prev.value : s.value;
+        lines.set(key, { kind: 'sum', agg: one(inc, atMs) });
+      } else if (src.kind === 'state') {
+        if (s.value !== 1) continue;
+        const code = c.states?.find((x) => x.name === s.labels?.[src.stateLabel])?.value;
+        if (code !== undefined) states.set(storedKey(c.id, line), code);
+      } else if (src.kind === 'age') {
+        gauge(storedKey(c.id, line), Math.max(0, report.createdAt / 1000 - s.value));
+      }
+    }
+  }
+  for (const [key, r] of ratios) if (r.num !== undefined && r.den !== undefined && r.den > 0) gauge(key, r.num / r.den);
+  for (const [key, code] of states) lines.set(key, { kind: 'last', agg: one(code, atMs) });
+  gauge(storedKey('clock_offset', 'clock_offset'), clockOffsetSeconds);
+
+  // Marks: once per distinct moment (a boot time read from uptime wobbles by a second: 5 s apart is the same boot).
+  const seen = (id: string, at: number, slackMs: number) => {
+    const prev = mem.marks.get(id);
+    if (prev !== undefined && Math.abs(prev - at) <= slackMs) return true;
+    mem.marks.set(id, at);
+    return false;
+  };
+  if (bootAt !== undefined && bootAt > 0 && !seen('boot', bootAt, 5000)) marks.push({ device, kind: 'boot', atMs: Math.round(bootAt / 1000) * 1000, key: '', outcome: '' });
+  if (uncleanAt !== undefined && uncleanAt > 0 && !seen('unclean', uncleanAt, 0)) marks.push({ device, kind: 'unclean_shutdown', atMs: Math.round(uncleanAt), key: '', outcome: '' });
+  for (const [job, at] of backupRun) {
+    if (at <= 0 || seen(`backup\u0000${job}`, at, 0)) continue;
+    marks.push({ device, kind: 'backup', atMs: Math.round(at), key: job, outcome: backupResult.get(job) ?? 'unknown' });
+  }
+  return { lines, marks };
+}

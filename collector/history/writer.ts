@@ -1,0 +1,317 @@
+// Writes the history off the ingest hot path. The ingest route hands each accepted report over
+// (record(): synchronous, in memory, no I/O, never awaited), after the device's state is committed —
+// so the durability contract (202 only after the commit) is untouched and a history write that fails
+// never fails a report. Reports land in the minute they were made (the report's creation time on the
+// collector's clock), so an outage's backfilled reports fill their own minutes; a minute already
+// flushed receives late reports by merging (aggregate.ts), never by replacing.
+//
+// Every `flushEveryMs` each closed minute is rolled into the quarter-hour and hour accumulators; what
+// is due goes to the store in batches (one transaction per batch, the connection released between
+// batches so device-state commits are not held up): a device's minute chunk once its quarter hour has
+// closed, a quarter hour when it closes, the hour accumulator every quarter hour (merged, then started
+// afresh). So each chunk is written about once, and a crash loses at most the last quarter hour or so
+// of history (never a report: the device state is durable on its own). Readers merge what is not
+// written yet (unwritten()), so charts are current to the minute. stop() writes everything. Reporting / not reporting is the collector's own view, sampled
+// for every known device every `sampleEveryMs` into the current minute (never from backfilled reports).
+import type { Logger } from '../../common/logger.js';
+import type { Report } from '../../protocol/report.js';
+import type { DeviceStore } from '../device-store.js';
+import type { HistoryChunk, Store } from '../store/store.js';
+import { one, mergeLines, type BucketLines } from './aggregate.js';
+import { storedKey } from './charts.js';
+import { decodeChunk, encodeChunk, mergeIntoChunk, type ChunkLines } from './chunk.js';
+import { extract, newMemory, type DeviceMemory, type HistoryMark } from './extract.js';
+import { bucketStart, chunkSpanMs, chunkStart, markRetentionMs, minuteTier, rollupTiers, tierById, tiers, type Tier } from './tiers.js';
+
+export interface HistoryWriterOptions {
+  flushEveryMs: number;
+  sampleEveryMs: number;
+  /** A bucket counts as closed this long after its end: reports made at its end are still on their way. */
+  graceMs: number;
+  /** Chunks per transaction. */
+  batchChunks: number;
+  pruneEveryMs: number;
+}
+
+export const defaultWriterOptions: HistoryWriterOptions = { flushEveryMs: 20_000, sampleEveryMs: 15_000, graceMs: 10_000, batchChunks: 400, pruneEveryMs: 3_600_000 };
+
+/** Whether a tier's chunks are deflated: all are, as each chunk is written about once (deflate level 6: ~30 % smaller on real-looking series). */
+export const compressed = (_t: Tier) => true;
+
+interface Pending {
+  device: string;
+  tier: Tier;
+  bucketMs: number;
+  lines: BucketLines;
+}
+
+type Buckets = Map<number, BucketLines>;
+
+/** Per agent process (startedAt), the seq ranges already recorded: a resend is not counted twice. */
+class SeenReports {
+  private readonly byStart = new Map<number, [number, number][]>();
+  /** True when (startedAt, seq) was recorded before; records it otherwise. */
+  check(startedAt: number, seq: number): boolean {
+    let ranges = this.byStart.get(startedAt);
+    if (!ranges) {
+      this.byStart.set(startedAt, (ranges = []));
+      // An agent restarts now and then; keep the last few processes only.
+      if (this.byStart.size > 3) this.byStart.delete(this.byStart.keys().next().value!);
+    }
+    for (const r of ranges) if (seq >= r[0] && seq <= r[1]) return true;
+    const after = ranges.find((r) => r[1] === seq - 1);
+    const before = ranges.find((r) => r[0] === seq + 1);
+    if (after && before) {
+      after[1] = before[1];
+      ranges.splice(ranges.indexOf(before), 1);
+    } else if (after) after[1] = seq;
+    else if (before) before[0] = seq;
+    else {
+      ranges.push([seq, seq]);
+      if (ranges.length > 64) ranges.shift();
+    }
+    return false;
+  }
+}
+
+export class HistoryWriter {
+  /** Minutes still open (reports may still come in for them). */
+  private minutes = new Map<string, Buckets>();
+  /** Closed minutes already rolled up, waiting until their chunk (a quarter hour) closes to be written once. */
+  private closedMinutes = new Map<string, Buckets>();
+  /** tier id → device → bucket → lines, with when the accumulator was started. */
+  private rollups = new Map<number, Map<string, Map<number, { lines: BucketLines; sinceMs: number }>>>(rollupTiers.map((t) => [t.id, new Map()]));
+  private memory = new Map<string, DeviceMemory & { seen: SeenReports }>();
+  private marks: HistoryMark[] = [];
+  /** Writes of a failed batch, tried again first (bounded: the oldest are dropped and logged). */
+  private retry: Pending[] = [];
+  private flushing: Promise<void> = Promise.resolve();
+  private timers: NodeJS.Timeout[] = [];
+  private stopped = false;
+  /** Counted for the benchmark and logs. */
+  readonly stats = { reports: 0, resends: 0, chunksWritten: 0, batches: 0, failedBatches: 0, dropped: 0 };
+  readonly opts: HistoryWriterOptions;
+
+  constructor(
+    private readonly store: Store,
+    private readonly devices: DeviceStore,
+    private readonly nowMs: () => number,
+    private readonly log: Logger,
+    opts: Partial<HistoryWriterOptions> = {},
+  ) {
+    this.opts = { ...defaultWriterOptions, ...opts };
+  }
+
+  /** One accepted report (status accepted, late or outdated): in memory only, at once. */
+  record(device: string, report: Report, receivedAtMs: number): void {
+    if (this.stopped) return;
+    let mem = this.memory.get(device);
+    if (!mem) this.memory.set(device, (mem = { ...newMemory(), seen: new SeenReports() }));
+    if (mem.seen.check(report.agent.startedAt, report.seq)) {
+      this.stats.resends++;
+      return;
+    }
+    this.stats.reports++;
+    // When it was made on the collector's clock (the device's own clock may be wrong by years).
+    const atMs = receivedAtMs - Math.max(0, report.sentAt - report.createdAt);
+    const { lines, marks } = extract(device, report, atMs, (report.sentAt - receivedAtMs) / 1000, mem);
+    this.add(device, atMs, lines);
+    if (marks.length > 0) this.marks.push(...marks);
+  }
+
+  /** The collector's view of every known device, now, into the current minute. */
+  sampleReporting(): void {
+    const now = this.nowMs();
+    for (const d of this.devices.list()) {
+      const lines: BucketLines = new Map([[storedKey('reporting', 'reporting'), { kind: 'gauge', agg: one(this.devices.isReporting(d, now) ? 1 : 0, now) }]]);
+      this.add(d.name, now, lines);
+    }
+  }
+
+  private add(device: string, atMs: number, lines: BucketLines): void {
+    if (lines.size === 0) return;
+    let b = this.minutes.get(device);
+    if (!b) this.minutes.set(device, (b = new Map()));
+    const bucket = bucketStart(minuteTier, atMs);
+    const cur = b.get(bucket);
+    if (cur) mergeLines(cur, lines);
+    else b.set(bucket, mergeLines(new Map(), lines));
+  }
+
+  start(): void {
+    this.sampleReporting();
+    void this.prune().catch((err: unknown) => this.log.error({ err }, 'could not prune the history'));
+    const every = (ms: number, fn: () => void) => {
+      const t = setInterval(fn, ms);
+      t.unref();
+      this.timers.push(t);
+    };
+    every(this.opts.sampleEveryMs, () => this.sampleReporting());
+    every(this.opts.flushEveryMs, () => void this.flush().catch((err: unknown) => this.log.error({ err }, 'could not write the history')));
+    every(this.opts.pruneEveryMs, () => void this.prune().catch((err: unknown) => this.log.error({ err }, 'could not prune the history')));
+  }
+
+  /** Writes everything, open buckets included, and stops. */
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    await this.flush({ all: true });
+    this.stopped = true;
+  }
+
+  /** Writes the closed buckets (all of them with `all`); flushes never overlap. */
+  flush(opts: { all?: boolean } = {}): Promise<void> {
+    const run = this.flushing.then(() => this.flushNow(opts.all === true));
+    this.flushing = run.catch(() => undefined);
+    return run;
+  }
+
+  private collect(all: boolean): Pending[] {
+    const now = this.nowMs();
+    const closed = (t: Tier, bucketMs: number) => all || bucketMs + t.stepMs + this.opts.graceMs <= now;
+    const out: Pending[] = [];
+    for (const [device, buckets] of this.minutes) {
+      for (const [bucketMs, lines] of buckets) {
+        if (!closed(minuteTier, bucketMs)) continue;
+        buckets.delete(bucketMs);
+        let held = this.closedMinutes.get(device);
+        if (!held) this.closedMinutes.set(device, (held = new Map()));
+        const prev = held.get(bucketMs);
+        if (prev) mergeLines(prev, lines);
+        else held.set(bucketMs, lines);
+        // The minute's reporting sample is the collector's present: it rolls up like any gauge.
+        for (const t of rollupTiers) {
+          const perDevice = this.rollups.get(t.id)!;
+          let acc = perDevice.get(device);
+          if (!acc) perDevice.set(device, (acc = new Map()));
+          const rb = bucketStart(t, bucketMs);
+          const cur = acc.get(rb);
+          if (cur) mergeLines(cur.lines, lines);
+          else acc.set(rb, { lines: mergeLines(new Map(), lines), sinceMs: now });
+        }
+      }
+      if (buckets.size === 0) this.minutes.delete(device);
+    }
+    // A minute chunk is written once, when its quarter hour has closed (a late minute: at the next
+    // flush): rewriting every device's open chunk every flush cost more than the rest of the history.
+    const span = chunkSpanMs(minuteTier);
+    for (const [device, held] of this.closedMinutes) {
+      for (const [bucketMs, lines] of held) {
+        if (!all && chunkStart(minuteTier, bucketMs) + span + this.opts.graceMs > now) continue;
+        held.delete(bucketMs);
+        out.push({ device, tier: minuteTier, bucketMs, lines });
+      }
+      if (held.size === 0) this.closedMinutes.delete(device);
+    }
+    for (const t of rollupTiers) {
+      const perDevice = this.rollups.get(t.id)!;
+      for (const [device, acc] of perDevice) {
+        for (const [bucketMs, { lines, sinceMs }] of acc) {
+          // The hour accumulator is also written (merged, then started afresh) every quarter hour.
+          if (!closed(t, bucketMs) && now - sinceMs < tierById(15).stepMs) continue;
+          acc.delete(bucketMs);
+          out.push({ device, tier: t, bucketMs, lines });
+        }
+        if (acc.size === 0) perDevice.delete(device);
+      }
+    }
+    return out;
+  }
+
+  private async flushNow(all: boolean): Promise<void> {
+    const pending = [...this.retry, ...this.collect(all)];
+    this.retry = [];
+    const marks = this.marks;
+    this.marks = [];
+    // Grouped by chunk: several buckets of one chunk are one read and one write.
+    const byChunk = new Map<string, { device: string; tier: Tier; startMs: number; items: Pending[] }>();
+    for (const p of pending) {
+      const startMs = chunkStart(p.tier, p.bucketMs);
+      const id = `${p.device}\u0000${p.tier.id}\u0000${startMs}`;
+      let g = byChunk.get(id);
+      if (!g) byChunk.set(id, (g = { device: p.device, tier: p.tier, startMs, items: [] }));
+      g.items.push(p);
+    }
+    const groups = [...byChunk.values()];
+    if (marks.length > 0) {
+      try {
+        await this.store.history.addMarks(marks);
+      } catch (err) {
+        this.marks.unshift(...marks);
+        throw err;
+      }
+    }
+    for (let i = 0; i < groups.length; i += this.opts.batchChunks) {
+      const batch = groups.slice(i, i + this.opts.batchChunks);
+      try {
+        await this.writeBatch(batch);
+        this.stats.batches++;
+        this.stats.chunksWritten += batch.length;
+      } catch (err) {
+        this.stats.failedBatches++;
+        for (const g of groups.slice(i)) this.retry.push(...g.items);
+        const limit = 200_000;
+        if (this.retry.length > limit) {
+          const drop = this.retry.length - limit;
+          this.retry.splice(0, drop);
+          this.stats.dropped += drop;
+          this.log.error({ dropped: drop }, 'history buckets dropped: the store has refused them for too long');
+        }
+        throw err;
+      }
+      // Let device-state commits and requests in between batches.
+      if (i + this.opts.batchChunks < groups.length) await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  private async writeBatch(batch: { device: string; tier: Tier; startMs: number; items: Pending[] }[]): Promise<void> {
+    await this.store.transaction(async (tx) => {
+      const existing = await tx.history.get(batch.map((g) => ({ device: g.device, tier: g.tier.id, startMs: g.startMs })));
+      const found = new Map(existing.map((c) => [`${c.device}\u0000${c.tier}\u0000${c.startMs}`, c]));
+      const out: HistoryChunk[] = [];
+      for (const g of batch) {
+        const stored = found.get(`${g.device}\u0000${g.tier.id}\u0000${g.startMs}`);
+        const chunk: ChunkLines = stored ? decodeChunk(g.tier, g.startMs, stored.data) : new Map();
+        for (const p of g.items) mergeIntoChunk(g.tier, g.startMs, chunk, p.bucketMs, p.lines);
+        out.push({ device: g.device, tier: g.tier.id, startMs: g.startMs, data: encodeChunk(g.tier, g.startMs, chunk, compressed(g.tier)) });
+      }
+      await tx.history.put(out);
+    });
+  }
+
+  /** Deletes what is past each tier's retention (a chunk goes once its last bucket is). */
+  async prune(nowMs = this.nowMs()): Promise<number> {
+    let removed = 0;
+    for (const t of tiers) removed += await this.store.history.prune(t.id, nowMs - t.retentionMs - chunkSpanMs(t) + 1);
+    removed += await this.store.history.pruneMarks(nowMs - markRetentionMs);
+    return removed;
+  }
+
+  /**
+   * What is not in the store yet for a device and tier, bucket by bucket (readers merge it with what
+   * is stored, so a chart shows the last minutes before they are written). A batch being written at
+   * this very moment is in neither place for that moment: a reader may miss it once, never count it twice.
+   */
+  unwritten(device: string, tierId: number): { bucketMs: number; lines: BucketLines }[] {
+    const out: { bucketMs: number; lines: BucketLines }[] = [];
+    const t = tierById(tierId);
+    const open = this.minutes.get(device);
+    if (t.id === minuteTier.id) {
+      for (const m of [open, this.closedMinutes.get(device)]) if (m) for (const [bucketMs, lines] of m) out.push({ bucketMs, lines });
+    } else {
+      // open minutes are not rolled up yet: they count towards their quarter hour and hour here
+      if (open) for (const [bucketMs, lines] of open) out.push({ bucketMs: bucketStart(t, bucketMs), lines });
+      const acc = this.rollups.get(t.id)?.get(device);
+      if (acc) for (const [bucketMs, { lines }] of acc) out.push({ bucketMs, lines });
+    }
+    for (const p of this.retry) if (p.device === device && p.tier.id === t.id) out.push({ bucketMs: p.bucketMs, lines: p.lines });
+    return out;
+  }
+
+  /** Buckets held in memory (benchmark, tests). */
+  get openBuckets(): number {
+    let n = 0;
+    for (const b of this.minutes.values()) n += b.size;
+    return n;
+  }
+}
