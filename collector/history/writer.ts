@@ -7,8 +7,8 @@
 //
 // Every `flushEveryMs` each closed minute is rolled into the quarter-hour and hour accumulators; what
 // is due goes to the store in batches (one transaction per batch, the connection released between
-// batches so device-state commits are not held up): a device's minute chunk once its quarter hour has
-// closed, a quarter hour when it closes, the hour accumulator every quarter hour (merged, then started
+// batches so device-state commits are not held up): a device's minute chunk once its five minutes
+// have closed, a quarter hour when it closes, the hour accumulator every quarter hour (merged, then started
 // afresh). So each chunk is written about once, and a crash loses at most the last quarter hour or so
 // of history (never a report: the device state is durable on its own). Readers merge what is not
 // written yet (unwritten()), so charts are current to the minute. stop() writes everything. Reporting / not reporting is the collector's own view, sampled

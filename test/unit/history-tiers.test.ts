@@ -67,7 +67,7 @@ describe('history tiers', () => {
     now = T0 + 31 * MIN;
     expect((await cpuLine(60, T0, T0 + H, H, true))[0]).toBeUndefined(); // its accumulator began at the first flush: not a quarter hour old yet
     expect((await cpuLine(60, T0, T0 + H, H))[0]!.n).toBe(60); // but a reader sees it already
-    // a minute chunk is written once its quarter hour has closed; a reader sees the open one too
+    // a minute chunk is written once its five minutes have closed; a reader sees the open one too
     now = T0 + 31 * MIN;
     cpu(T0 + 30 * MIN + 10_000, 0.3);
     now = T0 + 31 * MIN + 6_000;
