@@ -184,7 +184,9 @@ export class HistoryWriter {
       for (const [bucketMs, a] of st.open.buckets) {
         if (!closed(minuteTier, bucketMs)) continue;
         st.open.buckets.delete(bucketMs);
-        st.closed.mergeArray(bucketMs, a);
+        // Moved, not copied, unless a late report's minute is already held.
+        if (st.closed.buckets.has(bucketMs)) st.closed.mergeArray(bucketMs, a);
+        else st.closed.buckets.set(bucketMs, a);
         for (const t of rollupTiers) {
           const r = st.rollups.get(t.id)!;
           const rb = bucketStart(t, bucketMs);
