@@ -130,6 +130,10 @@ describe('history through the ingest path', () => {
   }, 30_000);
 
   it('the same device read from Prometheus has the same shape', async () => {
+    // The replay above left the device not reporting (late reports do not count): a fresh report
+    // first, so that every scrape sees it reporting.
+    const first = Date.now();
+    await post(makeReport({ device: DEVICE, site: 'branch-h', seq: ++seq, createdAt: first, sentAt: first, agent: { version: '0.1.0', platform: 'linux', startedAt }, samples: sample(0, { lost: 199, sent: 1990, logins: 99 }) }));
     await configurePrometheus([{ job_name: 'history', honor_labels: true, static_configs: [{ targets: [`127.0.0.1:${port}`] }] }]);
     // fresh reports while Prometheus scrapes every second
     const t0 = Date.now();
