@@ -15,7 +15,7 @@ import { silentLogger } from '../../common/logger.js';
 import type { Report } from '../../protocol/report.js';
 import { makeReport } from '../helpers/reports.js';
 import { freePort } from './fixtures/processes.js';
-import { configurePrometheus, prometheusUrl, suiteTimer, waitForSeries } from './fixtures/prometheus.js';
+import { configurePrometheus, prometheusUrl, query, suiteTimer, waitForSeries } from './fixtures/prometheus.js';
 
 const DEVICE = 'hist-pc-01';
 const TOKEN = 'history-token-0123456789abcdef';
@@ -115,6 +115,8 @@ describe('history through the ingest path', () => {
 
   it('the 7-day range reads the quarter-hour tier, filled by the roll-up; a restart keeps everything', async () => {
     await c.app.close();
+    // A new port: fetch's pooled keep-alive socket to the old server would meet a closed socket.
+    port = await freePort();
     await start();
     const h = await history('7d');
     expect(h.stepMs).toBe(15 * MIN);
@@ -138,7 +140,10 @@ describe('history through the ingest path', () => {
     // fresh reports while Prometheus scrapes every second
     const t0 = Date.now();
     let k = 0;
-    while (Date.now() - t0 < 5_000) {
+    // At least 5 s, and until Prometheus holds two growing samples of the ping counters (a loaded
+    // machine may scrape late): every chart then has data in Prometheus as in the store.
+    const grown = `increase(stationwatch_network_ping_sent_total{device="${DEVICE}"}[30s]) > 0 and on (device) increase(stationwatch_failed_logins_total{device="${DEVICE}"}[30s]) > 0`;
+    while (Date.now() - t0 < 5_000 || (Date.now() - t0 < 25_000 && (await query(grown)).length === 0)) {
       const now = Date.now();
       await post(makeReport({ device: DEVICE, site: 'branch-h', seq: ++seq, createdAt: now, sentAt: now, agent: { version: '0.1.0', platform: 'linux', startedAt }, samples: sample(k, { lost: 200 + k, sent: 2000 + 10 * k, logins: 100 + k }) }));
       k++;
