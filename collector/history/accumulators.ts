@@ -90,31 +90,6 @@ export class BucketArrays {
     }
   }
 
-  mergeLines(bucketMs: number, lines: BucketLines): void {
-    for (const [key, { kind, agg }] of lines) {
-      const slot = this.table.slot(key, kind);
-      const a = this.array(bucketMs);
-      const o = slot * F;
-      if (a[o] === 0) {
-        a[o] = agg.n;
-        a[o + 1] = agg.min;
-        a[o + 2] = agg.max;
-        a[o + 3] = agg.sum;
-        a[o + 4] = agg.last;
-        a[o + 5] = agg.lastAt;
-      } else {
-        a[o]! += agg.n;
-        if (agg.min < a[o + 1]!) a[o + 1] = agg.min;
-        if (agg.max > a[o + 2]!) a[o + 2] = agg.max;
-        a[o + 3]! += agg.sum;
-        if (agg.lastAt >= a[o + 5]!) {
-          a[o + 4] = agg.last;
-          a[o + 5] = agg.lastAt;
-        }
-      }
-    }
-  }
-
   /** A bucket array as lines (for writing and reading: allocated then, not per report). */
   lines(a: Float64Array): BucketLines {
     const out: BucketLines = new Map();

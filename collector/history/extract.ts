@@ -59,13 +59,13 @@ function keyOf(chart: string, line: string, suffix = ''): string {
   return k;
 }
 
-/**
- * `atMs`: when the report was made, on the collector's clock. `clockOffsetSeconds`: device minus
- * collector clock when it was sent (the collector's own reading).
- */
-/** Where extract() puts each value: the writer's bucket for the report's minute. */
+/** Where extract() puts each value: straight into the writer's bucket for the report's minute (nothing allocated per value). */
 export type Put = (key: string, kind: LineKind, value: number) => void;
 
+/**
+ * `atMs`: when the report was made, on the collector's clock. `clockOffsetSeconds`: device minus
+ * collector clock when it was sent (the collector's own reading). Returns the marks the report shows.
+ */
 export function extract(device: string, report: Report, clockOffsetSeconds: number, mem: DeviceMemory, atMs: number, put: Put): HistoryMark[] {
   const marks: HistoryMark[] = [];
   const gauge = (key: string, v: number) => {
