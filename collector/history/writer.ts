@@ -89,6 +89,8 @@ interface DeviceState {
 
 export class HistoryWriter {
   private states = new Map<string, DeviceState>();
+  /** Forgotten devices: their buckets are written at the next flush (history stays, like events), then their memory goes. */
+  private leaving = new Set<string>();
   private marks: HistoryMark[] = [];
   /** Writes of a failed batch, tried again first (bounded: the oldest are dropped and logged). */
   private retry: Pending[] = [];
@@ -174,12 +176,18 @@ export class HistoryWriter {
     return run;
   }
 
-  private collect(all: boolean): Pending[] {
+  /** A forgotten device (collector/forget-device.ts): what it reported is still written, then its state in memory goes. */
+  forget(device: string): void {
+    if (this.states.has(device)) this.leaving.add(device);
+  }
+
+  private collect(allDevices: boolean): Pending[] {
     const now = this.nowMs();
-    const closed = (t: Tier, bucketMs: number) => all || bucketMs + t.stepMs + this.opts.graceMs <= now;
     const span = chunkSpanMs(minuteTier);
     const out: Pending[] = [];
     for (const [device, st] of this.states) {
+      const all = allDevices || this.leaving.has(device);
+      const closed = (t: Tier, bucketMs: number) => all || bucketMs + t.stepMs + this.opts.graceMs <= now;
       // closed minutes: rolled up at once, held until their chunk closes
       for (const [bucketMs, a] of st.open.buckets) {
         if (!closed(minuteTier, bucketMs)) continue;
@@ -211,6 +219,7 @@ export class HistoryWriter {
           out.push({ device, tier: t, bucketMs, lines: r.arrays.lines(a) });
         }
       }
+      if (this.leaving.delete(device)) this.states.delete(device);
     }
     return out;
   }

@@ -97,6 +97,17 @@ describe('history tiers', () => {
     expect(h0!.n).toBe(2);
   });
 
+  it('a forgotten device: what it reported is still written, then the writer lets it go', async () => {
+    now = T0 + 10_000;
+    cpu(T0 + 5_000, 0.4);
+    w.forget('pc');
+    await w.flush();
+    expect(w.openBuckets).toBe(0);
+    expect(w.unwritten('pc', 1)).toEqual([]);
+    expect((await cpuLine(1, T0, T0 + MIN, MIN, true))[0]!.sum).toBeCloseTo(0.4, 6);
+    expect((await cpuLine(60, T0, T0 + H, H, true))[0]!.n).toBe(1);
+  });
+
   it('a minute without reports is a gap (undefined → null in the API), not 0', async () => {
     now = T0 + 10 * MIN;
     cpu(T0 + 1 * MIN, 0.5);
