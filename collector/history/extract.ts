@@ -7,8 +7,7 @@
 // a reordered replay never counts twice.
 import type { Report, Sample } from '../../protocol/report.js';
 import { m } from '../../protocol/metrics.js';
-import { one, type BucketLines } from './aggregate.js';
-import { charts, storedKey, type ChartDef } from './charts.js';
+import { charts, storedKey, type ChartDef, type LineKind } from './charts.js';
 
 export type MarkKind = 'boot' | 'unclean_shutdown' | 'backup';
 
@@ -45,15 +44,32 @@ for (const c of charts) {
 
 const lineOf = (c: ChartDef, s: Sample) => (c.lineLabel ? s.labels?.[c.lineLabel] : c.id);
 
+// Stored keys by chart, suffix and line, built once: a report names the same lines every time.
+const keyCache = new Map<string, Map<string, string>>();
+function keyOf(chart: string, line: string, suffix = ''): string {
+  const id = suffix ? chart + suffix : chart;
+  let m = keyCache.get(id);
+  if (!m) keyCache.set(id, (m = new Map()));
+  let k = m.get(line);
+  if (k === undefined) {
+    k = storedKey(chart, line, suffix);
+    // Label values are bounded per device, not across a fleet: keep the cache from growing without end.
+    if (m.size < 10_000) m.set(line, k);
+  }
+  return k;
+}
+
+/** Where extract() puts each value: straight into the writer's bucket for the report's minute (nothing allocated per value). */
+export type Put = (key: string, kind: LineKind, value: number) => void;
+
 /**
  * `atMs`: when the report was made, on the collector's clock. `clockOffsetSeconds`: device minus
- * collector clock when it was sent (the collector's own reading).
+ * collector clock when it was sent (the collector's own reading). Returns the marks the report shows.
  */
-export function extract(device: string, report: Report, atMs: number, clockOffsetSeconds: number, mem: DeviceMemory): { lines: BucketLines; marks: HistoryMark[] } {
-  const lines: BucketLines = new Map();
+export function extract(device: string, report: Report, clockOffsetSeconds: number, mem: DeviceMemory, atMs: number, put: Put): HistoryMark[] {
   const marks: HistoryMark[] = [];
   const gauge = (key: string, v: number) => {
-    if (Number.isFinite(v)) lines.set(key, { kind: 'gauge', agg: one(v, atMs) });
+    if (Number.isFinite(v)) put(key, 'gauge', v);
   };
   // gauge ratios: numerator and denominator per line, divided once both are known
   const ratios = new Map<string, { num?: number; den?: number }>();
@@ -74,36 +90,39 @@ export function extract(device: string, report: Report, atMs: number, clockOffse
       if (line === undefined) continue;
       const src = c.source;
       if (src.kind === 'gauge') {
-        if (!src.denominator) gauge(storedKey(c.id, line), s.value);
+        if (!src.denominator) gauge(keyOf(c.id, line), s.value);
         else {
-          const r = ratios.get(storedKey(c.id, line)) ?? {};
+          const r = ratios.get(keyOf(c.id, line)) ?? {};
           if (role === 'value') r.num = s.value;
           else r.den = s.value;
-          ratios.set(storedKey(c.id, line), r);
+          ratios.set(keyOf(c.id, line), r);
         }
       } else if (src.kind === 'counter') {
         if (s.value < 0) continue;
-        const key = storedKey(c.id, line, src.denominator ? (role === 'value' ? '/n' : '/d') : '');
-        const seriesId = `${s.metric}\u0000${line}`;
-        const prev = mem.counters.get(seriesId);
-        if (prev && atMs <= prev.atMs) continue;
-        mem.counters.set(seriesId, { value: s.value, atMs });
+        const key = keyOf(c.id, line, src.denominator ? (role === 'value' ? '/n' : '/d') : '');
+        const prev = mem.counters.get(key);
         // The first report of a series (or the first after a collector restart) has nothing to compare with: no increase, not 0.
-        if (!prev) continue;
+        if (!prev) {
+          mem.counters.set(key, { value: s.value, atMs });
+          continue;
+        }
+        if (atMs <= prev.atMs) continue;
         const inc = s.value >= prev.value ? s.value - prev.value : s.value;
-        lines.set(key, { kind: 'sum', agg: one(inc, atMs) });
+        prev.value = s.value;
+        prev.atMs = atMs;
+        put(key, 'sum', inc);
       } else if (src.kind === 'state') {
         if (s.value !== 1) continue;
         const code = c.states?.find((x) => x.name === s.labels?.[src.stateLabel])?.value;
-        if (code !== undefined) states.set(storedKey(c.id, line), code);
+        if (code !== undefined) states.set(keyOf(c.id, line), code);
       } else if (src.kind === 'age') {
-        gauge(storedKey(c.id, line), Math.max(0, report.createdAt / 1000 - s.value));
+        gauge(keyOf(c.id, line), Math.max(0, report.createdAt / 1000 - s.value));
       }
     }
   }
   for (const [key, r] of ratios) if (r.num !== undefined && r.den !== undefined && r.den > 0) gauge(key, r.num / r.den);
-  for (const [key, code] of states) lines.set(key, { kind: 'last', agg: one(code, atMs) });
-  gauge(storedKey('clock_offset', 'clock_offset'), clockOffsetSeconds);
+  for (const [key, code] of states) put(key, 'last', code);
+  gauge(keyOf('clock_offset', 'clock_offset'), clockOffsetSeconds);
 
   // Marks: once per distinct moment (a boot time read from uptime wobbles by a second: 5 s apart is the same boot).
   const seen = (id: string, at: number, slackMs: number) => {
@@ -118,5 +137,5 @@ export function extract(device: string, report: Report, atMs: number, clockOffse
     if (at <= 0 || seen(`backup\u0000${job}`, at, 0)) continue;
     marks.push({ device, kind: 'backup', atMs: Math.round(at), key: job, outcome: backupResult.get(job) ?? 'unknown' });
   }
-  return { lines, marks };
+  return marks;
 }

@@ -35,9 +35,12 @@ export function chartQueries(c: ChartDef, match: Record<string, string>, window:
   const over = (fn: string, metric: string, m: Record<string, string> = match) => `max ${by} (${fn}_over_time(${sel(metric, m)}[${window}]))`;
   const avgOver = (metric: string) => `avg ${by} (avg_over_time(${sel(metric, match)}[${window}]))`;
   const minOver = (metric: string) => `min ${by} (min_over_time(${sel(metric, match)}[${window}]))`;
+  // min/max over the step of an expression (a subquery at the evaluation interval), where the
+  // embedded tiers keep them for a derived value too (a ratio, an age, a state code).
+  const sub = (instant: string) => ({ min: `min ${by} (min_over_time((${instant})[${window}:]))`, max: `max ${by} (max_over_time((${instant})[${window}:]))` });
   switch (s.kind) {
     case 'gauge':
-      if (s.denominator) return { avg: `${avgOver(s.metric)} / (${avgOver(s.denominator)} > 0)` };
+      if (s.denominator) return { avg: `${avgOver(s.metric)} / (${avgOver(s.denominator)} > 0)`, ...sub(`${sel(s.metric, match)} / (${sel(s.denominator, match)} > 0)`) };
       return { avg: avgOver(s.metric), min: minOver(s.metric), max: over('max', s.metric) };
     case 'counter': {
       const inc = (metric: string) => `sum ${by} (increase(${sel(metric, match)}[${window}]))`;
@@ -45,9 +48,12 @@ export function chartQueries(c: ChartDef, match: Record<string, string>, window:
     }
     case 'state':
       // The newest state in the step as the table's code: one `or` branch per state.
-      return { avg: (c.states ?? []).map((st) => `(${over('last', s.metric, { ...match, [s.stateLabel]: st.name })} == 1) * 0 + ${st.value}`).join(' or ') };
+      return {
+        avg: (c.states ?? []).map((st) => `(${over('last', s.metric, { ...match, [s.stateLabel]: st.name })} == 1) * 0 + ${st.value}`).join(' or '),
+        ...sub((c.states ?? []).map((st) => `(${sel(s.metric, { ...match, [s.stateLabel]: st.name })} == 1) * 0 + ${st.value}`).join(' or ')),
+      };
     case 'age':
-      return { avg: `time() - ${over('last', s.metric)}` };
+      return { avg: `time() - ${over('last', s.metric)}`, ...sub(`time() - ${sel(s.metric, match)}`) };
     case 'clockOffset':
       return { avg: avgOver(clockOffsetMetric), min: minOver(clockOffsetMetric), max: over('max', clockOffsetMetric) };
     case 'reporting':

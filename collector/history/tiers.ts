@@ -8,9 +8,10 @@ export interface Tier {
   readonly stepMs: number;
   readonly retentionMs: number;
   /**
-   * Buckets per stored chunk (one row per device, tier and chunk). Small enough that rewriting the
-   * open chunk on every flush stays cheap (1 min: a quarter hour; 15 min: 4 h; 1 h: a day), large
-   * enough that the per-row overhead is small beside the values.
+   * Buckets per stored chunk (one row per device, tier and chunk; 1 min: 5 minutes, 15 min: 4 h,
+   * 1 h: a day). The writer holds a device's closed minutes until their chunk closes and writes it
+   * once, so the minute chunk is short (memory per device: 5 minutes of lines); the roll-up chunks are
+   * long enough that the per-row overhead is small beside the values.
    */
   readonly bucketsPerChunk: number;
 }
@@ -19,7 +20,7 @@ const MIN = 60_000;
 const DAY = 86_400_000;
 
 export const tiers: readonly Tier[] = [
-  { id: 1, stepMs: MIN, retentionMs: 2 * DAY, bucketsPerChunk: 15 },
+  { id: 1, stepMs: MIN, retentionMs: 2 * DAY, bucketsPerChunk: 5 },
   { id: 15, stepMs: 15 * MIN, retentionMs: 30 * DAY, bucketsPerChunk: 16 },
   { id: 60, stepMs: 60 * MIN, retentionMs: 400 * DAY, bucketsPerChunk: 24 },
 ];

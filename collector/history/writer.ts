@@ -7,8 +7,8 @@
 //
 // Every `flushEveryMs` each closed minute is rolled into the quarter-hour and hour accumulators; what
 // is due goes to the store in batches (one transaction per batch, the connection released between
-// batches so device-state commits are not held up): a device's minute chunk once its quarter hour has
-// closed, a quarter hour when it closes, the hour accumulator every quarter hour (merged, then started
+// batches so device-state commits are not held up): a device's minute chunk once its five minutes
+// have closed, a quarter hour when it closes, the hour accumulator every quarter hour (merged, then started
 // afresh). So each chunk is written about once, and a crash loses at most the last quarter hour or so
 // of history (never a report: the device state is durable on its own). Readers merge what is not
 // written yet (unwritten()), so charts are current to the minute. stop() writes everything. Reporting / not reporting is the collector's own view, sampled
@@ -17,7 +17,8 @@ import type { Logger } from '../../common/logger.js';
 import type { Report } from '../../protocol/report.js';
 import type { DeviceStore } from '../device-store.js';
 import type { HistoryChunk, Store } from '../store/store.js';
-import { one, mergeLines, type BucketLines } from './aggregate.js';
+import type { BucketLines } from './aggregate.js';
+import { BucketArrays, LineTable } from './accumulators.js';
 import { storedKey } from './charts.js';
 import { decodeChunk, encodeChunk, mergeIntoChunk, type ChunkLines } from './chunk.js';
 import { extract, newMemory, type DeviceMemory, type HistoryMark } from './extract.js';
@@ -45,7 +46,6 @@ interface Pending {
   lines: BucketLines;
 }
 
-type Buckets = Map<number, BucketLines>;
 
 /** Per agent process (startedAt), the seq ranges already recorded: a resend is not counted twice. */
 class SeenReports {
@@ -74,14 +74,23 @@ class SeenReports {
   }
 }
 
-export class HistoryWriter {
+/** One device's history state in memory. */
+interface DeviceState {
+  mem: DeviceMemory;
+  seen: SeenReports;
+  table: LineTable;
   /** Minutes still open (reports may still come in for them). */
-  private minutes = new Map<string, Buckets>();
-  /** Closed minutes already rolled up, waiting until their chunk (a quarter hour) closes to be written once. */
-  private closedMinutes = new Map<string, Buckets>();
-  /** tier id → device → bucket → lines, with when the accumulator was started. */
-  private rollups = new Map<number, Map<string, Map<number, { lines: BucketLines; sinceMs: number }>>>(rollupTiers.map((t) => [t.id, new Map()]));
-  private memory = new Map<string, DeviceMemory & { seen: SeenReports }>();
+  open: BucketArrays;
+  /** Closed minutes, already rolled up, waiting until their chunk closes to be written once. */
+  closed: BucketArrays;
+  /** Roll-up accumulators per tier, and when each was started. */
+  rollups: Map<number, { arrays: BucketArrays; since: Map<number, number> }>;
+}
+
+export class HistoryWriter {
+  private states = new Map<string, DeviceState>();
+  /** Forgotten devices: their buckets are written at the next flush (history stays, like events), then their memory goes. */
+  private leaving = new Set<string>();
   private marks: HistoryMark[] = [];
   /** Writes of a failed batch, tried again first (bounded: the oldest are dropped and logged). */
   private retry: Pending[] = [];
@@ -102,40 +111,41 @@ export class HistoryWriter {
     this.opts = { ...defaultWriterOptions, ...opts };
   }
 
+  private state(device: string): DeviceState {
+    let st = this.states.get(device);
+    if (!st) {
+      const table = new LineTable();
+      st = { mem: newMemory(), seen: new SeenReports(), table, open: new BucketArrays(table), closed: new BucketArrays(table), rollups: new Map(rollupTiers.map((t) => [t.id, { arrays: new BucketArrays(table), since: new Map() }])) };
+      this.states.set(device, st);
+    }
+    return st;
+  }
+
   /** One accepted report (status accepted, late or outdated): in memory only, at once. */
   record(device: string, report: Report, receivedAtMs: number): void {
     if (this.stopped) return;
-    let mem = this.memory.get(device);
-    if (!mem) this.memory.set(device, (mem = { ...newMemory(), seen: new SeenReports() }));
-    if (mem.seen.check(report.agent.startedAt, report.seq)) {
+    const st = this.state(device);
+    if (st.seen.check(report.agent.startedAt, report.seq)) {
       this.stats.resends++;
       return;
     }
     this.stats.reports++;
     // When it was made on the collector's clock (the device's own clock may be wrong by years).
     const atMs = receivedAtMs - Math.max(0, report.sentAt - report.createdAt);
-    const { lines, marks } = extract(device, report, atMs, (report.sentAt - receivedAtMs) / 1000, mem);
-    this.add(device, atMs, lines);
+    const bucket = bucketStart(minuteTier, atMs);
+    const marks = extract(device, report, (report.sentAt - receivedAtMs) / 1000, st.mem, atMs, (key, kind, v) => st.open.put(bucket, st.table.slot(key, kind), v, atMs));
     if (marks.length > 0) this.marks.push(...marks);
   }
 
   /** The collector's view of every known device, now, into the current minute. */
   sampleReporting(): void {
     const now = this.nowMs();
+    const bucket = bucketStart(minuteTier, now);
+    const key = storedKey('reporting', 'reporting');
     for (const d of this.devices.list()) {
-      const lines: BucketLines = new Map([[storedKey('reporting', 'reporting'), { kind: 'gauge', agg: one(this.devices.isReporting(d, now) ? 1 : 0, now) }]]);
-      this.add(d.name, now, lines);
+      const st = this.state(d.name);
+      st.open.put(bucket, st.table.slot(key, 'gauge'), this.devices.isReporting(d, now) ? 1 : 0, now);
     }
-  }
-
-  private add(device: string, atMs: number, lines: BucketLines): void {
-    if (lines.size === 0) return;
-    let b = this.minutes.get(device);
-    if (!b) this.minutes.set(device, (b = new Map()));
-    const bucket = bucketStart(minuteTier, atMs);
-    const cur = b.get(bucket);
-    if (cur) mergeLines(cur, lines);
-    else b.set(bucket, mergeLines(new Map(), lines));
   }
 
   start(): void {
@@ -159,61 +169,57 @@ export class HistoryWriter {
     this.stopped = true;
   }
 
-  /** Writes the closed buckets (all of them with `all`); flushes never overlap. */
+  /** Writes what is due (everything with `all`); flushes never overlap. */
   flush(opts: { all?: boolean } = {}): Promise<void> {
     const run = this.flushing.then(() => this.flushNow(opts.all === true));
     this.flushing = run.catch(() => undefined);
     return run;
   }
 
-  private collect(all: boolean): Pending[] {
+  /** A forgotten device (collector/forget-device.ts): what it reported is still written, then its state in memory goes. */
+  forget(device: string): void {
+    if (this.states.has(device)) this.leaving.add(device);
+  }
+
+  private collect(allDevices: boolean): Pending[] {
     const now = this.nowMs();
-    const closed = (t: Tier, bucketMs: number) => all || bucketMs + t.stepMs + this.opts.graceMs <= now;
-    const out: Pending[] = [];
-    for (const [device, buckets] of this.minutes) {
-      for (const [bucketMs, lines] of buckets) {
-        if (!closed(minuteTier, bucketMs)) continue;
-        buckets.delete(bucketMs);
-        let held = this.closedMinutes.get(device);
-        if (!held) this.closedMinutes.set(device, (held = new Map()));
-        const prev = held.get(bucketMs);
-        if (prev) mergeLines(prev, lines);
-        else held.set(bucketMs, lines);
-        // The minute's reporting sample is the collector's present: it rolls up like any gauge.
-        for (const t of rollupTiers) {
-          const perDevice = this.rollups.get(t.id)!;
-          let acc = perDevice.get(device);
-          if (!acc) perDevice.set(device, (acc = new Map()));
-          const rb = bucketStart(t, bucketMs);
-          const cur = acc.get(rb);
-          if (cur) mergeLines(cur.lines, lines);
-          else acc.set(rb, { lines: mergeLines(new Map(), lines), sinceMs: now });
-        }
-      }
-      if (buckets.size === 0) this.minutes.delete(device);
-    }
-    // A minute chunk is written once, when its quarter hour has closed (a late minute: at the next
-    // flush): rewriting every device's open chunk every flush cost more than the rest of the history.
     const span = chunkSpanMs(minuteTier);
-    for (const [device, held] of this.closedMinutes) {
-      for (const [bucketMs, lines] of held) {
-        if (!all && chunkStart(minuteTier, bucketMs) + span + this.opts.graceMs > now) continue;
-        held.delete(bucketMs);
-        out.push({ device, tier: minuteTier, bucketMs, lines });
-      }
-      if (held.size === 0) this.closedMinutes.delete(device);
-    }
-    for (const t of rollupTiers) {
-      const perDevice = this.rollups.get(t.id)!;
-      for (const [device, acc] of perDevice) {
-        for (const [bucketMs, { lines, sinceMs }] of acc) {
-          // The hour accumulator is also written (merged, then started afresh) every quarter hour.
-          if (!closed(t, bucketMs) && now - sinceMs < tierById(15).stepMs) continue;
-          acc.delete(bucketMs);
-          out.push({ device, tier: t, bucketMs, lines });
+    const out: Pending[] = [];
+    for (const [device, st] of this.states) {
+      const all = allDevices || this.leaving.has(device);
+      const closed = (t: Tier, bucketMs: number) => all || bucketMs + t.stepMs + this.opts.graceMs <= now;
+      // closed minutes: rolled up at once, held until their chunk closes
+      for (const [bucketMs, a] of st.open.buckets) {
+        if (!closed(minuteTier, bucketMs)) continue;
+        st.open.buckets.delete(bucketMs);
+        // Moved, not copied, unless a late report's minute is already held.
+        if (st.closed.buckets.has(bucketMs)) st.closed.mergeArray(bucketMs, a);
+        else st.closed.buckets.set(bucketMs, a);
+        for (const t of rollupTiers) {
+          const r = st.rollups.get(t.id)!;
+          const rb = bucketStart(t, bucketMs);
+          if (!r.arrays.buckets.has(rb)) r.since.set(rb, now);
+          r.arrays.mergeArray(rb, a);
         }
-        if (acc.size === 0) perDevice.delete(device);
       }
+      // A minute chunk is written once, when its span has closed (a late minute: at the next flush):
+      // rewriting every device's open chunk every flush cost more than the rest of the history.
+      for (const [bucketMs, a] of st.closed.buckets) {
+        if (!all && chunkStart(minuteTier, bucketMs) + span + this.opts.graceMs > now) continue;
+        st.closed.buckets.delete(bucketMs);
+        out.push({ device, tier: minuteTier, bucketMs, lines: st.closed.lines(a) });
+      }
+      for (const t of rollupTiers) {
+        const r = st.rollups.get(t.id)!;
+        for (const [bucketMs, a] of r.arrays.buckets) {
+          // The hour accumulator is also written (merged, then started afresh) every quarter hour.
+          if (!closed(t, bucketMs) && now - (r.since.get(bucketMs) ?? now) < tierById(15).stepMs) continue;
+          r.arrays.buckets.delete(bucketMs);
+          r.since.delete(bucketMs);
+          out.push({ device, tier: t, bucketMs, lines: r.arrays.lines(a) });
+        }
+      }
+      if (this.leaving.delete(device)) this.states.delete(device);
     }
     return out;
   }
@@ -295,14 +301,16 @@ export class HistoryWriter {
   unwritten(device: string, tierId: number): { bucketMs: number; lines: BucketLines }[] {
     const out: { bucketMs: number; lines: BucketLines }[] = [];
     const t = tierById(tierId);
-    const open = this.minutes.get(device);
-    if (t.id === minuteTier.id) {
-      for (const m of [open, this.closedMinutes.get(device)]) if (m) for (const [bucketMs, lines] of m) out.push({ bucketMs, lines });
-    } else {
-      // open minutes are not rolled up yet: they count towards their quarter hour and hour here
-      if (open) for (const [bucketMs, lines] of open) out.push({ bucketMs: bucketStart(t, bucketMs), lines });
-      const acc = this.rollups.get(t.id)?.get(device);
-      if (acc) for (const [bucketMs, { lines }] of acc) out.push({ bucketMs, lines });
+    const st = this.states.get(device);
+    if (st) {
+      if (t.id === minuteTier.id) {
+        for (const b of [st.open, st.closed]) for (const [bucketMs, a] of b.buckets) out.push({ bucketMs, lines: b.lines(a) });
+      } else {
+        // open minutes are not rolled up yet: they count towards their quarter hour and hour here
+        for (const [bucketMs, a] of st.open.buckets) out.push({ bucketMs: bucketStart(t, bucketMs), lines: st.open.lines(a) });
+        const r = st.rollups.get(t.id)!;
+        for (const [bucketMs, a] of r.arrays.buckets) out.push({ bucketMs, lines: r.arrays.lines(a) });
+      }
     }
     for (const p of this.retry) if (p.device === device && p.tier.id === t.id) out.push({ bucketMs: p.bucketMs, lines: p.lines });
     return out;
@@ -311,7 +319,7 @@ export class HistoryWriter {
   /** Buckets held in memory (benchmark, tests). */
   get openBuckets(): number {
     let n = 0;
-    for (const b of this.minutes.values()) n += b.size;
+    for (const st of this.states.values()) n += st.open.buckets.size + st.closed.buckets.size;
     return n;
   }
 }

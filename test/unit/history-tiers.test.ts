@@ -67,7 +67,7 @@ describe('history tiers', () => {
     now = T0 + 31 * MIN;
     expect((await cpuLine(60, T0, T0 + H, H, true))[0]).toBeUndefined(); // its accumulator began at the first flush: not a quarter hour old yet
     expect((await cpuLine(60, T0, T0 + H, H))[0]!.n).toBe(60); // but a reader sees it already
-    // a minute chunk is written once its quarter hour has closed; a reader sees the open one too
+    // a minute chunk is written once its five minutes have closed; a reader sees the open one too
     now = T0 + 31 * MIN;
     cpu(T0 + 30 * MIN + 10_000, 0.3);
     now = T0 + 31 * MIN + 6_000;
@@ -95,6 +95,17 @@ describe('history tiers', () => {
     expect(q0!.sum / q0!.n).toBeCloseTo(0.4, 6);
     const [h0] = await cpuLine(60, T0, T0 + H, H, true);
     expect(h0!.n).toBe(2);
+  });
+
+  it('a forgotten device: what it reported is still written, then the writer lets it go', async () => {
+    now = T0 + 10_000;
+    cpu(T0 + 5_000, 0.4);
+    w.forget('pc');
+    await w.flush();
+    expect(w.openBuckets).toBe(0);
+    expect(w.unwritten('pc', 1)).toEqual([]);
+    expect((await cpuLine(1, T0, T0 + MIN, MIN, true))[0]!.sum).toBeCloseTo(0.4, 6);
+    expect((await cpuLine(60, T0, T0 + H, H, true))[0]!.n).toBe(1);
   });
 
   it('a minute without reports is a gap (undefined → null in the API), not 0', async () => {
