@@ -16,6 +16,7 @@ COPY collector collector
 COPY alerts alerts
 COPY dashboards dashboards
 COPY tools tools
+COPY web web
 # state/: an empty directory that becomes the node user's state directory in the final image.
 RUN npm run build && npm prune --omit=dev && mkdir -p state
 
