@@ -14,7 +14,7 @@ import { channelContext, guarded, type ChannelDeps } from './base.js';
 import type { DingTalkChannelConfig } from './config.js';
 import { buildMessage, cutBytes, dingtalkMarkdown, renderWithin } from './format.js';
 import { parseJsonObject, postJson, statusOutcome } from './http.js';
-import { resolveSecret } from './secrets.js';
+import { resolveUrlAndSecret } from './secrets.js';
 
 export const DINGTALK_LIMITS: ChannelLimits = { perMinute: 20, blockedForMsAfterExceeding: 10 * 60_000 };
 /** The markdown text we send at most (DingTalk limits a message's content to 20,000 bytes; room kept for the rest of the body). */
@@ -62,15 +62,14 @@ export function createDingTalkChannel(config: DingTalkChannelConfig, deps: Chann
     limits: DINGTALK_LIMITS,
     send: (batch, signal) =>
       guarded(ctx, () => secrets, async () => {
-        const url = await resolveSecret(config, 'url', ctx.sources, true);
-        const secret = await resolveSecret(config, 'secret', ctx.sources, false);
-        secrets = [url, secret].flatMap((r) => ('value' in r && r.value ? [r.value] : []));
-        if ('problem' in url) return { ok: false, retryable: false, detail: url.problem };
-        if ('problem' in secret) return { ok: false, retryable: false, detail: secret.problem };
+        const resolved = await resolveUrlAndSecret(config, ctx.sources);
+        secrets = [...resolved.known];
+        if ('problem' in resolved) return { ok: false, retryable: false, detail: resolved.problem };
+        const { url, secret } = resolved;
         const now = ctx.now();
-        const target = new URL(url.value);
-        if (secret.value) {
-          const sign = dingtalkSign(now, secret.value);
+        const target = new URL(url);
+        if (secret) {
+          const sign = dingtalkSign(now, secret);
           secrets.push(sign);
           target.searchParams.set('timestamp', String(now));
           target.searchParams.set('sign', sign);

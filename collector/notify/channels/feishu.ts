@@ -14,7 +14,7 @@ import { channelContext, guarded, type ChannelDeps } from './base.js';
 import type { FeishuChannelConfig } from './config.js';
 import { buildMessage, bytes, cutBytes, fitBlocks, lineMarkdown, type Line, type MessageKind } from './format.js';
 import { parseJsonObject, postJson, statusOutcome } from './http.js';
-import { resolveSecret } from './secrets.js';
+import { resolveUrlAndSecret } from './secrets.js';
 
 export const FEISHU_LIMITS: ChannelLimits = { perMinute: 100, perSecond: 5 };
 /** Feishu refuses a request body over 20 KB; the JSON we send stays under this (signature fields included). */
@@ -94,20 +94,19 @@ export function createFeishuChannel(config: FeishuChannelConfig, deps: ChannelDe
     limits: FEISHU_LIMITS,
     send: (batch, signal) =>
       guarded(ctx, () => secrets, async () => {
-        const url = await resolveSecret(config, 'url', ctx.sources, true);
-        const secret = await resolveSecret(config, 'secret', ctx.sources, false);
-        secrets = [url, secret].flatMap((r) => ('value' in r && r.value ? [r.value] : []));
-        if ('problem' in url) return { ok: false, retryable: false, detail: url.problem };
-        if ('problem' in secret) return { ok: false, retryable: false, detail: secret.problem };
+        const resolved = await resolveUrlAndSecret(config, ctx.sources);
+        secrets = [...resolved.known];
+        if ('problem' in resolved) return { ok: false, retryable: false, detail: resolved.problem };
+        const { url, secret } = resolved;
         const now = ctx.now();
         const { body } = feishuBody(batch, config, now);
-        if (secret.value) {
+        if (secret) {
           const ts = Math.floor(now / 1000);
-          const sign = feishuSign(ts, secret.value);
+          const sign = feishuSign(ts, secret);
           secrets.push(sign);
           Object.assign(body, { timestamp: String(ts), sign });
         }
-        const answer = await postJson(url.value, JSON.stringify(body), { timeoutMs: ctx.timeoutMs, signal });
+        const answer = await postJson(url, JSON.stringify(body), { timeoutMs: ctx.timeoutMs, signal });
         if (answer.kind === 'failed') return { ok: false, retryable: answer.retryable, detail: answer.detail };
         return feishuOutcome(answer.status, answer.body, answer.retryAfterMs);
       }),

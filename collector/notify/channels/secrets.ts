@@ -37,6 +37,19 @@ export async function resolveSecret(entry: Record<string, unknown>, field: strin
   return required ? { problem: `${field}: not configured` } : { value: '' };
 }
 
+/**
+ * A signed webhook's URL (required) and signing secret (optional), resolved together; `known` holds
+ * every value found, for the redactor, even when the other one is missing.
+ */
+export async function resolveUrlAndSecret(entry: Record<string, unknown>, sources: SecretSources): Promise<{ url: string; secret: string; known: string[] } | { problem: string; known: string[] }> {
+  const url = await resolveSecret(entry, 'url', sources, true);
+  const secret = await resolveSecret(entry, 'secret', sources, false);
+  const known = [url, secret].flatMap((r) => ('value' in r && r.value ? [r.value] : []));
+  if ('problem' in url) return { problem: url.problem, known };
+  if ('problem' in secret) return { problem: secret.problem, known };
+  return { url: url.value, secret: secret.value, known };
+}
+
 /** Query parameters and path parts that are credentials on the platforms we talk to. */
 const SECRET_PARAMS = /([?&](?:access_token|key|sign|token|secret|password)=)[^&\s"'<>]*/gi;
 const FEISHU_HOOK = /(\/open-apis\/bot\/v2\/hook\/)[^\s"'<>?/]+/gi;

@@ -14,7 +14,7 @@ import { channelContext, guarded, type ChannelDeps } from './base.js';
 import type { WebhookChannelConfig } from './config.js';
 import { buildMessage, plainText, renderWithin } from './format.js';
 import { postJson, statusOutcome } from './http.js';
-import { resolveSecret } from './secrets.js';
+import { resolveUrlAndSecret } from './secrets.js';
 
 export const WEBHOOK_SIGNATURE_HEADER = 'x-stationwatch-signature';
 export const WEBHOOK_TIMESTAMP_HEADER = 'x-stationwatch-timestamp';
@@ -40,20 +40,19 @@ export function createWebhookChannel(config: WebhookChannelConfig, deps: Channel
     limits: { perMinute: config.perMinute ?? 60 },
     send: (batch, signal) =>
       guarded(ctx, () => secrets, async () => {
-        const url = await resolveSecret(config, 'url', ctx.sources, true);
-        const secret = await resolveSecret(config, 'secret', ctx.sources, false);
+        const resolved = await resolveUrlAndSecret(config, ctx.sources);
         // Configured header values (an Authorization) are secrets too.
-        secrets = [url, secret].flatMap((r) => ('value' in r && r.value ? [r.value] : [])).concat(Object.values(config.headers ?? {}));
-        if ('problem' in url) return { ok: false, retryable: false, detail: url.problem };
-        if ('problem' in secret) return { ok: false, retryable: false, detail: secret.problem };
+        secrets = resolved.known.concat(Object.values(config.headers ?? {}));
+        if ('problem' in resolved) return { ok: false, retryable: false, detail: resolved.problem };
+        const { url, secret } = resolved;
         const now = ctx.now();
         const raw = JSON.stringify(webhookBody(batch, config, now));
         const headers: Record<string, string> = { ...config.headers, [WEBHOOK_IDS_HEADER]: batch.map((n) => n.id).join(',') };
-        if (secret.value) {
+        if (secret) {
           headers[WEBHOOK_TIMESTAMP_HEADER] = String(now);
-          headers[WEBHOOK_SIGNATURE_HEADER] = webhookSignature(secret.value, now, raw);
+          headers[WEBHOOK_SIGNATURE_HEADER] = webhookSignature(secret, now, raw);
         }
-        const answer = await postJson(url.value, raw, { timeoutMs: ctx.timeoutMs, signal, headers });
+        const answer = await postJson(url, raw, { timeoutMs: ctx.timeoutMs, signal, headers });
         if (answer.kind === 'failed') return { ok: false, retryable: answer.retryable, detail: answer.detail };
         return statusOutcome(answer.status, answer.body, answer.retryAfterMs);
       }),
