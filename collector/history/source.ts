@@ -6,8 +6,7 @@ import { indicatorById } from '../../alerts/catalog/index.js';
 import type { DeviceStore } from '../device-store.js';
 import type { BadgeState, Store } from '../store/store.js';
 import type { Chart, DeviceHistory, HistoryRange, HistorySourceKind, Overlay, SiteTimeline, Sparkline, Sparklines } from './api.js';
-import { shown } from './aggregate.js';
-import { charts, chartById, storedKey } from './charts.js';
+import { storedKey } from './charts.js';
 import { chartsOf, deviceTierFor, readSteps, stepsFor, timelineTierFor, type Steps, type Unwritten } from './read.js';
 
 export interface HistorySource {

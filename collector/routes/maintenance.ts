@@ -65,7 +65,6 @@ export async function maintenanceRoutes(app: FastifyInstance, { svc }: { svc: St
   });
 
   app.post<{ Params: { device: string; id: string } }>('/devices/:device/maintenance/:id/end', { preHandler: checkCsrf }, async (req, reply) => {
-    const body = (req.body ?? {}) as Record<string, unknown>;
     const back = `/devices/${encodeURIComponent(req.params.device)}`;
     const gate = await authorize(svc, req, 'technician', reply);
     if (!gate.ok) return refuse(req, reply, gate.caller, gate.status, back);

@@ -3,7 +3,8 @@
 // either becomes the store's type the same way, and a code is judged the same way on both.
 import type { Report } from '../../protocol/report.js';
 import type { Gap } from '../device-store.js';
-import type { BadgeState, DeviceEvent, EnrolOutcome, EventDetail, SavedDevice } from './store.js';
+import type { Notification } from '../notify/types.js';
+import type { AnnouncedAlert, BadgeState, DeviceEvent, EnrolOutcome, EventDetail, NotificationRecord, QueuedDelivery, SavedDevice } from './store.js';
 
 export interface EventRow {
   id: number;
@@ -51,3 +52,59 @@ export function codeRefusal(row: EnrolCodeRow | undefined, nowMs: number): Extra
   if (row.expires_ms <= nowMs) return { refused: 'expired' };
   return undefined;
 }
+
+// ---- notifications -------------------------------------------------------------------------------
+
+export interface QueueRow {
+  id: number;
+  channel: string;
+  notification: string;
+  attempts: number;
+  next_attempt_ms: number;
+  last_error: string | null;
+}
+
+export interface RecordRow {
+  id: number;
+  notification_id: string;
+  channel: string;
+  site: string;
+  device: string | null;
+  status: 'firing' | 'resolved';
+  /** BOOLEAN in PostgreSQL, 0/1 in SQLite. */
+  repeat: boolean | number;
+  alerts: string;
+  result: 'sent' | 'failed';
+  detail: string;
+  attempts: number;
+  at_ms: number;
+}
+
+export interface AnnouncedRow {
+  key: string;
+  group_key: string;
+  alert: string;
+  last_sent_ms: number;
+}
+
+export const QUEUE_COLUMNS = 'id, channel, notification, attempts, next_attempt_ms, last_error';
+export const RECORD_COLUMNS = 'id, notification_id, channel, site, device, status, repeat, alerts, result, detail, attempts, at_ms';
+
+export const queuedFromRow = (r: QueueRow): QueuedDelivery => ({ id: r.id, channel: r.channel, notification: JSON.parse(r.notification) as Notification, attempts: r.attempts, nextAttemptMs: r.next_attempt_ms, lastError: r.last_error });
+
+export const recordFromRow = (r: RecordRow): NotificationRecord => ({
+  id: r.id,
+  notificationId: r.notification_id,
+  channel: r.channel,
+  site: r.site,
+  device: r.device,
+  status: r.status,
+  repeat: r.repeat === true || r.repeat === 1,
+  alerts: JSON.parse(r.alerts) as string[],
+  result: r.result,
+  detail: r.detail,
+  attempts: r.attempts,
+  atMs: r.at_ms,
+});
+
+export const announcedFromRow = (r: AnnouncedRow): AnnouncedAlert => ({ key: r.key, groupKey: r.group_key, alert: JSON.parse(r.alert) as AnnouncedAlert['alert'], lastSentMs: r.last_sent_ms });

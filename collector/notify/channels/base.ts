@@ -1,8 +1,9 @@
 // What every channel shares: its dependencies (logger, deadline, clock, where secrets come from) and
 // the last step of a send — the outcome's detail redacted, a debug log line, never a throw.
 import type { Logger } from '../../../common/logger.js';
-import type { SendOutcome } from '../types.js';
-import { redact, type SecretSources } from './secrets.js';
+import type { Channel, ChannelLimits, ChannelType, Notification, SendOutcome } from '../types.js';
+import { postJson } from './http.js';
+import { redact, resolveUrlAndSecret, type SecretSources } from './secrets.js';
 
 export interface ChannelDeps {
   log: Logger;
@@ -47,4 +48,46 @@ export async function guarded(ctx: ChannelContext, secrets: () => readonly strin
   } catch (cause) {
     return finish(ctx, { ok: false, retryable: true, detail: `internal error: ${(cause as Error).message}` }, secrets());
   }
+}
+
+/** What a signed-webhook channel builds for one send: the request, and any value derived from the secret (a signature) to redact. */
+export interface SignedRequest {
+  url: string;
+  body: string;
+  headers?: Record<string, string>;
+  /** Values made from the secret that an answer could echo (a signature). */
+  derived?: string[];
+}
+
+/**
+ * A channel that POSTs to a webhook URL with an optional signing secret (DingTalk, Feishu/Lark, the
+ * generic webhook): the URL and secret are resolved at each send (an environment variable or file
+ * may change), every value learned is redacted from the outcome, and the platform's answer is judged
+ * by `outcome`. `build` makes the request for this batch at `nowMs`.
+ */
+export function signedWebhookChannel<C extends { name: string }>(
+  config: C,
+  deps: ChannelDeps,
+  kind: { type: ChannelType; limits: ChannelLimits; extraSecrets?: readonly string[] },
+  build: (batch: readonly Notification[], target: { url: string; secret: string; nowMs: number }) => SignedRequest,
+  outcome: (status: number, body: string, retryAfterMs?: number) => SendOutcome,
+): Channel {
+  const ctx = channelContext(config.name, deps);
+  let secrets: string[] = [];
+  return {
+    name: config.name,
+    type: kind.type,
+    limits: kind.limits,
+    send: (batch, signal) =>
+      guarded(ctx, () => secrets, async () => {
+        const resolved = await resolveUrlAndSecret(config as unknown as Record<string, unknown>, ctx.sources);
+        secrets = [...resolved.known, ...(kind.extraSecrets ?? [])];
+        if ('problem' in resolved) return { ok: false, retryable: false, detail: resolved.problem };
+        const req = build(batch, { url: resolved.url, secret: resolved.secret, nowMs: ctx.now() });
+        secrets.push(...(req.derived ?? []));
+        const answer = await postJson(req.url, req.body, { timeoutMs: ctx.timeoutMs, signal, ...(req.headers ? { headers: req.headers } : {}) });
+        if (answer.kind === 'failed') return { ok: false, retryable: answer.retryable, detail: answer.detail };
+        return outcome(answer.status, answer.body, answer.retryAfterMs);
+      }),
+  };
 }

@@ -10,11 +10,10 @@
 // which DingTalk throttles it for 10 minutes (errcode 130101, "send too fast").
 import { createHmac } from 'node:crypto';
 import type { Channel, ChannelLimits, Notification, SendOutcome } from '../types.js';
-import { channelContext, guarded, type ChannelDeps } from './base.js';
+import { signedWebhookChannel, type ChannelDeps } from './base.js';
 import type { DingTalkChannelConfig } from './config.js';
 import { buildMessage, cutBytes, dingtalkMarkdown, renderWithin } from './format.js';
-import { parseJsonObject, postJson, statusOutcome } from './http.js';
-import { resolveUrlAndSecret } from './secrets.js';
+import { parseJsonObject, statusOutcome } from './http.js';
 
 export const DINGTALK_LIMITS: ChannelLimits = { perMinute: 20, blockedForMsAfterExceeding: 10 * 60_000 };
 /** The markdown text we send at most (DingTalk limits a message's content to 20,000 bytes; room kept for the rest of the body). */
@@ -54,30 +53,15 @@ export function dingtalkOutcome(status: number, body: string): SendOutcome {
 }
 
 export function createDingTalkChannel(config: DingTalkChannelConfig, deps: ChannelDeps): Channel {
-  const ctx = channelContext(config.name, deps);
-  let secrets: string[] = [];
-  return {
-    name: config.name,
-    type: 'dingtalk',
-    limits: DINGTALK_LIMITS,
-    send: (batch, signal) =>
-      guarded(ctx, () => secrets, async () => {
-        const resolved = await resolveUrlAndSecret(config, ctx.sources);
-        secrets = [...resolved.known];
-        if ('problem' in resolved) return { ok: false, retryable: false, detail: resolved.problem };
-        const { url, secret } = resolved;
-        const now = ctx.now();
-        const target = new URL(url);
-        if (secret) {
-          const sign = dingtalkSign(now, secret);
-          secrets.push(sign);
-          target.searchParams.set('timestamp', String(now));
-          target.searchParams.set('sign', sign);
-        }
-        const { body } = dingtalkBody(batch, config, now);
-        const answer = await postJson(target.toString(), JSON.stringify(body), { timeoutMs: ctx.timeoutMs, signal });
-        if (answer.kind === 'failed') return { ok: false, retryable: answer.retryable, detail: answer.detail };
-        return dingtalkOutcome(answer.status, answer.body);
-      }),
-  };
+  return signedWebhookChannel(config, deps, { type: 'dingtalk', limits: DINGTALK_LIMITS }, (batch, { url, secret, nowMs }) => {
+    const target = new URL(url);
+    const derived: string[] = [];
+    if (secret) {
+      const sign = dingtalkSign(nowMs, secret);
+      derived.push(sign);
+      target.searchParams.set('timestamp', String(nowMs));
+      target.searchParams.set('sign', sign);
+    }
+    return { url: target.toString(), body: JSON.stringify(dingtalkBody(batch, config, nowMs).body), derived };
+  }, (status, body) => dingtalkOutcome(status, body));
 }

@@ -10,11 +10,10 @@
 // over 20 KB) or, with the message "too many request", too frequent; 11232 too frequent. 100 messages a minute and 5 a second per bot.
 import { createHmac } from 'node:crypto';
 import type { Channel, ChannelLimits, Notification, SendOutcome } from '../types.js';
-import { channelContext, guarded, type ChannelDeps } from './base.js';
+import { signedWebhookChannel, type ChannelDeps } from './base.js';
 import type { FeishuChannelConfig } from './config.js';
 import { buildMessage, bytes, cutBytes, fitBlocks, lineMarkdown, type Line, type MessageKind } from './format.js';
-import { parseJsonObject, postJson, statusOutcome } from './http.js';
-import { resolveUrlAndSecret } from './secrets.js';
+import { parseJsonObject, statusOutcome } from './http.js';
 
 export const FEISHU_LIMITS: ChannelLimits = { perMinute: 100, perSecond: 5 };
 /** Feishu refuses a request body over 20 KB; the JSON we send stays under this (signature fields included). */
@@ -86,29 +85,15 @@ export function feishuOutcome(status: number, body: string, retryAfterMs?: numbe
 }
 
 export function createFeishuChannel(config: FeishuChannelConfig, deps: ChannelDeps): Channel {
-  const ctx = channelContext(config.name, deps);
-  let secrets: string[] = [];
-  return {
-    name: config.name,
-    type: 'feishu',
-    limits: FEISHU_LIMITS,
-    send: (batch, signal) =>
-      guarded(ctx, () => secrets, async () => {
-        const resolved = await resolveUrlAndSecret(config, ctx.sources);
-        secrets = [...resolved.known];
-        if ('problem' in resolved) return { ok: false, retryable: false, detail: resolved.problem };
-        const { url, secret } = resolved;
-        const now = ctx.now();
-        const { body } = feishuBody(batch, config, now);
-        if (secret) {
-          const ts = Math.floor(now / 1000);
-          const sign = feishuSign(ts, secret);
-          secrets.push(sign);
-          Object.assign(body, { timestamp: String(ts), sign });
-        }
-        const answer = await postJson(url, JSON.stringify(body), { timeoutMs: ctx.timeoutMs, signal });
-        if (answer.kind === 'failed') return { ok: false, retryable: answer.retryable, detail: answer.detail };
-        return feishuOutcome(answer.status, answer.body, answer.retryAfterMs);
-      }),
-  };
+  return signedWebhookChannel(config, deps, { type: 'feishu', limits: FEISHU_LIMITS }, (batch, { url, secret, nowMs }) => {
+    const { body } = feishuBody(batch, config, nowMs);
+    const derived: string[] = [];
+    if (secret) {
+      const ts = Math.floor(nowMs / 1000);
+      const sign = feishuSign(ts, secret);
+      derived.push(sign);
+      Object.assign(body, { timestamp: String(ts), sign });
+    }
+    return { url, body: JSON.stringify(body), derived };
+  }, feishuOutcome);
 }

@@ -57,10 +57,6 @@ function clip(s: string, max = MAX_FIELD_CHARS): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
-function pad(n: number): string {
-  return String(n).padStart(2, '0');
-}
-
 /** 2026-12-05T18:20:00+08:00 in the zone (ISO 8601 with its offset: unambiguous for people in any site). */
 export function isoInZone(ms: number, timeZone?: string): string {
   let parts: Record<string, string>;

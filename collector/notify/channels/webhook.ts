@@ -10,11 +10,10 @@
 // Any 2xx is delivered; 408, 429 and 5xx are retried (Retry-After honoured); other answers are not.
 import { createHmac } from 'node:crypto';
 import type { Channel, Notification } from '../types.js';
-import { channelContext, guarded, type ChannelDeps } from './base.js';
+import { signedWebhookChannel, type ChannelDeps } from './base.js';
 import type { WebhookChannelConfig } from './config.js';
 import { buildMessage, plainText, renderWithin } from './format.js';
-import { postJson, statusOutcome } from './http.js';
-import { resolveUrlAndSecret } from './secrets.js';
+import { statusOutcome } from './http.js';
 
 export const WEBHOOK_SIGNATURE_HEADER = 'x-stationwatch-signature';
 export const WEBHOOK_TIMESTAMP_HEADER = 'x-stationwatch-timestamp';
@@ -32,29 +31,15 @@ export function webhookBody(batch: readonly Notification[], config: Pick<Webhook
 }
 
 export function createWebhookChannel(config: WebhookChannelConfig, deps: ChannelDeps): Channel {
-  const ctx = channelContext(config.name, deps);
-  let secrets: string[] = [];
-  return {
-    name: config.name,
-    type: 'webhook',
-    limits: { perMinute: config.perMinute ?? 60 },
-    send: (batch, signal) =>
-      guarded(ctx, () => secrets, async () => {
-        const resolved = await resolveUrlAndSecret(config, ctx.sources);
-        // Configured header values (an Authorization) are secrets too.
-        secrets = resolved.known.concat(Object.values(config.headers ?? {}));
-        if ('problem' in resolved) return { ok: false, retryable: false, detail: resolved.problem };
-        const { url, secret } = resolved;
-        const now = ctx.now();
-        const raw = JSON.stringify(webhookBody(batch, config, now));
-        const headers: Record<string, string> = { ...config.headers, [WEBHOOK_IDS_HEADER]: batch.map((n) => n.id).join(',') };
-        if (secret) {
-          headers[WEBHOOK_TIMESTAMP_HEADER] = String(now);
-          headers[WEBHOOK_SIGNATURE_HEADER] = webhookSignature(secret, now, raw);
-        }
-        const answer = await postJson(url, raw, { timeoutMs: ctx.timeoutMs, signal, headers });
-        if (answer.kind === 'failed') return { ok: false, retryable: answer.retryable, detail: answer.detail };
-        return statusOutcome(answer.status, answer.body, answer.retryAfterMs);
-      }),
-  };
+  // Configured header values (an Authorization) are secrets too.
+  const kind = { type: 'webhook' as const, limits: { perMinute: config.perMinute ?? 60 }, extraSecrets: Object.values(config.headers ?? {}) };
+  return signedWebhookChannel(config, deps, kind, (batch, { url, secret, nowMs }) => {
+    const body = JSON.stringify(webhookBody(batch, config, nowMs));
+    const headers: Record<string, string> = { ...config.headers, [WEBHOOK_IDS_HEADER]: batch.map((n) => n.id).join(',') };
+    if (secret) {
+      headers[WEBHOOK_TIMESTAMP_HEADER] = String(nowMs);
+      headers[WEBHOOK_SIGNATURE_HEADER] = webhookSignature(secret, nowMs, body);
+    }
+    return { url, body, headers };
+  }, statusOutcome);
 }

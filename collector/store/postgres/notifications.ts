@@ -3,50 +3,8 @@
 // moment take different rows and never deliver one message twice.
 import type { AnnouncedAlert, NewNotificationRecord, NotificationRecord, NotificationStore, QueuedDelivery } from '../store.js';
 import type { Notification } from '../../notify/types.js';
+import { QUEUE_COLUMNS, RECORD_COLUMNS, announcedFromRow, queuedFromRow, recordFromRow, type AnnouncedRow, type QueueRow, type RecordRow } from '../rows.js';
 import type { PgRun } from './run.js';
-
-interface QueueRow {
-  id: number;
-  channel: string;
-  notification: string;
-  attempts: number;
-  next_attempt_ms: number;
-  last_error: string | null;
-}
-
-interface RecordRow {
-  id: number;
-  notification_id: string;
-  channel: string;
-  site: string;
-  device: string | null;
-  status: 'firing' | 'resolved';
-  repeat: boolean;
-  alerts: string;
-  result: 'sent' | 'failed';
-  detail: string;
-  attempts: number;
-  at_ms: number;
-}
-
-const QUEUE_COLUMNS = 'id, channel, notification, attempts, next_attempt_ms, last_error';
-const RECORD_COLUMNS = 'id, notification_id, channel, site, device, status, repeat, alerts, result, detail, attempts, at_ms';
-
-const queued = (r: QueueRow): QueuedDelivery => ({ id: r.id, channel: r.channel, notification: JSON.parse(r.notification) as Notification, attempts: r.attempts, nextAttemptMs: r.next_attempt_ms, lastError: r.last_error });
-const record = (r: RecordRow): NotificationRecord => ({
-  id: r.id,
-  notificationId: r.notification_id,
-  channel: r.channel,
-  site: r.site,
-  device: r.device,
-  status: r.status,
-  repeat: r.repeat,
-  alerts: JSON.parse(r.alerts) as string[],
-  result: r.result,
-  detail: r.detail,
-  attempts: r.attempts,
-  atMs: r.at_ms,
-});
 
 export class PgNotifications implements NotificationStore {
   constructor(private readonly q: PgRun) {}
@@ -67,7 +25,7 @@ export class PgNotifications implements NotificationStore {
        ) RETURNING ${QUEUE_COLUMNS}`,
       [channel, nowMs, nowMs + leaseMs, limit],
     );
-    return rows.sort((a, b) => a.id - b.id).map(queued);
+    return rows.sort((a, b) => a.id - b.id).map(queuedFromRow);
   }
 
   async settle(ids: readonly number[], records: readonly NewNotificationRecord[]): Promise<void> {
@@ -96,15 +54,15 @@ export class PgNotifications implements NotificationStore {
   }
 
   async queuedForDevice(device: string, limit = 20): Promise<QueuedDelivery[]> {
-    return (await this.q.rows<QueueRow>(`SELECT ${QUEUE_COLUMNS} FROM notify_queue WHERE device = $1 ORDER BY id LIMIT $2`, [device, limit])).map(queued);
+    return (await this.q.rows<QueueRow>(`SELECT ${QUEUE_COLUMNS} FROM notify_queue WHERE device = $1 ORDER BY id LIMIT $2`, [device, limit])).map(queuedFromRow);
   }
 
   async forDevice(device: string, limit = 20): Promise<NotificationRecord[]> {
-    return (await this.q.rows<RecordRow>(`SELECT ${RECORD_COLUMNS} FROM notify_log WHERE device = $1 ORDER BY at_ms DESC, id DESC LIMIT $2`, [device, limit])).map(record);
+    return (await this.q.rows<RecordRow>(`SELECT ${RECORD_COLUMNS} FROM notify_log WHERE device = $1 ORDER BY at_ms DESC, id DESC LIMIT $2`, [device, limit])).map(recordFromRow);
   }
 
   async recent(limit = 50): Promise<NotificationRecord[]> {
-    return (await this.q.rows<RecordRow>(`SELECT ${RECORD_COLUMNS} FROM notify_log ORDER BY at_ms DESC, id DESC LIMIT $1`, [limit])).map(record);
+    return (await this.q.rows<RecordRow>(`SELECT ${RECORD_COLUMNS} FROM notify_log ORDER BY at_ms DESC, id DESC LIMIT $1`, [limit])).map(recordFromRow);
   }
 
   prune(beforeMs: number): Promise<number> {
@@ -112,12 +70,7 @@ export class PgNotifications implements NotificationStore {
   }
 
   async announced(): Promise<AnnouncedAlert[]> {
-    return (await this.q.rows<{ key: string; group_key: string; alert: string; last_sent_ms: number }>('SELECT key, group_key, alert, last_sent_ms FROM notify_announced ORDER BY key')).map((r) => ({
-      key: r.key,
-      groupKey: r.group_key,
-      alert: JSON.parse(r.alert) as AnnouncedAlert['alert'],
-      lastSentMs: r.last_sent_ms,
-    }));
+    return (await this.q.rows<AnnouncedRow>('SELECT key, group_key, alert, last_sent_ms FROM notify_announced ORDER BY key')).map(announcedFromRow);
   }
 
   async updateAnnounced(set: readonly AnnouncedAlert[], resolved: readonly string[]): Promise<void> {

@@ -3,47 +3,8 @@
 // lease in one synchronous step) cannot race another claim of this store.
 import type { AnnouncedAlert, NewNotificationRecord, NotificationRecord, NotificationStore, QueuedDelivery } from '../store.js';
 import type { Notification } from '../../notify/types.js';
+import { QUEUE_COLUMNS, RECORD_COLUMNS, announcedFromRow, queuedFromRow, recordFromRow, type AnnouncedRow, type QueueRow, type RecordRow } from '../rows.js';
 import { prepared, type SqliteRun } from './run.js';
-
-interface QueueRow {
-  id: number;
-  channel: string;
-  notification: string;
-  attempts: number;
-  next_attempt_ms: number;
-  last_error: string | null;
-}
-
-interface RecordRow {
-  id: number;
-  notification_id: string;
-  channel: string;
-  site: string;
-  device: string | null;
-  status: 'firing' | 'resolved';
-  repeat: number;
-  alerts: string;
-  result: 'sent' | 'failed';
-  detail: string;
-  attempts: number;
-  at_ms: number;
-}
-
-const queued = (r: QueueRow): QueuedDelivery => ({ id: r.id, channel: r.channel, notification: JSON.parse(r.notification) as Notification, attempts: r.attempts, nextAttemptMs: r.next_attempt_ms, lastError: r.last_error });
-const record = (r: RecordRow): NotificationRecord => ({
-  id: r.id,
-  notificationId: r.notification_id,
-  channel: r.channel,
-  site: r.site,
-  device: r.device,
-  status: r.status,
-  repeat: r.repeat === 1,
-  alerts: JSON.parse(r.alerts) as string[],
-  result: r.result,
-  detail: r.detail,
-  attempts: r.attempts,
-  atMs: r.at_ms,
-});
 
 export class SqliteNotifications implements NotificationStore {
   constructor(private readonly r: SqliteRun) {}
@@ -60,10 +21,10 @@ export class SqliteNotifications implements NotificationStore {
   claim(channel: string, nowMs: number, leaseMs: number, limit: number): Promise<QueuedDelivery[]> {
     return this.r.run((db) =>
       db.transaction(() => {
-        const rows = prepared(db, 'SELECT id, channel, notification, attempts, next_attempt_ms, last_error FROM notify_queue WHERE channel = ? AND next_attempt_ms <= ? AND lease_until_ms <= ? ORDER BY id LIMIT ?').all(channel, nowMs, nowMs, limit) as QueueRow[];
+        const rows = prepared(db, `SELECT ${QUEUE_COLUMNS} FROM notify_queue WHERE channel = ? AND next_attempt_ms <= ? AND lease_until_ms <= ? ORDER BY id LIMIT ?`).all(channel, nowMs, nowMs, limit) as QueueRow[];
         const lease = prepared(db, 'UPDATE notify_queue SET lease_until_ms = ? WHERE id = ?');
         for (const r of rows) lease.run(nowMs + leaseMs, r.id);
-        return rows.map(queued);
+        return rows.map(queuedFromRow);
       })(),
     );
   }
@@ -102,15 +63,15 @@ export class SqliteNotifications implements NotificationStore {
   }
 
   queuedForDevice(device: string, limit = 20): Promise<QueuedDelivery[]> {
-    return this.r.run((db) => (prepared(db, 'SELECT id, channel, notification, attempts, next_attempt_ms, last_error FROM notify_queue WHERE device = ? ORDER BY id LIMIT ?').all(device, limit) as QueueRow[]).map(queued));
+    return this.r.run((db) => (prepared(db, `SELECT ${QUEUE_COLUMNS} FROM notify_queue WHERE device = ? ORDER BY id LIMIT ?`).all(device, limit) as QueueRow[]).map(queuedFromRow));
   }
 
   forDevice(device: string, limit = 20): Promise<NotificationRecord[]> {
-    return this.r.run((db) => (prepared(db, 'SELECT * FROM notify_log WHERE device = ? ORDER BY at_ms DESC, id DESC LIMIT ?').all(device, limit) as RecordRow[]).map(record));
+    return this.r.run((db) => (prepared(db, `SELECT ${RECORD_COLUMNS} FROM notify_log WHERE device = ? ORDER BY at_ms DESC, id DESC LIMIT ?`).all(device, limit) as RecordRow[]).map(recordFromRow));
   }
 
   recent(limit = 50): Promise<NotificationRecord[]> {
-    return this.r.run((db) => (prepared(db, 'SELECT * FROM notify_log ORDER BY at_ms DESC, id DESC LIMIT ?').all(limit) as RecordRow[]).map(record));
+    return this.r.run((db) => (prepared(db, `SELECT ${RECORD_COLUMNS} FROM notify_log ORDER BY at_ms DESC, id DESC LIMIT ?`).all(limit) as RecordRow[]).map(recordFromRow));
   }
 
   prune(beforeMs: number): Promise<number> {
@@ -119,12 +80,7 @@ export class SqliteNotifications implements NotificationStore {
 
   announced(): Promise<AnnouncedAlert[]> {
     return this.r.run((db) =>
-      (prepared(db, 'SELECT key, group_key, alert, last_sent_ms FROM notify_announced ORDER BY key').all() as { key: string; group_key: string; alert: string; last_sent_ms: number }[]).map((r) => ({
-        key: r.key,
-        groupKey: r.group_key,
-        alert: JSON.parse(r.alert) as AnnouncedAlert['alert'],
-        lastSentMs: r.last_sent_ms,
-      })),
+      (prepared(db, 'SELECT key, group_key, alert, last_sent_ms FROM notify_announced ORDER BY key').all() as AnnouncedRow[]).map(announcedFromRow),
     );
   }
 
