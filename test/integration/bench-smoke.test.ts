@@ -46,6 +46,10 @@ describe('benchmarks (smoke mode)', () => {
     child.stderr.on('data', (b: Buffer) => (log += b));
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     if (code !== 0) throw new Error(`npm run bench -- --smoke exited with ${code}:\n${log.slice(-6000)}`);
+    // Per-section wall time, so the slowest smoke section is known when the suite must get faster.
+    const starts = [...log.matchAll(/^\[bench (\d+) s\] (\w+): start$/gm)].map((m) => ({ name: m[2]!, at: Number(m[1]) }));
+    const end = Number(/^\[bench (\d+) s\] wrote /m.exec(log)?.[1] ?? NaN);
+    console.log(starts.map((s, i) => `[timing] bench-smoke ${s.name}: ${(starts[i + 1]?.at ?? end) - s.at} s`).join('\n'));
 
     const md = await readFile(out, 'utf8');
     expect(md).not.toContain('Benchmarks that failed');
