@@ -72,12 +72,31 @@ export class Scope {
   }
 }
 
+// A benchmark stopped with Ctrl+C or SIGTERM must not leave its collectors, load generators and
+// daemons running (they would skew every later measurement on the machine): open scopes are closed
+// before the runner exits.
+const open = new Set<Scope>();
+let handlersInstalled = false;
+function closeOnSignals(): void {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    process.once(signal, () => {
+      console.error(`[bench] ${signal}: stopping what the benchmarks started`);
+      void Promise.all([...open].map((s) => s.close().catch(() => undefined))).finally(() => process.exit(code));
+    });
+  }
+}
+
 /** Runs `fn` with a fresh Scope and always closes it. */
 export async function withScope<T>(fn: (scope: Scope) => Promise<T>): Promise<T> {
+  closeOnSignals();
   const scope = new Scope();
+  open.add(scope);
   try {
     return await fn(scope);
   } finally {
+    open.delete(scope);
     await scope.close();
   }
 }
