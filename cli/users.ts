@@ -8,7 +8,7 @@
 import { loadCollectorConfig } from '../collector/config.js';
 import { openStore } from '../collector/store/open.js';
 import type { StoredUser, UserChanges, UserStore } from '../collector/store/store.js';
-import { checkRole, checkSites, checkUserName, UserInputError } from '../collector/store/user-rules.js';
+import { checkRole, checkRoleSites, checkSites, checkUserName, UserInputError } from '../collector/store/user-rules.js';
 import { hashPassword } from '../collector/store/users.js';
 import { COMMANDS, usersAddCommand, usersListCommand, usersRemoveCommand, usersSetCommand } from './commands.js';
 import { readPassword } from './user.js';
@@ -61,7 +61,11 @@ export async function runUsersAdmin(args: string[], env: NodeJS.ProcessEnv, stre
       if (typeof parsed === 'number') return parsed;
       const [name, ...extra] = parsed.positionals;
       if (!name || extra.length > 0) return usageError(usersAddCommand, 'name exactly one user', io);
-      const fields = inputOf(() => ({ name: checkUserName(name), role: checkRole(parsed.values.role), sites: checkSites(parsed.values.site ?? []) }));
+      const fields = inputOf(() => {
+        const f = { name: checkUserName(name), role: checkRole(parsed.values.role), sites: checkSites(parsed.values.site ?? []) };
+        checkRoleSites(f.role, f.sites);
+        return f;
+      });
       if (typeof fields === 'string') return usageError(usersAddCommand, fields, io);
       return await withUsers(parsed.values.config, env, async (users, config) => {
         if (config.users.some((u) => u.name === name)) {

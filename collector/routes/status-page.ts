@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../errors.js';
 import { renderDevice } from '../status/render-device.js';
 import { badgeStates, filterDevices, renderList, type ListFilter } from '../status/render-list.js';
-import { authorize, rememberLang } from '../status/request-auth.js';
+import { authorize, callerOf, rememberLang } from '../status/request-auth.js';
 import { refuse, sendPage } from '../status/respond.js';
 import type { StatusService } from '../status/service.js';
 import type { BadgeState } from '../status/badges.js';
@@ -13,7 +13,7 @@ import type { Caller } from '../status/request-auth.js';
 import type { Store } from '../store/store.js';
 import { StoreUnavailable } from '../store/outage/unavailable.js';
 import type { OutageStatus } from '../store/outage/spooled-store.js';
-import { deviceNotFoundPage, scopedSnapshot, seesSite } from '../status/site-scope.js';
+import { deviceNotFoundPage, HiddenFromCaller, scopedSnapshot, seesSite } from '../status/site-scope.js';
 
 /** The store's reachability for /api/v1/status: null on SQLite (always there), else whether PostgreSQL answers and what is spooled. */
 function storeStatus(db: Store): { reachable: boolean; since: string | null; reason: string | null; spooledWrites: number } | null {
@@ -61,7 +61,11 @@ export async function statusPageRoutes(app: FastifyInstance, { svc }: { svc: Sta
   });
 
   app.get<{ Params: { device: string }; Querystring: Record<string, string | undefined> }>('/devices/:device', async (req, reply) => {
-    const gate = await authorize(svc, req, 'view', reply);
+    const gate = await authorize(svc, req, 'view', reply).catch(async (err: unknown) => {
+      if (err instanceof HiddenFromCaller) return { hidden: await callerOf(svc, req, reply) };
+      throw err;
+    });
+    if ('hidden' in gate) return deviceNotFoundPage(req, reply, gate.hidden);
     if (!gate.ok) return refuse(req, reply, gate.caller, gate.status);
     rememberLang(req, reply);
     const snap = scopedSnapshot(await svc.monitor.current(), gate.caller);

@@ -12,14 +12,11 @@ import { maintenanceRoutes } from '../routes/maintenance.js';
 import { statusPageRoutes } from '../routes/status-page.js';
 import { staticRoutes } from '../routes/static.js';
 import { usersAdminRoutes } from '../routes/users-admin.js';
-import { registerSiteScope } from './site-scope.js';
 import { staticAssets } from './static-assets.js';
 import { createStatusService, type StatusService } from './service.js';
 
 export async function registerStatus(app: FastifyInstance, ctx: CollectorContext, log: Logger): Promise<StatusService> {
   const svc = await createStatusService(ctx, log.child({ component: 'status' }));
-  // Before the routes: every route that names a device or a site passes it.
-  registerSiteScope(app, svc);
   for (const plugin of [statusPageRoutes, authRoutes, inspectionRoutes, maintenanceRoutes, exportRoutes, deviceAdminRoutes, usersAdminRoutes]) await app.register(plugin, { svc });
   const assets = staticAssets();
   if (assets.missing.length > 0) log.warn({ missing: assets.missing }, 'the status page charts are missing files: run npm run build');

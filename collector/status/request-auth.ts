@@ -8,6 +8,7 @@ import type { Session } from '../store/store.js';
 import { csrfToken, sessionCookie } from '../web-plugins.js';
 import type { Role } from './config.js';
 import { chooseLang, translator, type Lang, type T } from './i18n.js';
+import { checkSiteScope } from './site-scope.js';
 import type { StatusService } from './service.js';
 
 export { sessionCookie };
@@ -80,15 +81,19 @@ export type Gate = { ok: true; caller: Caller } | { ok: false; status: 401 | 403
 
 /**
  * Whether the caller may do what needs `role` (CSRF tokens of form posts are checked before, by the
- * route's csrfGuard). `reply`: for pages, so that their forms get a token.
+ * route's csrfGuard). `reply`: for pages, so that their forms get a token. Then, for a site-limited
+ * user, whether the device or site the request names is one of theirs: if not, HiddenFromCaller is
+ * thrown, answered as a device that does not exist (collector/status/site-scope.ts).
  */
 export async function authorize(svc: StatusService, req: FastifyRequest, role: Role | 'view', reply?: FastifyReply): Promise<Gate> {
   const caller = await callerOf(svc, req, reply);
   if (role === 'view') {
-    if (!svc.ctx.config.statusPage.requireLogin || caller.user) return { ok: true, caller };
-    return { ok: false, status: 401, caller };
+    if (svc.ctx.config.statusPage.requireLogin && !caller.user) return { ok: false, status: 401, caller };
+    checkSiteScope(svc, req, caller);
+    return { ok: true, caller };
   }
   if (!caller.user) return { ok: false, status: 401, caller };
   if (!hasRole(caller.user, role)) return { ok: false, status: 403, caller };
+  checkSiteScope(svc, req, caller);
   return { ok: true, caller };
 }

@@ -31,7 +31,7 @@ export function checkSites(sites: readonly unknown[]): string[] {
 }
 
 /** An administrator manages users and forgets devices fleet-wide: limiting one to sites would be a false promise. */
-function checkRoleSites(role: UserRole, sites: readonly string[]): void {
+export function checkRoleSites(role: UserRole, sites: readonly string[]): void {
   if (role === 'admin' && sites.length > 0) throw new UserInputError('an administrator sees every site: site limits are for viewers and technicians');
 }
 
