@@ -105,5 +105,5 @@ function warnAboutAccess(config: CollectorConfig, log: Logger): void {
   if (isLoopback(config.listen.host)) return;
   const sp = config.statusPage;
   if (sp.public) log.warn({ host: config.listen.host }, 'statusPage.public is true: anyone who reaches the collector sees device state, inventory and CSV exports without logging in');
-  else if (config.users.length === 0) log.warn({ host: config.listen.host }, 'viewing needs a login (the collector listens beyond loopback) but no users are configured: add users (stationwatch user hash-password) or set statusPage.public: true');
+  else if (config.users.length === 0) log.warn({ host: config.listen.host }, 'viewing needs a login (the collector listens beyond loopback) but the configuration file has no users: add users to the store (stationwatch collector users add) or the file (stationwatch user hash-password), or set statusPage.public: true');
 }
