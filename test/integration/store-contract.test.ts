@@ -20,6 +20,8 @@ import { silentLogger } from '../../common/logger.js';
 import type { Notification } from '../../collector/notify/types.js';
 import type { Report } from '../../protocol/report.js';
 import { makeReport } from '../helpers/reports.js';
+import { runUsersAdmin } from '../../cli/users.js';
+import { Readable, Writable } from 'node:stream';
 import { startPostgres, type PrivatePostgres } from './fixtures/postgres.js';
 import { spawnDaemon, whenReady } from '../../common/daemons/daemon.js';
 import { repoRoot } from './fixtures/processes.js';
@@ -528,6 +530,37 @@ describe('a collector on PostgreSQL', () => {
     const { rows } = await admin.query<{ report: string; reports_accepted: string }>('SELECT report, reports_accepted FROM device_state WHERE device = $1', ['pc-01']);
     return rows[0] && { seq: (JSON.parse(rows[0].report) as Report).seq, reportsAccepted: Number(rows[0].reports_accepted) };
   };
+
+  it('two collectors share one user list: a user made with the CLI logs in on one, its session works on the other, and a change takes effect on the next request of both', async () => {
+    const usersUrl = await postgres!.createDatabase('collector_users');
+    const pair: CollectorApp[] = [];
+    for (const [name, site] of [['pc-a', 'branch-a'], ['pc-b', 'branch-b']] as const) {
+      const dir = await mkdtemp(join(tmpdir(), 'sw-pg-users-'));
+      dirs.push(dir);
+      const config = resolveCollectorConfig({ devices: [{ name, token: `token-for-${name}-users-test`, site }], stateDir: dir, statusPage: { requireLogin: true } }, { STATIONWATCH_STORE_URL: usersUrl }, 'test');
+      const c = await buildCollector(config, { log: silentLogger });
+      apps.push(c);
+      pair.push(c);
+    }
+    const [a, b] = pair as [CollectorApp, CollectorApp];
+    const cliOut: string[] = [];
+    const cli = (args: string[], password = '') =>
+      runUsersAdmin(args, { STATIONWATCH_STORE_URL: usersUrl }, { stdin: Readable.from([`${password}\n`]), stderr: new Writable({ write: (_c, _e, cb) => cb() }) }, { out: (l) => cliOut.push(l), err: (l) => cliOut.push(l) });
+    expect(await cli(['add', 'zhou', '--role', 'technician', '--site', 'branch-a'], 'zhou-password'), cliOut.join('\n')).toBe(0);
+    const login = await a.app.inject({ method: 'POST', url: '/api/v1/sessions', payload: { user: 'zhou', password: 'zhou-password' } });
+    expect(login.statusCode).toBe(201);
+    expect(login.json()).toMatchObject({ role: 'technician', sites: ['branch-a'] });
+    const token = login.json().token as string;
+    const devices = async (c: CollectorApp) => {
+      const res = await c.app.inject({ url: '/api/devices', headers: { authorization: `Bearer ${token}` } });
+      return res.statusCode === 200 ? (res.json() as { devices: { name: string }[] }).devices.map((d) => d.name) : res.statusCode;
+    };
+    expect([await devices(a), await devices(b)]).toEqual([['pc-a'], []]);
+    expect(await cli(['set', 'zhou', '--site', 'branch-b'])).toBe(0);
+    expect([await devices(a), await devices(b)]).toEqual([[], ['pc-b']]);
+    expect(await cli(['set', 'zhou', '--disable'])).toBe(0);
+    expect([await devices(a), await devices(b)]).toEqual([401, 401]);
+  });
 
   it('commits a report before answering 202; a refused commit is a 503 that changes nothing, and the retry applies once; a restart restores it', async () => {
     const c = await collector();
