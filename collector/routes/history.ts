@@ -1,7 +1,7 @@
 // The history charts' JSON (collector/history/api.ts): a device's charts and overlays, a site's
 // timeline of abnormal and not-reporting devices, and the fleet's sparklines. Viewing rights as
 // /api/devices. The source is chosen once: Prometheus when configured, else the collector's own tiers.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { CollectorContext } from '../context.js';
 import type { DeviceStore } from '../device-store.js';
 import { ApiError } from '../errors.js';

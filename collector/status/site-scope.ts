@@ -29,7 +29,7 @@ export function scopedSnapshot(snap: StatusSnapshot, caller: Caller): StatusSnap
   return { ...snap, devices: snap.devices.filter((d) => seesSite(user, d.device.site)) };
 }
 
-/** The not-found answers of the routes, shared with the hook so that a hidden device looks absent. */
+/** The not-found answers of the routes, shared with checkSiteScope so that a hidden device looks absent. */
 export const noSuchDevice = (name: string) => new ApiError('not_found', undefined, `no device named "${name.slice(0, 63)}"`);
 export const noDeviceAtSite = (site: string) => new ApiError('not_found', undefined, `no device at site ${site.slice(0, 64)}`);
 
