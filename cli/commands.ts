@@ -104,6 +104,52 @@ export const devicesForgetCommand = command({
   },
 });
 
+const userSites = { type: 'string', multiple: true, value: 'SITE', description: 'limit the user to this site (repeat for several); viewers and technicians only' } as const;
+const userDetails = "Users kept in the collector's store (SQLite in its state directory, or the shared PostgreSQL), shared by\nevery collector of the store; the configuration file's `users` are listed but changed only in the file.";
+
+export const usersListCommand = command({
+  name: 'collector users list',
+  summary: "list the status page's users: the store's and the configuration file's",
+  details: userDetails,
+  options: { config: collectorConfig },
+});
+
+export const usersAddCommand = command({
+  name: 'collector users add',
+  args: 'NAME',
+  summary: 'add a user to the store; the password is read from standard input (a prompt on a terminal)',
+  details: `${userDetails}\nExit 0: added; 1: refused (the name exists, or is in the configuration file); 2: bad usage.`,
+  options: {
+    role: { type: 'string', value: 'viewer|technician|admin', required: true, description: 'what the user may do' },
+    site: userSites,
+    config: collectorConfig,
+  },
+});
+
+export const usersSetCommand = command({
+  name: 'collector users set',
+  args: 'NAME',
+  summary: "change a stored user's role, sites, password or whether it is disabled (next request, every collector)",
+  details: `${userDetails}\nDisabling a user or setting a password ends the user's sessions. The last enabled administrator cannot be\ndemoted or disabled. Exit 0: changed; 1: refused; 2: bad usage.`,
+  options: {
+    role: { type: 'string', value: 'viewer|technician|admin', description: 'the new role' },
+    site: { ...userSites, description: "the user's sites from now on (repeat for several)" },
+    'all-sites': { type: 'boolean', description: 'lift the site limits' },
+    disable: { type: 'boolean', description: 'refuse its logins and end its sessions' },
+    enable: { type: 'boolean', description: 'allow its logins again' },
+    password: { type: 'boolean', description: 'set a new password, read from standard input (a prompt on a terminal)' },
+    config: collectorConfig,
+  },
+});
+
+export const usersRemoveCommand = command({
+  name: 'collector users remove',
+  args: 'NAME',
+  summary: 'remove a stored user and end its sessions',
+  details: `${userDetails}\nThe last enabled administrator cannot be removed. Exit 0: removed; 1: refused or no such user; 2: bad usage.`,
+  options: { config: collectorConfig },
+});
+
 export const checkConfigCommand = command({
   name: 'check-config',
   args: 'FILE',
@@ -229,6 +275,10 @@ export const COMMANDS: readonly Command[] = [
   devicesListCommand,
   devicesRevokeCommand,
   devicesForgetCommand,
+  usersListCommand,
+  usersAddCommand,
+  usersSetCommand,
+  usersRemoveCommand,
   checkConfigCommand,
   generateCommand,
   backupReportCommand,

@@ -26,6 +26,7 @@ const runInspectCommand = lazy(async () => (await import('./inspect.js')).runIns
 const runUser = lazy(async () => (await import('./user.js')).runUser);
 const runAgentEnrol = lazy(async () => (await import('./agent-enrol.js')).runAgentEnrol);
 const runCollectorAdmin = lazy(async () => (await import('./enrolment.js')).runCollectorAdmin);
+const runUsersAdmin = lazy(async () => (await import('./users.js')).runUsersAdmin);
 const runLoadgen = lazy(async () => (await import('./loadgen.js')).runLoadgen);
 const runNotify = lazy(async () => (await import('./notify.js')).runNotify);
 const runAgentProcess = lazy(async () => (await import('./agent-run.js')).runAgentProcess);
@@ -69,6 +70,7 @@ async function main(argv: string[]): Promise<number> {
     return runServiceCommand(rest, process.env, npmProgram(process.execPath, process.argv[1]));
   }
   if (command === 'collector' && ['enrol-code', 'devices'].includes(rest[0] ?? '')) return runCollectorAdmin(rest, process.env);
+  if (command === 'collector' && rest[0] === 'users') return runUsersAdmin(rest.slice(1), process.env, { stdin: process.stdin, stderr: process.stderr });
   if (command === 'agent' && rest[0] === 'enrol') return runAgentEnrol(rest.slice(1), process.env);
   if (command === 'loadgen') return runLoadgen(rest, process.env);
   if (command === 'notify') return runNotify(rest, process.env);

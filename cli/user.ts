@@ -5,7 +5,8 @@ import { hashPassword } from '../collector/store/users.js';
 import { COMMANDS, hashPasswordCommand } from './commands.js';
 import { groupHelp, parseCommand, type LineIo } from './usage.js';
 
-async function readPassword(input: NodeJS.ReadableStream & { isTTY?: boolean }, output: NodeJS.WritableStream): Promise<string> {
+/** The first line of `input`; on a terminal, after a prompt on `output`. */
+export async function readPassword(input: NodeJS.ReadableStream & { isTTY?: boolean }, output: NodeJS.WritableStream): Promise<string> {
   if (input.isTTY) output.write('Password (input is shown; clear the terminal afterwards): ');
   const rl = createInterface({ input, terminal: false });
   for await (const line of rl) {

@@ -1,5 +1,5 @@
 // Builds the collector's HTTP server without listening: tests use inject(), main() listens.
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from '../common/logger.js';
 import type { CollectorConfig } from './config.js';
 import { createContext, type CollectorContext } from './context.js';
@@ -18,6 +18,7 @@ import { registerStatus } from './status/register.js';
 import { registerNotifications } from './notify/register.js';
 import { isLoopback } from './status/config.js';
 import { authorize } from './status/request-auth.js';
+import { seesSite } from './status/site-scope.js';
 import { fromCsrfError, registerWebPlugins } from './web-plugins.js';
 import type { StatusService } from './status/service.js';
 
@@ -75,8 +76,13 @@ export async function buildCollector(config: CollectorConfig, opts: { log: Logge
   await app.register(runbookRoutes);
   const status = await registerStatus(app, ctx, opts.log);
   await registerNotifications(app, status, opts.log, opts.notify);
-  await app.register(deviceRoutes, { ctx, canView: async (req) => (await authorize(status, req, 'view')).ok });
-  await app.register(historyRoutes, { source: historySource(ctx, status), devices: ctx.store, canView: async (req) => (await authorize(status, req, 'view')).ok });
+  // Viewing rights, and of which sites (a site-limited user: collector/status/site-scope.ts).
+  const viewScope = async (req: FastifyRequest) => {
+    const gate = await authorize(status, req, 'view');
+    return gate.ok ? (site: string) => seesSite(gate.caller.user, site) : undefined;
+  };
+  await app.register(deviceRoutes, { ctx, viewScope });
+  await app.register(historyRoutes, { source: historySource(ctx, status), devices: ctx.store, viewScope });
   app.addHook('onReady', async () => ctx.history?.start());
   app.addHook('onClose', async () => {
     // Written before the store closes: open buckets included.
@@ -99,5 +105,5 @@ function warnAboutAccess(config: CollectorConfig, log: Logger): void {
   if (isLoopback(config.listen.host)) return;
   const sp = config.statusPage;
   if (sp.public) log.warn({ host: config.listen.host }, 'statusPage.public is true: anyone who reaches the collector sees device state, inventory and CSV exports without logging in');
-  else if (config.users.length === 0) log.warn({ host: config.listen.host }, 'viewing needs a login (the collector listens beyond loopback) but no users are configured: add users (stationwatch user hash-password) or set statusPage.public: true');
+  else if (config.users.length === 0) log.warn({ host: config.listen.host }, 'viewing needs a login (the collector listens beyond loopback) but the configuration file has no users: add users to the store (stationwatch collector users add) or the file (stationwatch user hash-password), or set statusPage.public: true');
 }

@@ -5,7 +5,7 @@ import { DeviceName, SiteName } from '../protocol/report.js';
 import { ConfigError, applyEnv, readConfigFile, validateConfig, type EnvTable } from '../common/config-file.js';
 import { SnmpTargetSchema, snmpTargetProblems, type SnmpTarget } from './snmp/config.js';
 import { HoursSchema, checkTimezone } from './business-hours.js';
-import { collectorStateDir, resolveLoginPolicy, statusConfigProperties } from './status/config.js';
+import { collectorStateDir, configUserProblems, resolveLoginPolicy, statusConfigProperties } from './status/config.js';
 import { TlsSchema, reliabilityConfigProperties } from './reliability-config.js';
 import { postgresUrlProblem } from './store/postgres/config.js';
 import { NotificationsSchema, notificationProblems, withChannelDefaults, type NotificationsConfig } from './notify/config.js';
@@ -124,6 +124,7 @@ export function resolveCollectorConfig(raw: unknown, env: NodeJS.ProcessEnv, sou
     if (problem) problems.push(`/store/postgres/url: ${problem}`);
   }
   problems.push(...notificationProblems(value.notifications, value.alertmanagerUrl));
+  problems.push(...configUserProblems(value.users));
   const config = validateConfig(CollectorConfigSchema, value, source, problems) as CollectorConfig;
   config.notifications.channels = withChannelDefaults(config.notifications.channels);
   const bh = config.businessHours;

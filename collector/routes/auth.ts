@@ -79,7 +79,7 @@ ${cfg.requireLogin && !error ? html`<p>${t('loginNeeded')}</p>` : ''}${error ? h
       throw new ApiError('login_failed');
     }
     const { id, session } = await svc.sessions.create(user.name, svc.ctx.nowMs(), lifetimeMs);
-    return reply.code(201).send({ token: id, user: user.name, role: user.role, expiresAt: new Date(session.expiresMs).toISOString() });
+    return reply.code(201).send({ token: id, user: user.name, role: user.role, sites: user.sites, expiresAt: new Date(session.expiresMs).toISOString() });
   });
 
   app.delete('/api/v1/sessions/current', async (req, reply) => {

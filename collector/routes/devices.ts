@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { CollectorContext } from '../context.js';
 import type { DeviceRecord } from '../device-store.js';
 import { ApiError } from '../errors.js';
+import { noSuchDevice } from '../status/site-scope.js';
 
 function view(ctx: CollectorContext, d: DeviceRecord, detail: boolean) {
   const r = d.report;
@@ -24,19 +25,24 @@ function view(ctx: CollectorContext, d: DeviceRecord, detail: boolean) {
   return { ...summary, samples: [...d.samplesByMetric.values()].flat() };
 }
 
+/** Which sites the caller may see; undefined when the caller may not view at all. */
+export type ViewScope = (req: FastifyRequest) => Promise<((site: string) => boolean) | undefined>;
+
 /**
- * `canView`: whether the caller may see device state and inventory (statusPage.requireLogin: a
- * session cookie or bearer session token). /healthz stays open for supervisors.
+ * `viewScope`: whether the caller may see device state and inventory (statusPage.requireLogin: a
+ * session cookie or bearer session token), and of which sites. /healthz stays open for supervisors.
  */
-export async function deviceRoutes(app: FastifyInstance, { ctx, canView }: { ctx: CollectorContext; canView: (req: FastifyRequest) => Promise<boolean> }): Promise<void> {
+export async function deviceRoutes(app: FastifyInstance, { ctx, viewScope }: { ctx: CollectorContext; viewScope: ViewScope }): Promise<void> {
   app.get('/api/devices', async (req) => {
-    if (!(await canView(req))) throw new ApiError('login_required');
-    return { devices: ctx.store.list().map((d) => view(ctx, d, true)) };
+    const sees = await viewScope(req);
+    if (!sees) throw new ApiError('login_required');
+    return { devices: ctx.store.list().filter((d) => sees(d.site)).map((d) => view(ctx, d, true)) };
   });
+  // A device of a site the caller may not see never reaches here (collector/status/site-scope.ts).
   app.get<{ Params: { device: string } }>('/api/devices/:device', async (req) => {
-    if (!(await canView(req))) throw new ApiError('login_required');
+    if (!(await viewScope(req))) throw new ApiError('login_required');
     const d = ctx.store.get(req.params.device);
-    if (!d) throw new ApiError('not_found');
+    if (!d) throw noSuchDevice(req.params.device);
     return view(ctx, d, true);
   });
   app.get('/healthz', async () => ({ status: 'ok', devices: ctx.store.list().length }));

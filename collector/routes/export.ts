@@ -11,6 +11,7 @@ import { kpiRecords, queryKpis } from '../status/prometheus-kpi.js';
 import { authorize, rememberLang } from '../status/request-auth.js';
 import { refuse, sendPage } from '../status/respond.js';
 import type { StatusService } from '../status/service.js';
+import { scopedSnapshot, seesSite } from '../status/site-scope.js';
 
 const day = /^(\d{4})-(\d{2})-(\d{2})$/;
 
@@ -65,7 +66,7 @@ export async function exportRoutes(app: FastifyInstance, { svc }: { svc: StatusS
     let rows: Cell[][];
     switch (req.params.kind) {
       case 'devices.csv': {
-        const snap = await svc.monitor.current();
+        const snap = scopedSnapshot(await svc.monitor.current(), gate.caller);
         let kpis: Awaited<ReturnType<typeof queryKpis>> | undefined;
         if (svc.ctx.config.prometheusUrl) {
           try {
@@ -85,11 +86,11 @@ export async function exportRoutes(app: FastifyInstance, { svc }: { svc: StatusS
       }
       case 'events.csv':
         header = ['time', 'device', 'site', 'indicator', 'from', 'to', 'alerts'];
-        rows = (await svc.events.between(fromMs, toMs)).map((e) => [iso(e.atMs), e.device, e.site, e.indicator, e.from, e.to, e.detail.alerts.map((a) => `${a.alert}=${Number(a.value.toPrecision(4))}`).join('; ')]);
+        rows = (await svc.events.between(fromMs, toMs)).filter((e) => seesSite(gate.caller.user, e.site)).map((e) => [iso(e.atMs), e.device, e.site, e.indicator, e.from, e.to, e.detail.alerts.map((a) => `${a.alert}=${Number(a.value.toPrecision(4))}`).join('; ')]);
         break;
       case 'inspections.csv':
         header = ['time', 'device', 'site', 'user', 'result', 'note'];
-        rows = (await svc.inspections.between(fromMs, toMs)).map((i) => [iso(i.atMs), i.device, i.site, i.user, i.result, i.note]);
+        rows = (await svc.inspections.between(fromMs, toMs)).filter((i) => seesSite(gate.caller.user, i.site)).map((i) => [iso(i.atMs), i.device, i.site, i.user, i.result, i.note]);
         break;
       default:
         throw new ApiError('not_found', undefined, 'exports: devices.csv, events.csv, inspections.csv');

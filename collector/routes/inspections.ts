@@ -9,6 +9,7 @@ import { csrfGuard } from '../web-plugins.js';
 import { refuse } from '../status/respond.js';
 import type { StatusService } from '../status/service.js';
 import type { User } from '../store/users.js';
+import { noSuchDevice } from '../status/site-scope.js';
 
 /** The inspection's fields, or the problems with them (a refused request changes nothing). */
 export function parseInspection(body: Record<string, unknown>): { result: InspectionResult; note: string } | { problems: string[] } {
@@ -28,7 +29,7 @@ export async function inspectionRoutes(app: FastifyInstance, { svc }: { svc: Sta
 
   const record = async (device: string, user: User, fields: { result: InspectionResult; note: string }) => {
     const d = svc.ctx.store.get(device);
-    if (!d) throw new ApiError('not_found', undefined, `no device named "${device}"`);
+    if (!d) throw noSuchDevice(device);
     const saved = await svc.inspections.record({ device: d.name, site: d.site, atMs: svc.ctx.nowMs(), user: user.name, ...fields });
     // Re-evaluate this device now (not the fleet) so the page the technician is sent back to shows the effect.
     await svc.monitor.update([d.name]);
@@ -60,7 +61,7 @@ export async function inspectionRoutes(app: FastifyInstance, { svc }: { svc: Sta
   app.get<{ Params: { device: string } }>('/api/v1/devices/:device/inspections', async (req) => {
     const gate = await authorize(svc, req, 'view');
     if (!gate.ok) throw new ApiError('login_required');
-    if (!svc.ctx.store.get(req.params.device)) throw new ApiError('not_found');
+    if (!svc.ctx.store.get(req.params.device)) throw noSuchDevice(req.params.device);
     return { inspections: (await svc.inspections.forDevice(req.params.device)).map((i) => ({ ...i, at: new Date(i.atMs).toISOString() })) };
   });
 }

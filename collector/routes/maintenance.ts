@@ -10,6 +10,7 @@ import { refuse } from '../status/respond.js';
 import type { StatusService } from '../status/service.js';
 import { createSilence, expireSilence } from '../status/silences.js';
 import type { User } from '../store/users.js';
+import { noSuchDevice } from '../status/site-scope.js';
 
 export function parseMaintenance(body: Record<string, unknown>): { hours: number; reason: string } | { problems: string[] } {
   const problems: string[] = [];
@@ -27,7 +28,7 @@ export async function maintenanceRoutes(app: FastifyInstance, { svc }: { svc: St
 
   const start = async (device: string, user: User, f: { hours: number; reason: string }) => {
     const d = svc.ctx.store.get(device);
-    if (!d) throw new ApiError('not_found', undefined, `no device named "${device}"`);
+    if (!d) throw noSuchDevice(device);
     const now = svc.ctx.nowMs();
     const period = { device: d.name, startsMs: now, endsMs: now + Math.round(f.hours * 3_600_000), user: user.name, reason: f.reason, createdMs: now };
     let silenceId: string | null = null;
@@ -46,6 +47,7 @@ export async function maintenanceRoutes(app: FastifyInstance, { svc }: { svc: St
   };
 
   const end = async (device: string, id: number) => {
+    if (!svc.ctx.store.get(device)) throw noSuchDevice(device);
     const m = await svc.maintenance.get(id);
     if (!m || m.device !== device) throw new ApiError('not_found', undefined, `no maintenance period ${id} for "${device}"`);
     await svc.maintenance.end(id, svc.ctx.nowMs());

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../errors.js';
 import { renderDevice } from '../status/render-device.js';
 import { badgeStates, filterDevices, renderList, type ListFilter } from '../status/render-list.js';
-import { authorize, rememberLang } from '../status/request-auth.js';
+import { authorize, callerOf, rememberLang } from '../status/request-auth.js';
 import { refuse, sendPage } from '../status/respond.js';
 import type { StatusService } from '../status/service.js';
 import type { BadgeState } from '../status/badges.js';
@@ -13,6 +13,7 @@ import type { Caller } from '../status/request-auth.js';
 import type { Store } from '../store/store.js';
 import { StoreUnavailable } from '../store/outage/unavailable.js';
 import type { OutageStatus } from '../store/outage/spooled-store.js';
+import { deviceNotFoundPage, HiddenFromCaller, scopedSnapshot, seesSite } from '../status/site-scope.js';
 
 /** The store's reachability for /api/v1/status: null on SQLite (always there), else whether PostgreSQL answers and what is spooled. */
 function storeStatus(db: Store): { reachable: boolean; since: string | null; reason: string | null; spooledWrites: number } | null {
@@ -46,25 +47,31 @@ export async function statusPageRoutes(app: FastifyInstance, { svc }: { svc: Sta
     const gate = await authorize(svc, req, 'view', reply);
     if (!gate.ok) return refuse(req, reply, gate.caller, gate.status);
     rememberLang(req, reply);
-    const snap = await svc.monitor.current();
+    const snap = scopedSnapshot(await svc.monitor.current(), gate.caller);
     // With the shared store away the page still shows the fleet from memory, and says what it lacks.
-    const maintenance = await svc.maintenance.open(snap.atMs).catch((err: unknown) => {
-      if (err instanceof StoreUnavailable) return [];
-      throw err;
-    });
+    const maintenance = (
+      await svc.maintenance.open(snap.atMs).catch((err: unknown) => {
+        if (err instanceof StoreUnavailable) return [];
+        throw err;
+      })
+    ).filter((m) => seesSite(gate.caller.user, svc.ctx.store.get(m.device)?.site ?? ''));
     const grafana = svc.ctx.config.grafanaUrl ? { grafanaUrl: svc.ctx.config.grafanaUrl } : {};
     const body = html`${storeAwayNotice(svc.ctx.db, gate.caller)}${notificationsBanner(svc.notifier, gate.caller)}${renderList(snap, filterOf(req.query), svc.indicators, maintenance, gate.caller, grafana)}`;
     return sendPage(req, reply, gate.caller, gate.caller.t('title'), body, { refreshSeconds, charts: true });
   });
 
   app.get<{ Params: { device: string }; Querystring: Record<string, string | undefined> }>('/devices/:device', async (req, reply) => {
-    const gate = await authorize(svc, req, 'view', reply);
+    const gate = await authorize(svc, req, 'view', reply).catch(async (err: unknown) => {
+      if (err instanceof HiddenFromCaller) return { hidden: await callerOf(svc, req, reply) };
+      throw err;
+    });
+    if ('hidden' in gate) return deviceNotFoundPage(req, reply, gate.hidden);
     if (!gate.ok) return refuse(req, reply, gate.caller, gate.status);
     rememberLang(req, reply);
-    const snap = await svc.monitor.current();
+    const snap = scopedSnapshot(await svc.monitor.current(), gate.caller);
     const status = snap.devices.find((d) => d.device.name === req.params.device);
     const { t } = gate.caller;
-    if (!status) return sendPage(req, reply, gate.caller, t('notFound'), html`<p class="error">${t('notFound')}</p>`, { status: 404 });
+    if (!status) return deviceNotFoundPage(req, reply, gate.caller);
     const name = status.device.name;
     const flash = req.query.saved === '1' ? { notice: t('saved') } : {};
     const [events, inspections, maintenance] = await Promise.all([svc.events.forDevice(name), svc.inspections.forDevice(name), svc.maintenance.forDevice(name)]);
@@ -78,7 +85,7 @@ export async function statusPageRoutes(app: FastifyInstance, { svc }: { svc: Sta
   app.get<{ Querystring: Record<string, string | undefined> }>('/api/v1/status', async (req) => {
     const gate = await authorize(svc, req, 'view');
     if (!gate.ok) throw new ApiError('login_required');
-    const snap = await svc.monitor.current();
+    const snap = scopedSnapshot(await svc.monitor.current(), gate.caller);
     return {
       evaluatedAt: new Date(snap.atMs).toISOString(),
       notEvaluated: snap.notEvaluated,

@@ -6,6 +6,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { PostgresStoreSchema } from '../store/postgres/config.js';
+import { SiteName } from '../../protocol/report.js';
 
 export const roles = ['viewer', 'technician', 'admin'] as const;
 export type Role = (typeof roles)[number];
@@ -18,9 +19,25 @@ const UserEntry = Type.Object(
     name: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$' }),
     role: Type.Union(roles.map((r) => Type.Literal(r))),
     passwordHash: Type.String({ pattern: passwordHashPattern }),
+    /** Limits a viewer or technician to these sites (a branch technician); absent: every site. */
+    sites: Type.Optional(Type.Array(SiteName, { maxItems: 100 })),
   },
   { additionalProperties: false },
 );
+
+/** What the schema cannot say about the file's users: one entry per name, and no site limits on an administrator. */
+export function configUserProblems(users: unknown): string[] {
+  if (!Array.isArray(users)) return [];
+  const problems: string[] = [];
+  const seen = new Map<unknown, number>();
+  users.forEach((u: { name?: unknown; role?: unknown; sites?: unknown } | null, i) => {
+    if (typeof u !== 'object' || u === null) return;
+    if (seen.has(u.name)) problems.push(`/users/${i}/name: "${String(u.name)}" is already used by /users/${seen.get(u.name)}`);
+    else seen.set(u.name, i);
+    if (u.role === 'admin' && Array.isArray(u.sites) && u.sites.length > 0) problems.push(`/users/${i}/sites: an administrator sees every site; site limits are for viewers and technicians`);
+  });
+  return problems;
+}
 
 const httpUrl = Type.String({ pattern: '^https?://[^\\s/]+(/\\S*)?$' });
 

@@ -75,7 +75,7 @@ export function page(opts: { caller: Caller; title: string; body: Html; nonce: s
 <title>${opts.title} — stationwatch</title><style nonce="${nonce}">${raw(css)}</style>${opts.assets ? html`<link rel="stylesheet" nonce="${nonce}" href="${opts.assets.url('uplot.min.css')}">` : ''}</head>
 <body><a class="skip" href="#main">${t('skip')}</a>
 <header><h1><a href="/">stationwatch</a></h1>
-<nav aria-label="${t('nav')}"><ul><li><a href="/">${t('navStatus')}</a></li><li><a href="/export">${t('navExport')}</a></li><li><a href="/docs/runbooks/">${t('navRunbooks')}</a></li></ul></nav>
+<nav aria-label="${t('nav')}"><ul><li><a href="/">${t('navStatus')}</a></li><li><a href="/export">${t('navExport')}</a></li><li><a href="/docs/runbooks/">${t('navRunbooks')}</a></li>${caller.user?.role === 'admin' ? html`<li><a href="/admin/users">${t('navUsers')}</a></li>` : ''}</ul></nav>
 <div class="who"><a href="${switchHref}" lang="${other.lang === 'zh' ? 'zh-CN' : 'en'}" hreflang="${other.lang === 'zh' ? 'zh-CN' : 'en'}" aria-label="${t('language')}: ${other.label}">${other.label}</a>${who}</div></header>
 <main id="main">${opts.body}</main>
 ${opts.refreshSeconds ? html`<script nonce="${nonce}">${raw(refreshScript(opts.refreshSeconds))}</script>` : ''}

@@ -11,12 +11,13 @@ import { inspectionRoutes } from '../routes/inspections.js';
 import { maintenanceRoutes } from '../routes/maintenance.js';
 import { statusPageRoutes } from '../routes/status-page.js';
 import { staticRoutes } from '../routes/static.js';
+import { usersAdminRoutes } from '../routes/users-admin.js';
 import { staticAssets } from './static-assets.js';
 import { createStatusService, type StatusService } from './service.js';
 
 export async function registerStatus(app: FastifyInstance, ctx: CollectorContext, log: Logger): Promise<StatusService> {
   const svc = await createStatusService(ctx, log.child({ component: 'status' }));
-  for (const plugin of [statusPageRoutes, authRoutes, inspectionRoutes, maintenanceRoutes, exportRoutes, deviceAdminRoutes]) await app.register(plugin, { svc });
+  for (const plugin of [statusPageRoutes, authRoutes, inspectionRoutes, maintenanceRoutes, exportRoutes, deviceAdminRoutes, usersAdminRoutes]) await app.register(plugin, { svc });
   const assets = staticAssets();
   if (assets.missing.length > 0) log.warn({ missing: assets.missing }, 'the status page charts are missing files: run npm run build');
   await app.register(staticRoutes, { assets });

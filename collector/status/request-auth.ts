@@ -8,6 +8,7 @@ import type { Session } from '../store/store.js';
 import { csrfToken, sessionCookie } from '../web-plugins.js';
 import type { Role } from './config.js';
 import { chooseLang, translator, type Lang, type T } from './i18n.js';
+import { checkSiteScope } from './site-scope.js';
 import type { StatusService } from './service.js';
 
 export { sessionCookie };
@@ -25,18 +26,29 @@ export interface Caller {
   csrf?: string;
 }
 
-/** The caller; with `reply` (pages), also the CSRF token its forms need. */
-export async function callerOf(svc: StatusService, req: FastifyRequest, reply?: FastifyReply): Promise<Caller> {
+/** Who asked, once per request: the site guard (collector/status/site-scope.ts) and the route share one lookup. */
+const asked = new WeakMap<FastifyRequest, Promise<Omit<Caller, 'csrf'>>>();
+
+async function lookUp(svc: StatusService, req: FastifyRequest): Promise<Omit<Caller, 'csrf'>> {
   const jar = req.cookies;
   const query = (req.query ?? {}) as Record<string, string | undefined>;
   const lang = chooseLang(query.lang, jar[langCookie], req.headers['accept-language']);
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
   const id = bearer ?? jar[sessionCookie];
   const session = id ? await svc.sessions.find(id, svc.ctx.nowMs()) : undefined;
-  // A user removed from the configuration loses access even with a live session.
-  const user = session ? svc.users.get(session.user) : undefined;
-  const logged = user && session ? { user, session, sessionId: id, ...(reply && bearer === undefined ? { csrf: csrfToken(req, reply) } : {}) } : {};
+  // Read on every request, never cached: a user removed, disabled or changed (on any collector of
+  // the store, or in the configuration file) has that effect on the next request.
+  const user = session ? await svc.users.get(session.user) : undefined;
+  const logged = user && session ? { user, session, sessionId: id } : {};
   return { ...logged, viaCookie: bearer === undefined, lang, t: translator(lang) };
+}
+
+/** The caller; with `reply` (pages), also the CSRF token its forms need. */
+export async function callerOf(svc: StatusService, req: FastifyRequest, reply?: FastifyReply): Promise<Caller> {
+  let pending = asked.get(req);
+  if (!pending) asked.set(req, (pending = lookUp(svc, req)));
+  const caller = await pending;
+  return reply && caller.user && caller.viaCookie ? { ...caller, csrf: csrfToken(req, reply) } : { ...caller };
 }
 
 /** Remembers an explicit `?lang=` choice. */
@@ -69,15 +81,19 @@ export type Gate = { ok: true; caller: Caller } | { ok: false; status: 401 | 403
 
 /**
  * Whether the caller may do what needs `role` (CSRF tokens of form posts are checked before, by the
- * route's csrfGuard). `reply`: for pages, so that their forms get a token.
+ * route's csrfGuard). `reply`: for pages, so that their forms get a token. Then, for a site-limited
+ * user, whether the device or site the request names is one of theirs: if not, HiddenFromCaller is
+ * thrown, answered as a device that does not exist (collector/status/site-scope.ts).
  */
 export async function authorize(svc: StatusService, req: FastifyRequest, role: Role | 'view', reply?: FastifyReply): Promise<Gate> {
   const caller = await callerOf(svc, req, reply);
   if (role === 'view') {
-    if (!svc.ctx.config.statusPage.requireLogin || caller.user) return { ok: true, caller };
-    return { ok: false, status: 401, caller };
+    if (svc.ctx.config.statusPage.requireLogin && !caller.user) return { ok: false, status: 401, caller };
+    checkSiteScope(svc, req, caller);
+    return { ok: true, caller };
   }
   if (!caller.user) return { ok: false, status: 401, caller };
   if (!hasRole(caller.user, role)) return { ok: false, status: 403, caller };
+  checkSiteScope(svc, req, caller);
   return { ok: true, caller };
 }

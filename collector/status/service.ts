@@ -63,7 +63,7 @@ export async function createStatusService(ctx: CollectorContext, log: Logger): P
     inspections,
     maintenance,
     sessions,
-    users: new UserDirectory(ctx.config.users),
+    users: new UserDirectory(ctx.config.users, db.users),
     monitor,
     indicators,
     thresholds,

@@ -225,6 +225,48 @@ export interface SessionStore {
   prune(nowMs: number): Promise<number>;
 }
 
+// ---- users ---------------------------------------------------------------------------------------
+
+export type UserRole = 'viewer' | 'technician' | 'admin';
+
+/**
+ * A status-page user kept in the store (managed with `stationwatch collector users` and the admin
+ * page), shared by every collector of the store. `sites`: the sites the user is limited to; empty
+ * means every site (an administrator is never limited).
+ */
+export interface StoredUser {
+  name: string;
+  role: UserRole;
+  sites: string[];
+  /** scrypt, as collector/store/users.ts makes it; never the password. */
+  passwordHash: string;
+  disabled: boolean;
+  createdMs: number;
+  updatedMs: number;
+}
+
+export interface UserChanges {
+  role?: UserRole;
+  sites?: readonly string[];
+  disabled?: boolean;
+  passwordHash?: string;
+}
+
+/**
+ * Users, read on every request (a change takes effect on the next request of every collector). Each
+ * write is one transaction that checks the "at least one enabled administrator stays" rule itself, so
+ * two administrators demoting each other at once cannot both succeed.
+ */
+export interface UserStore {
+  get(name: string): Promise<StoredUser | undefined>;
+  /** Every user, by name. */
+  list(): Promise<StoredUser[]>;
+  add(u: Omit<StoredUser, 'updatedMs'>): Promise<{ ok: true } | { refused: 'exists' }>;
+  update(name: string, changes: UserChanges, nowMs: number): Promise<{ ok: true } | { refused: 'not_found' | 'last_admin' }>;
+  /** Removes the user and ends the user's sessions. */
+  remove(name: string): Promise<{ ok: true } | { refused: 'not_found' | 'last_admin' }>;
+}
+
 // ---- notifications -------------------------------------------------------------------------------
 
 /** One notification waiting to be delivered to one channel (the durable queue; survives a restart). */
@@ -359,6 +401,7 @@ export interface StoreConcerns {
   readonly inspections: InspectionStore;
   readonly maintenance: MaintenanceStore;
   readonly sessions: SessionStore;
+  readonly users: UserStore;
   readonly notifications: NotificationStore;
   readonly history: HistoryStore;
 }

@@ -20,6 +20,8 @@ import { silentLogger } from '../../common/logger.js';
 import type { Notification } from '../../collector/notify/types.js';
 import type { Report } from '../../protocol/report.js';
 import { makeReport } from '../helpers/reports.js';
+import { runUsersAdmin } from '../../cli/users.js';
+import { Readable, Writable } from 'node:stream';
 import { startPostgres, type PrivatePostgres } from './fixtures/postgres.js';
 import { spawnDaemon, whenReady } from '../../common/daemons/daemon.js';
 import { repoRoot } from './fixtures/processes.js';
@@ -339,6 +341,50 @@ describe.each(backends)('the store contract on $name', (backend) => {
     expect(await store.sessions.find('never-issued', T0)).toBeUndefined();
   });
 
+  it('users: added once, validated, changed (sessions ended when disabled), removed with their sessions; an enabled administrator always stays, even against a second store instance', async () => {
+    const hash = (n: number) => `scrypt$32768$8$1$${Buffer.from(`salt-${n}`).toString('base64')}$${Buffer.from(`hash-${n}`).toString('base64')}`;
+    const u = store.users;
+    expect(await u.add({ name: 'li.wei', role: 'technician', sites: ['branch-b', 'branch-a', 'branch-a'], passwordHash: hash(1), disabled: false, createdMs: T0 })).toEqual({ ok: true });
+    expect(await u.add({ name: 'li.wei', role: 'viewer', sites: [], passwordHash: hash(2), disabled: false, createdMs: T0 })).toEqual({ refused: 'exists' });
+    expect(await u.get('li.wei')).toEqual({ name: 'li.wei', role: 'technician', sites: ['branch-a', 'branch-b'], passwordHash: hash(1), disabled: false, createdMs: T0, updatedMs: T0 });
+    // Refused with the reason, nothing written.
+    for (const bad of [{ name: '' }, { name: 'x'.repeat(65) }, { name: 'a b' }, { role: 'root' }, { role: 'admin', sites: ['s'] }, { sites: ['\u0001'] }, { sites: Array.from({ length: 101 }, (_, i) => `s${i}`) }, { passwordHash: 'plain' }]) {
+      await expect(u.add({ name: 'bad', role: 'viewer', sites: [], passwordHash: hash(3), disabled: false, createdMs: T0, ...bad } as never), JSON.stringify(bad).slice(0, 60)).rejects.toThrow();
+    }
+    expect((await u.list()).map((x) => x.name)).toEqual(['li.wei']);
+    await expect(u.update('li.wei', { role: 'admin', sites: ['branch-a'] }, T0 + 1)).rejects.toThrow(/administrator/);
+    // Disabling ends the user's sessions; a new password too; a role or site change does not.
+    const s1 = await store.sessions.create('li.wei', T0, 60_000);
+    expect(await u.update('li.wei', { sites: ['branch-c'], role: 'viewer' }, T0 + 2)).toEqual({ ok: true });
+    expect(await store.sessions.find(s1.id, T0 + 3)).toBeDefined();
+    expect(await u.update('li.wei', { disabled: true }, T0 + 4)).toEqual({ ok: true });
+    expect(await store.sessions.find(s1.id, T0 + 5)).toBeUndefined();
+    expect(await u.get('li.wei')).toMatchObject({ role: 'viewer', sites: ['branch-c'], disabled: true, updatedMs: T0 + 4 });
+    expect(await u.update('nobody', { disabled: true }, T0)).toEqual({ refused: 'not_found' });
+    // The last enabled administrator can be neither demoted, nor disabled, nor removed.
+    expect(await u.add({ name: 'boss', role: 'admin', sites: [], passwordHash: hash(4), disabled: false, createdMs: T0 })).toEqual({ ok: true });
+    expect(await u.update('boss', { role: 'technician' }, T0 + 5)).toEqual({ refused: 'last_admin' });
+    expect(await u.update('boss', { disabled: true }, T0 + 5)).toEqual({ refused: 'last_admin' });
+    expect(await u.remove('boss')).toEqual({ refused: 'last_admin' });
+    // Promoted to administrator, a limited user's sites go.
+    expect(await u.update('li.wei', { role: 'admin', disabled: false }, T0 + 6)).toEqual({ ok: true });
+    expect(await u.get('li.wei')).toMatchObject({ role: 'admin', sites: [], disabled: false });
+    // Two administrators demoted at once through two store instances (two collectors): one stays.
+    const twin = await open();
+    const outcomes = await Promise.all([u.update('boss', { role: 'viewer' }, T0 + 7), twin.users.update('li.wei', { disabled: true }, T0 + 7)]);
+    expect(outcomes.filter((o) => 'ok' in o)).toHaveLength(1);
+    expect(outcomes.filter((o) => 'refused' in o)).toEqual([{ refused: 'last_admin' }]);
+    expect((await u.list()).filter((x) => x.role === 'admin' && !x.disabled)).toHaveLength(1);
+    // Removed: gone with its sessions; a user that is not the last administrator may go.
+    const stay = (await u.list()).find((x) => x.role === 'admin' && !x.disabled)!.name;
+    const other = stay === 'boss' ? 'li.wei' : 'boss';
+    const s2 = await store.sessions.create(other, T0, 60_000);
+    expect(await u.remove(other)).toEqual({ ok: true });
+    expect(await store.sessions.find(s2.id, T0 + 1)).toBeUndefined();
+    expect(await u.remove(other)).toEqual({ refused: 'not_found' });
+    expect((await u.list()).map((x) => x.name)).toEqual([stay]);
+  });
+
   it('history: chunks stored as given, read by device, tier and range, replaced, pruned; marks stored once, by range, pruned', async () => {
     const bytes = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 7 + n) % 256);
     const h = store.history;
@@ -484,6 +530,37 @@ describe('a collector on PostgreSQL', () => {
     const { rows } = await admin.query<{ report: string; reports_accepted: string }>('SELECT report, reports_accepted FROM device_state WHERE device = $1', ['pc-01']);
     return rows[0] && { seq: (JSON.parse(rows[0].report) as Report).seq, reportsAccepted: Number(rows[0].reports_accepted) };
   };
+
+  it('two collectors share one user list: a user made with the CLI logs in on one, its session works on the other, and a change takes effect on the next request of both', async () => {
+    const usersUrl = await postgres!.createDatabase('collector_users');
+    const pair: CollectorApp[] = [];
+    for (const [name, site] of [['pc-a', 'branch-a'], ['pc-b', 'branch-b']] as const) {
+      const dir = await mkdtemp(join(tmpdir(), 'sw-pg-users-'));
+      dirs.push(dir);
+      const config = resolveCollectorConfig({ devices: [{ name, token: `token-for-${name}-users-test`, site }], stateDir: dir, statusPage: { requireLogin: true } }, { STATIONWATCH_STORE_URL: usersUrl }, 'test');
+      const c = await buildCollector(config, { log: silentLogger });
+      apps.push(c);
+      pair.push(c);
+    }
+    const [a, b] = pair as [CollectorApp, CollectorApp];
+    const cliOut: string[] = [];
+    const cli = (args: string[], password = '') =>
+      runUsersAdmin(args, { STATIONWATCH_STORE_URL: usersUrl }, { stdin: Readable.from([`${password}\n`]), stderr: new Writable({ write: (_c, _e, cb) => cb() }) }, { out: (l) => cliOut.push(l), err: (l) => cliOut.push(l) });
+    expect(await cli(['add', 'zhou', '--role', 'technician', '--site', 'branch-a'], 'zhou-password'), cliOut.join('\n')).toBe(0);
+    const login = await a.app.inject({ method: 'POST', url: '/api/v1/sessions', payload: { user: 'zhou', password: 'zhou-password' } });
+    expect(login.statusCode).toBe(201);
+    expect(login.json()).toMatchObject({ role: 'technician', sites: ['branch-a'] });
+    const token = login.json().token as string;
+    const devices = async (c: CollectorApp) => {
+      const res = await c.app.inject({ url: '/api/devices', headers: { authorization: `Bearer ${token}` } });
+      return res.statusCode === 200 ? (res.json() as { devices: { name: string }[] }).devices.map((d) => d.name) : res.statusCode;
+    };
+    expect([await devices(a), await devices(b)]).toEqual([['pc-a'], []]);
+    expect(await cli(['set', 'zhou', '--site', 'branch-b'])).toBe(0);
+    expect([await devices(a), await devices(b)]).toEqual([[], ['pc-b']]);
+    expect(await cli(['set', 'zhou', '--disable'])).toBe(0);
+    expect([await devices(a), await devices(b)]).toEqual([401, 401]);
+  });
 
   it('commits a report before answering 202; a refused commit is a 503 that changes nothing, and the retry applies once; a restart restores it', async () => {
     const c = await collector();

@@ -220,7 +220,7 @@ describe('who may look by default', () => {
 
     lines.length = 0;
     await collector({ listen: { host: '0.0.0.0', port: 0 }, users: [] }, log);
-    expect(lines.join('')).toContain('no users are configured');
+    expect(lines.join('')).toContain('the configuration file has no users');
   });
 });
 

@@ -16,6 +16,7 @@ import { PgNotifications } from './notifications.js';
 import { MIGRATION_LOCK_KEY, migrations } from './migrations.js';
 import { clientRun, inTransaction, poolRun, type PgRun } from './run.js';
 import { PgSessions } from './sessions.js';
+import { PgUsers } from './users.js';
 
 export type { PostgresOptions };
 
@@ -34,6 +35,7 @@ function concerns(q: PgRun): StoreConcerns {
     inspections: new PgInspections(q),
     maintenance: new PgMaintenance(q),
     sessions: new PgSessions(q),
+    users: new PgUsers(q),
     notifications: new PgNotifications(q),
     history: new PgHistory(q),
   };
@@ -48,6 +50,7 @@ export class PostgresStore implements Store {
   readonly inspections;
   readonly maintenance;
   readonly sessions;
+  readonly users;
   readonly notifications;
   readonly history;
   private closing: Promise<void> | undefined;
@@ -61,6 +64,7 @@ export class PostgresStore implements Store {
     this.inspections = c.inspections;
     this.maintenance = c.maintenance;
     this.sessions = c.sessions;
+    this.users = c.users;
     this.notifications = c.notifications;
     this.history = c.history;
   }

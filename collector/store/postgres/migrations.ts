@@ -166,6 +166,20 @@ CREATE TABLE history_marks (
 );
 CREATE INDEX history_marks_at ON history_marks (at_ms);`,
   },
+  {
+    name: 'users (issue 21)',
+    sql: `
+CREATE TABLE users (
+  name TEXT PRIMARY KEY CHECK (length(name) BETWEEN 1 AND 64),
+  role TEXT NOT NULL CHECK (role IN ('viewer', 'technician', 'admin')),
+  sites TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  disabled BOOLEAN NOT NULL,
+  created_ms BIGINT NOT NULL,
+  updated_ms BIGINT NOT NULL
+);
+CREATE INDEX sessions_user ON sessions (user_name);`,
+  },
 ];
 
 /**

@@ -160,6 +160,18 @@ export const migrations: readonly string[] = [
      PRIMARY KEY (device, kind, at_ms, key)
    );
    CREATE INDEX history_marks_at ON history_marks (at_ms);`,
+  // users (issue 21): the status page's users, shared by every collector of the store; `sites` is a
+  // JSON array (empty: every site). The configuration file's users stay in the file (collector/store/users.ts).
+  `CREATE TABLE users (
+     name TEXT PRIMARY KEY CHECK (length(name) BETWEEN 1 AND 64),
+     role TEXT NOT NULL CHECK (role IN ('viewer', 'technician', 'admin')),
+     sites TEXT NOT NULL,
+     password_hash TEXT NOT NULL,
+     disabled INTEGER NOT NULL CHECK (disabled IN (0, 1)),
+     created_ms INTEGER NOT NULL,
+     updated_ms INTEGER NOT NULL
+   );
+   CREATE INDEX sessions_user ON sessions (user);`,
 ];
 
 /**

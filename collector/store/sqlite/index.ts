@@ -13,6 +13,7 @@ import { SqliteMaintenance } from './maintenance.js';
 import { SqliteNotifications } from './notifications.js';
 import { now, type SqliteRun } from './run.js';
 import { SqliteSessions } from './sessions.js';
+import { SqliteUsers } from './users.js';
 import { join } from 'node:path';
 
 export { storeFileName };
@@ -26,6 +27,7 @@ function concerns(r: SqliteRun): StoreConcerns {
     inspections: new SqliteInspections(r),
     maintenance: new SqliteMaintenance(r),
     sessions: new SqliteSessions(r),
+    users: new SqliteUsers(r),
     notifications: new SqliteNotifications(r),
     history: new SqliteHistory(r),
   };
@@ -40,6 +42,7 @@ export class SqliteStore implements Store {
   readonly inspections;
   readonly maintenance;
   readonly sessions;
+  readonly users;
   readonly notifications;
   readonly history;
   /** Settles when the transaction holding the connection ends; undefined when none does. */
@@ -56,6 +59,7 @@ export class SqliteStore implements Store {
     this.inspections = c.inspections;
     this.maintenance = c.maintenance;
     this.sessions = c.sessions;
+    this.users = c.users;
     this.notifications = c.notifications;
     this.history = c.history;
   }
