@@ -30,6 +30,7 @@ export function storeAwayNotice(db: Store, caller: Caller): Html | '' {
 }
 import { notificationsBanner, notificationsSection } from '../notify/render.js';
 import { historyRanges, type HistoryRange } from '../history/api.js';
+import { fleetSnapshot, holderOf, remoteDevicePage } from '../fleet/fleet-snapshot.js';
 
 function filterOf(query: Record<string, string | undefined>): ListFilter {
   const state = badgeStates.find((s) => s === query.state) as BadgeState | undefined;
@@ -46,7 +47,7 @@ export async function statusPageRoutes(app: FastifyInstance, { svc }: { svc: Sta
     const gate = await authorize(svc, req, 'view', reply);
     if (!gate.ok) return refuse(req, reply, gate.caller, gate.status);
     rememberLang(req, reply);
-    const snap = await svc.monitor.current();
+    const snap = await fleetSnapshot(svc);
     // With the shared store away the page still shows the fleet from memory, and says what it lacks.
     const maintenance = await svc.maintenance.open(snap.atMs).catch((err: unknown) => {
       if (err instanceof StoreUnavailable) return [];
@@ -61,15 +62,18 @@ export async function statusPageRoutes(app: FastifyInstance, { svc }: { svc: Sta
     const gate = await authorize(svc, req, 'view', reply);
     if (!gate.ok) return refuse(req, reply, gate.caller, gate.status);
     rememberLang(req, reply);
-    const snap = await svc.monitor.current();
-    const status = snap.devices.find((d) => d.device.name === req.params.device);
+    const snap = await fleetSnapshot(svc);
+    const listed = snap.devices.find((d) => d.device.name === req.params.device);
     const { t } = gate.caller;
-    if (!status) return sendPage(req, reply, gate.caller, t('notFound'), html`<p class="error">${t('notFound')}</p>`, { status: 404 });
-    const name = status.device.name;
+    if (!listed) return sendPage(req, reply, gate.caller, t('notFound'), html`<p class="error">${t('notFound')}</p>`, { status: 404 });
+    const name = listed.device.name;
+    const holder = holderOf(snap, name);
+    // Another collector's device: its saved report is read from the store for the values and inventory.
+    const status = (holder && !holder.self ? await remoteDevicePage(svc, name) : undefined) ?? listed;
     const flash = req.query.saved === '1' ? { notice: t('saved') } : {};
     const [events, inspections, maintenance] = await Promise.all([svc.events.forDevice(name), svc.inspections.forDevice(name), svc.maintenance.forDevice(name)]);
     const body = html`${renderDevice(
-      { status, indicators: svc.indicators, thresholds: svc.thresholds, events, inspections, maintenance, nowMs: snap.atMs, range: rangeOf(req.query.range), ...flash, ...(svc.ctx.config.grafanaUrl ? { grafanaUrl: svc.ctx.config.grafanaUrl } : {}) },
+      { status, indicators: svc.indicators, thresholds: svc.thresholds, events, inspections, maintenance, nowMs: snap.atMs, range: rangeOf(req.query.range), ...flash, ...(holder ? { holder } : {}), ...(svc.ctx.config.grafanaUrl ? { grafanaUrl: svc.ctx.config.grafanaUrl } : {}) },
       gate.caller,
     )}${await notificationsSection(svc.notifier && svc.db.notifications, name, gate.caller)}`;
     return sendPage(req, reply, gate.caller, name, body, { refreshSeconds, charts: true });
@@ -78,7 +82,7 @@ export async function statusPageRoutes(app: FastifyInstance, { svc }: { svc: Sta
   app.get<{ Querystring: Record<string, string | undefined> }>('/api/v1/status', async (req) => {
     const gate = await authorize(svc, req, 'view');
     if (!gate.ok) throw new ApiError('login_required');
-    const snap = await svc.monitor.current();
+    const snap = await fleetSnapshot(svc);
     return {
       evaluatedAt: new Date(snap.atMs).toISOString(),
       notEvaluated: snap.notEvaluated,
@@ -88,6 +92,9 @@ export async function statusPageRoutes(app: FastifyInstance, { svc }: { svc: Sta
         name: d.device.name,
         site: d.device.site,
         reporting: d.reporting,
+        // On a shared store: the collector holding the device, and when it last saved it (null for this collector's own).
+        collector: holderOf(snap, d.device.name)?.name ?? null,
+        collectorSavedAt: ((ms) => (ms === undefined ? null : new Date(ms).toISOString()))(holderOf(snap, d.device.name)?.savedAtMs),
         badges: d.badges.map((b) => ({
           indicator: b.indicator,
           state: b.state,

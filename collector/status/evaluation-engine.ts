@@ -9,7 +9,7 @@ import { CatalogEvaluator, type AlertInstance, type Labels, type Series } from '
 import type { Indicator } from '../../alerts/catalog/types.js';
 import type { BadgeState, DeviceEvent } from '../store/store.js';
 import { badgeIndicators, deviceBadges, indicatorMetrics, type Badge } from './badges.js';
-import type { ChunkMessage, DeviceResult, DevicesMessage, InitMessage, PassMessage, Persist } from './evaluation-protocol.js';
+import type { AdoptMessage, ChunkMessage, DeviceResult, DevicesMessage, InitMessage, PassMessage, Persist } from './evaluation-protocol.js';
 import { unpackDevice } from './exposition-lines.js';
 
 /** How long after start a device that has not reported yet keeps its recorded states. */
@@ -51,6 +51,13 @@ export class EvaluationEngine {
       this.evaluator.forget(name);
       for (const key of this.states.keys()) if (key.startsWith(`${name}\u0000`)) this.states.delete(key);
     }
+  }
+
+  /** A device taken over from another collector: what it held for the device goes, the stored states and pending times come in. */
+  adopt(msg: AdoptMessage): void {
+    this.forget([msg.device]);
+    for (const s of msg.states) this.states.set(`${msg.device}\u0000${s.indicator}`, { state: s.state, sinceMs: s.sinceMs });
+    this.evaluator.restore(msg.pending);
   }
 
   private labelsOf(name: string, site: string): Labels {

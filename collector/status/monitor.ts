@@ -24,7 +24,7 @@ import type { CollectorContext } from '../context.js';
 import type { DeviceRecord } from '../device-store.js';
 import { deviceFamilies } from '../device-exposition.js';
 import { collectorMetrics as cm } from '../../protocol/collector-metrics.js';
-import { recordStatusChanges, type InspectionStore, type MaintenanceStore, type Store } from '../store/store.js';
+import { recordStatusChanges, type InspectionStore, type MaintenanceStore, type PendingAlert, type Store, type StoredIndicatorState } from '../store/store.js';
 import { indicatorMetrics, type Badge } from './badges.js';
 import type { ChunkMessage, FromWorker, PassSummary, Persist, Roster, ToWorker } from './evaluation-protocol.js';
 import { packLines } from './exposition-lines.js';
@@ -141,6 +141,18 @@ export class StatusMonitor {
     const w = this.worker;
     this.worker = undefined;
     await w?.terminate();
+  }
+
+  /** Devices taken over from another collector, with their stored states: handed to the worker before the first pass that evaluates them. */
+  private adoptions = new Map<string, { states: readonly StoredIndicatorState[]; pending: readonly PendingAlert[] }>();
+
+  /**
+   * A device taken over from another collector of the shared store (collector/fleet/remote-fleet.ts):
+   * its evaluation here continues from the states and pending times that collector stored, so no
+   * "initial" state and no transition is recorded twice.
+   */
+  adopt(device: string, states: readonly StoredIndicatorState[], pending: readonly PendingAlert[]): void {
+    this.adoptions.set(device, { states, pending });
   }
 
   /** Drops a forgotten device's badge states (in memory and stored); the next evaluation no longer sees it. */
@@ -324,6 +336,14 @@ export class StatusMonitor {
     const roster = await this.roster(devices, now);
     const fleet = (await snapshotOf(this.ctx.collectorRegistry, this.registryMetrics)).filter((s) => s.labels.device === undefined);
     const w = await this.ensureWorker();
+    // Before the device's lines and the pass: adopting resets what the worker held for the device.
+    for (const name of roster.names) {
+      const a = this.adoptions.get(name);
+      if (!a) continue;
+      this.adoptions.delete(name);
+      this.post(w, { type: 'adopt', device: name, states: a.states.map((s) => ({ indicator: s.indicator, state: s.state, sinceMs: s.sinceMs })), pending: [...a.pending] });
+      this.results.delete(name);
+    }
     await this.sendLines(w, devices);
     const id = ++this.passes;
     let f!: Inflight;

@@ -1,8 +1,8 @@
 // Event history and indicator state in PostgreSQL (collector/store/store.ts says what each method
 // means). Batches go in as arrays (unnest): one statement per table, whatever the batch size.
 import type { Labels } from '../../../protocol/series.js';
-import { eventFromRow, type EventRow } from '../rows.js';
-import type { BadgeState, DeviceEvent, EventStore, IndicatorStore, InitialState, NewEvent, PendingAlert } from '../store.js';
+import { deviceLabelPattern, eventFromRow, type EventRow } from '../rows.js';
+import type { BadgeState, DeviceEvent, EventStore, IndicatorStore, InitialState, NewEvent, PendingAlert, StoredIndicatorState } from '../store.js';
 import type { PgRun } from './run.js';
 
 type Row = EventRow;
@@ -73,6 +73,25 @@ export class PgIndicators implements IndicatorStore {
 
   async forgetDevice(device: string): Promise<void> {
     await this.q.count('DELETE FROM indicator_state WHERE device = $1', [device]);
+  }
+
+  async statesSince(sinceMs?: number): Promise<StoredIndicatorState[]> {
+    type R = { device: string; indicator: string; state: BadgeState; since_ms: number };
+    const rows =
+      sinceMs === undefined
+        ? await this.q.rows<R>('SELECT device, indicator, state, since_ms FROM indicator_state')
+        : await this.q.rows<R>('SELECT device, indicator, state, since_ms FROM indicator_state WHERE since_ms >= $1', [sinceMs]);
+    return rows.map((r) => ({ device: r.device, indicator: r.indicator, state: r.state, sinceMs: r.since_ms }));
+  }
+
+  async ofDevice(device: string): Promise<{ states: StoredIndicatorState[]; pending: PendingAlert[] }> {
+    const states = await this.q.rows<{ indicator: string; state: BadgeState; since_ms: number }>('SELECT indicator, state, since_ms FROM indicator_state WHERE device = $1', [device]);
+    // Labels are stored as JSON text: LIKE narrows the rows down, the parsed labels decide.
+    const pending = await this.q.rows<{ alert: string; labels: string; active_at_ms: number }>("SELECT alert, labels, active_at_ms FROM alert_active WHERE labels LIKE $1 ESCAPE '\\'", [deviceLabelPattern(device)]);
+    return {
+      states: states.map((r) => ({ device, indicator: r.indicator, state: r.state, sinceMs: r.since_ms })),
+      pending: pending.map((r) => ({ alert: r.alert, labels: JSON.parse(r.labels) as Labels, activeAtMs: r.active_at_ms })).filter((a) => a.labels.device === device),
+    };
   }
 
   async pendingAlerts(): Promise<PendingAlert[]> {

@@ -166,6 +166,15 @@ CREATE TABLE history_marks (
 );
 CREATE INDEX history_marks_at ON history_marks (at_ms);`,
   },
+  {
+    name: 'which collector holds each device, and when it last saved it (issue 21)',
+    sql: `
+ALTER TABLE device_state ADD COLUMN holder TEXT;
+ALTER TABLE device_state ADD COLUMN saved_ms BIGINT;
+ALTER TABLE device_state ADD COLUMN interval_seconds DOUBLE PRECISION;
+CREATE INDEX device_state_saved ON device_state (saved_ms);
+CREATE INDEX indicator_state_since ON indicator_state (since_ms);`,
+  },
 ];
 
 /**

@@ -160,6 +160,13 @@ export const migrations: readonly string[] = [
      PRIMARY KEY (device, kind, at_ms, key)
    );
    CREATE INDEX history_marks_at ON history_marks (at_ms);`,
+  // which collector holds each device and when it last saved it (issue 21; one SQLite file has one
+  // collector, but both stores keep the same columns).
+  `ALTER TABLE device_state ADD COLUMN holder TEXT;
+   ALTER TABLE device_state ADD COLUMN saved_ms INTEGER;
+   ALTER TABLE device_state ADD COLUMN interval_seconds REAL;
+   CREATE INDEX device_state_saved ON device_state (saved_ms);
+   CREATE INDEX indicator_state_since ON indicator_state (since_ms);`,
 ];
 
 /**

@@ -1,7 +1,7 @@
 // Event history and indicator state in SQLite (collector/store/store.ts says what each method means).
 import type { Labels } from '../../../protocol/series.js';
-import { eventFromRow, type EventRow } from '../rows.js';
-import type { BadgeState, DeviceEvent, EventStore, IndicatorStore, InitialState, NewEvent, PendingAlert } from '../store.js';
+import { deviceLabelPattern, eventFromRow, type EventRow } from '../rows.js';
+import type { BadgeState, DeviceEvent, EventStore, IndicatorStore, InitialState, NewEvent, PendingAlert, StoredIndicatorState } from '../store.js';
 import type { Db } from './db.js';
 import { prepared, type SqliteRun } from './run.js';
 
@@ -69,6 +69,26 @@ export class SqliteIndicators implements IndicatorStore {
 
   forgetDevice(device: string): Promise<void> {
     return this.r.run((db) => void prepared(db, 'DELETE FROM indicator_state WHERE device = ?').run(device));
+  }
+
+  statesSince(sinceMs?: number): Promise<StoredIndicatorState[]> {
+    return this.r.run((db) => {
+      type R = { device: string; indicator: string; state: BadgeState; since_ms: number };
+      const rows = sinceMs === undefined ? (prepared(db, 'SELECT device, indicator, state, since_ms FROM indicator_state').all() as R[]) : (prepared(db, 'SELECT device, indicator, state, since_ms FROM indicator_state WHERE since_ms >= ?').all(sinceMs) as R[]);
+      return rows.map((r) => ({ device: r.device, indicator: r.indicator, state: r.state, sinceMs: r.since_ms }));
+    });
+  }
+
+  ofDevice(device: string): Promise<{ states: StoredIndicatorState[]; pending: PendingAlert[] }> {
+    return this.r.run((db) => {
+      const states = prepared(db, 'SELECT indicator, state, since_ms FROM indicator_state WHERE device = ?').all(device) as { indicator: string; state: BadgeState; since_ms: number }[];
+      // Labels are stored as JSON text: LIKE narrows the rows down, the parsed labels decide.
+      const pending = prepared(db, "SELECT alert, labels, active_at_ms FROM alert_active WHERE labels LIKE ? ESCAPE '\\'").all(deviceLabelPattern(device)) as { alert: string; labels: string; active_at_ms: number }[];
+      return {
+        states: states.map((r) => ({ device, indicator: r.indicator, state: r.state, sinceMs: r.since_ms })),
+        pending: pending.map((r) => ({ alert: r.alert, labels: JSON.parse(r.labels) as Labels, activeAtMs: r.active_at_ms })).filter((a) => a.labels.device === device),
+      };
+    });
   }
 
   pendingAlerts(): Promise<PendingAlert[]> {
