@@ -44,6 +44,8 @@ export class RemoteFleet {
   private running: Promise<void> | undefined;
   /** Set by the status monitor: hands a taken-over device's stored states to its evaluation before it is evaluated here. */
   adopt: ((device: string, states: readonly StoredIndicatorState[], pending: readonly PendingAlert[]) => void) | undefined;
+  /** Called after each full read (every fullEveryMs): caches of what other collectors write are re-read (inspections). */
+  onFullRead: (() => void) | undefined;
   /** The last read's failure, until a read succeeds. */
   lastError: string | undefined;
   /** When the last read finished (this collector's clock). */
@@ -103,6 +105,7 @@ export class RemoteFleet {
     }
     this.lastError = undefined;
     this.readAtMs = this.nowMs();
+    if (full) this.onFullRead?.();
   }
 
   /** A device held here that another collector has since saved with more reports: its agent reports there now. */

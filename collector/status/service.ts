@@ -48,7 +48,13 @@ export async function createStatusService(ctx: CollectorContext, log: Logger): P
   registerInspectionSeries([ctx.collectorRegistry], ctx.store, inspections, maintenance, ctx.nowMs);
   const indicators = badgeIndicators(catalog);
   const monitor = new StatusMonitor(ctx, thresholds, indicators, db, inspections, maintenance, log);
-  if (ctx.fleet) ctx.fleet.adopt = (device, states, pending) => monitor.adopt(device, states, pending);
+  if (ctx.fleet) {
+    ctx.fleet.adopt = (device, states, pending) => {
+      inspections.invalidate();
+      monitor.adopt(device, states, pending);
+    };
+    ctx.fleet.onFullRead = () => inspections.invalidate();
+  }
   let pruner: NodeJS.Timeout | undefined;
   const prune = async () => {
     const now = ctx.nowMs();
