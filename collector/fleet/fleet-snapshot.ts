@@ -73,9 +73,10 @@ export async function fleetSnapshot(svc: StatusService): Promise<FleetSnapshot> 
   const fleet = svc.ctx.fleet;
   if (!fleet) return local;
   const now = svc.ctx.nowMs();
-  const mine = new Set(local.devices.map((d) => d.device.name));
+  // A device let go since the last pass (another collector took it over) is listed as that collector's.
+  const devices = local.devices.filter((d) => svc.ctx.store.get(d.device.name) !== undefined);
+  const mine = new Set(devices.map((d) => d.device.name));
   const remote = new Map<string, Holder>();
-  const devices = [...local.devices];
   for (const r of fleet.list()) {
     if (mine.has(r.name)) continue;
     remote.set(r.name, { name: r.holder ?? '?', ...(r.savedMs !== undefined ? { savedAtMs: r.savedMs } : {}), self: false });

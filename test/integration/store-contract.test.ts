@@ -570,6 +570,85 @@ describe('a collector on PostgreSQL', () => {
   });
 });
 
+describe('two collectors on one PostgreSQL: the whole fleet listed, a device handed over', () => {
+  let url: string;
+  let admin: pg.Client;
+  const apps: CollectorApp[] = [];
+  let now = T0;
+
+  beforeAll(async () => {
+    url = await postgres!.createDatabase('collector_handover');
+    admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+  });
+  afterAll(async () => {
+    for (const a of apps) await a.app.close();
+    await admin?.end();
+  });
+
+  const collector = async (name: string) => {
+    const stateDir = await mkdtemp(join(tmpdir(), `sw-pg-${name}-`));
+    dirs.push(stateDir);
+    const c = await buildCollector(resolveCollectorConfig({ name, stateDir }, { STATIONWATCH_STORE_URL: url }, 'test'), { log: silentLogger, nowMs: () => now });
+    await c.app.ready();
+    apps.push(c);
+    return c;
+  };
+  const agent = { version: '0.1.0', platform: 'linux', startedAt: T0 - 60_000 };
+  const report = (seq: number): Report => makeReport({ device: 'pc-30', seq, createdAt: now, sentAt: now, agent });
+  const post = (c: CollectorApp, token: string, body: Report) => c.app.inject({ method: 'POST', url: '/api/v1/reports', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, payload: JSON.stringify(body) });
+  type Listed = { name: string; collector: string | null; reporting: boolean; badges: { indicator: string; state: string }[] };
+  const listed = async (c: CollectorApp) => ((await c.app.inject({ url: '/api/v1/status' })).json() as { devices: Listed[] }).devices.find((d) => d.name === 'pc-30');
+
+  it('B lists A\'s device as A stored it; taken over, B continues from A\'s seq and indicator states, and A lets it go', async () => {
+    const north = await collector('north');
+    const south = await collector('south');
+    // South's evaluation starts before the device exists: it knows nothing of it but what a take-over brings.
+    await south.status.monitor.tick();
+    const enrolled = await north.ctx.enrolment.enrol('pc-30', { site: 'branch-a', via: 'test' }, now);
+    const token = (enrolled as { token: string }).token;
+    for (const seq of [0, 1, 2]) {
+      now += 15_000;
+      expect((await post(north, token, report(seq))).statusCode).toBe(202);
+    }
+    await north.status.monitor.tick();
+    const { rows: stored } = await admin.query<{ indicator: string; state: string }>('SELECT indicator, state FROM indicator_state WHERE device = $1 ORDER BY indicator', ['pc-30']);
+    expect(stored.length).toBeGreaterThan(0);
+    // As if north had seen one indicator go abnormal: south must continue from that, not from nothing.
+    const ind = stored.find((r) => r.state !== 'abnormal')!.indicator;
+    await admin.query("UPDATE indicator_state SET state = 'abnormal', since_ms = $3 WHERE device = $1 AND indicator = $2", ['pc-30', ind, now]);
+
+    await south.ctx.fleet!.refresh();
+    const remote = await listed(south);
+    expect(remote).toMatchObject({ collector: 'north', reporting: true });
+    expect(remote!.badges.find((b) => b.indicator === ind)!.state).toBe('abnormal');
+    const page = await south.app.inject({ url: '/devices/pc-30' });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toMatch(/id="held-by" data-collector="north"/);
+    // Served from the stored report: the inventory is there.
+    expect(page.body).toContain('0.1.0 (linux)');
+
+    // The agent fails over: its last report again (no answer reached it), then the next one.
+    now += 1000;
+    expect((await post(south, token, { ...report(2), createdAt: now - 16_000, sentAt: now })).json().status).toBe('outdated');
+    now += 14_000;
+    expect((await post(south, token, report(3))).json().status).toBe('accepted');
+    const { rows: [row] } = await admin.query<{ holder: string; reports_accepted: string }>('SELECT holder, reports_accepted FROM device_state WHERE device = $1', ['pc-30']);
+    expect(row).toEqual({ holder: 'south', reports_accepted: '4' });
+    await south.status.monitor.tick();
+    const { rows: events } = await admin.query<{ indicator: string; from_state: string; to_state: string }>('SELECT indicator, from_state, to_state FROM events WHERE device = $1', ['pc-30']);
+    // One transition, from the state north stored: no other state was recorded anew.
+    expect(events).toEqual([{ indicator: ind, from_state: 'abnormal', to_state: stored.find((r) => r.indicator === ind)!.state }]);
+    expect(await listed(south)).toMatchObject({ collector: 'south', reporting: true });
+
+    await north.ctx.fleet!.refresh();
+    expect(north.ctx.store.get('pc-30')).toBeUndefined();
+    expect(await listed(north)).toMatchObject({ collector: 'south', reporting: true });
+    await north.status.monitor.tick();
+    expect((await admin.query('SELECT 1 FROM events WHERE device = $1', ['pc-30'])).rowCount).toBe(1);
+  });
+});
+
 describe('a collector on PostgreSQL while the database is away', () => {
   const TOKEN = 'token-for-pc-09-postgres';
   let stateDir: string;
