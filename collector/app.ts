@@ -8,6 +8,7 @@ import { deviceRoutes } from './routes/devices.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { enrolRoutes } from './routes/enrol.js';
 import { historyRoutes, historySource } from './routes/history.js';
+import { fleetDevices } from './fleet/fleet-devices.js';
 import { readFile } from 'node:fs/promises';
 import { metricsRoutes } from './routes/metrics.js';
 import { runbookRoutes } from './routes/runbooks.js';
@@ -76,7 +77,7 @@ export async function buildCollector(config: CollectorConfig, opts: { log: Logge
   const status = await registerStatus(app, ctx, opts.log);
   await registerNotifications(app, status, opts.log, opts.notify);
   await app.register(deviceRoutes, { ctx, canView: async (req) => (await authorize(status, req, 'view')).ok });
-  await app.register(historyRoutes, { source: historySource(ctx, status), devices: ctx.store, canView: async (req) => (await authorize(status, req, 'view')).ok });
+  await app.register(historyRoutes, { source: historySource(ctx, status), devices: fleetDevices(ctx), canView: async (req) => (await authorize(status, req, 'view')).ok });
   app.addHook('onReady', async () => ctx.history?.start());
   app.addHook('onClose', async () => {
     // Written before the store closes: open buckets included.

@@ -9,10 +9,11 @@ import { historyRanges, type HistoryRange } from '../history/api.js';
 import { EmbeddedHistorySource, type HistorySource } from '../history/source.js';
 import { PrometheusHistorySource } from '../history/prometheus-source.js';
 import type { StatusService } from '../status/service.js';
+import { fleetDevices, type FleetDevices } from '../fleet/fleet-devices.js';
 
 export function historySource(ctx: CollectorContext, svc: StatusService): HistorySource {
   const writer = ctx.history;
-  const deps = { db: ctx.db, devices: ctx.store, thresholds: svc.thresholds, nowMs: ctx.nowMs, ...(writer ? { unwritten: (d: string, t: number) => writer.unwritten(d, t) } : {}) };
+  const deps = { db: ctx.db, devices: fleetDevices(ctx), thresholds: svc.thresholds, nowMs: ctx.nowMs, ...(writer ? { unwritten: (d: string, t: number) => writer.unwritten(d, t) } : {}) };
   const wanted = ctx.config.history.source ?? (ctx.config.prometheusUrl ? 'prometheus' : 'embedded');
   if (wanted === 'prometheus') {
     if (!ctx.config.prometheusUrl) throw new Error('history.source is prometheus but prometheusUrl is not set');
@@ -28,7 +29,7 @@ function rangeOf(q: unknown, fallback: HistoryRange): HistoryRange {
   throw new ApiError('invalid_request', [`/range: ${JSON.stringify(r).slice(0, 40)} is not one of ${historyRanges.join(', ')}`], `range must be one of ${historyRanges.join(', ')}`);
 }
 
-export async function historyRoutes(app: FastifyInstance, { source, devices, canView }: { source: HistorySource; devices: DeviceStore; canView: (req: FastifyRequest) => Promise<boolean> }): Promise<void> {
+export async function historyRoutes(app: FastifyInstance, { source, devices, canView }: { source: HistorySource; devices: Pick<DeviceStore, 'list'> | FleetDevices; canView: (req: FastifyRequest) => Promise<boolean> }): Promise<void> {
   app.get<{ Params: { device: string } }>('/api/v1/history/devices/:device', async (req) => {
     if (!(await canView(req))) throw new ApiError('login_required');
     const range = rangeOf(req.query, '24h');
