@@ -88,22 +88,25 @@ export async function statusPageRoutes(app: FastifyInstance, { svc }: { svc: Sta
       notEvaluated: snap.notEvaluated,
       degraded: snap.degraded ? { reason: snap.degraded.reason, since: new Date(snap.degraded.sinceMs).toISOString(), restarts: snap.degraded.restarts } : null,
       store: storeStatus(svc.ctx.db),
-      devices: filterDevices(snap.devices, filterOf(req.query)).map((d) => ({
-        name: d.device.name,
-        site: d.device.site,
-        reporting: d.reporting,
-        // On a shared store: the collector holding the device, and when it last saved it (null for this collector's own).
-        collector: holderOf(snap, d.device.name)?.name ?? null,
-        collectorSavedAt: ((ms) => (ms === undefined ? null : new Date(ms).toISOString()))(holderOf(snap, d.device.name)?.savedAtMs),
-        badges: d.badges.map((b) => ({
-          indicator: b.indicator,
-          state: b.state,
-          severity: b.severity ?? null,
-          since: d.since[b.indicator] === undefined ? null : new Date(d.since[b.indicator]!).toISOString(),
-          firing: b.firing.map((a) => ({ alert: a.alert, severity: a.severity, labels: a.labels, value: a.value, activeAt: new Date(a.activeAtMs).toISOString() })),
-          pending: b.pending.map((a) => a.alert),
-        })),
-      })),
+      devices: filterDevices(snap.devices, filterOf(req.query)).map((d) => {
+        const holder = holderOf(snap, d.device.name);
+        return {
+          name: d.device.name,
+          site: d.device.site,
+          reporting: d.reporting,
+          // On a shared store: the collector holding the device, and when it last saved it (null for this collector's own); null on SQLite.
+          collector: holder?.name ?? null,
+          collectorSavedAt: holder?.savedAtMs === undefined ? null : new Date(holder.savedAtMs).toISOString(),
+          badges: d.badges.map((b) => ({
+            indicator: b.indicator,
+            state: b.state,
+            severity: b.severity ?? null,
+            since: d.since[b.indicator] === undefined ? null : new Date(d.since[b.indicator]!).toISOString(),
+            firing: b.firing.map((a) => ({ alert: a.alert, severity: a.severity, labels: a.labels, value: a.value, activeAt: new Date(a.activeAtMs).toISOString() })),
+            pending: b.pending.map((a) => a.alert),
+          })),
+        };
+      }),
     };
   });
 }
