@@ -88,6 +88,10 @@ export class EvaluationEngine {
     // By metric as before: registry series of every device first, then each reporting device's series.
     for (let i = 0; i < byDevice.length; i++) for (const s of byDevice[i]!) if (s.labels === this.baseLabels.get(roster.names[i]!)) snapshot.push(s);
     for (let i = 0; i < byDevice.length; i++) for (const s of byDevice[i]!) if (s.labels !== this.baseLabels.get(roster.names[i]!)) snapshot.push(s);
+    // Alert times of devices this collector does not evaluate (another collector's, restored with the
+    // store's at start, or one handed over) are dropped, not ended: ending them would delete their
+    // holder's rows. A forgotten device's rows are deleted by the monitor (StatusMonitor.forget).
+    if (!msg.only) this.evaluator.keepOnly(new Set(roster.names));
     const evaluation = this.evaluator.evaluate(snapshot, now, msg.only ? new Set(roster.names) : undefined);
     const t1 = performance.now();
     const alertsByDevice = new Map<string, AlertInstance[]>();

@@ -161,6 +161,9 @@ export class StatusMonitor {
   async forget(device: string): Promise<void> {
     this.results.delete(device);
     await this.store.indicators.forgetDevice(device);
+    // Its alert times too: the worker drops them without ending them (evaluation-engine.ts).
+    const { pending } = await this.store.indicators.ofDevice(device);
+    await this.store.indicators.updatePendingAlerts([], pending);
   }
 
   /** The latest evaluation, evaluating now if there has been none. */

@@ -602,9 +602,13 @@ describe('two collectors on one PostgreSQL: the whole fleet listed, a device han
 
   it('B lists A\'s device as A stored it; taken over, B continues from A\'s seq and indicator states, and A lets it go', async () => {
     const north = await collector('north');
+    // An alert time another collector keeps for a device of its own: south restores it with the rest at start, and must not end it.
+    await admin.query(`INSERT INTO alert_active (alert, labels, active_at_ms) VALUES ('DiskAlmostFull', '{"device":"pc-elsewhere","mount":"C:"}', $1)`, [T0]);
     const south = await collector('south');
     // South's evaluation starts before the device exists: it knows nothing of it but what a take-over brings.
     await south.status.monitor.tick();
+    const elsewhere = async () => (await admin.query("SELECT 1 FROM alert_active WHERE labels LIKE '%pc-elsewhere%'")).rowCount;
+    expect(await elsewhere()).toBe(1);
     const enrolled = await north.ctx.enrolment.enrol('pc-30', { site: 'branch-a', via: 'test' }, now);
     const token = (enrolled as { token: string }).token;
     for (const seq of [0, 1, 2]) {
@@ -646,6 +650,7 @@ describe('two collectors on one PostgreSQL: the whole fleet listed, a device han
     expect(await listed(north)).toMatchObject({ collector: 'south', reporting: true });
     await north.status.monitor.tick();
     expect((await admin.query('SELECT 1 FROM events WHERE device = $1', ['pc-30'])).rowCount).toBe(1);
+    expect(await elsewhere()).toBe(1);
   });
 });
 
