@@ -64,8 +64,9 @@ export class RemoteFleet {
     const run = () => {
       this.running ??= this.refresh()
         .catch((err: unknown) => {
+          // Once per failure, not per period: a store that is away is said so on the page and in the store series.
+          if (this.lastError === undefined) this.log.warn({ err }, 'could not read the other collectors’ devices from the store; trying again every period');
           this.lastError = (err as Error).message;
-          this.log.warn({ err }, 'could not read the other collectors’ devices from the store; trying again');
         })
         .finally(() => (this.running = undefined));
     };
