@@ -17,6 +17,7 @@ import { postgresSchemaVersion } from '../../collector/store/postgres/index.js';
 import { sqliteSchemaVersion } from '../../collector/store/sqlite/index.js';
 import { recordStatusChanges, type DeviceStateRow, type NewEvent, type Store } from '../../collector/store/store.js';
 import { silentLogger } from '../../common/logger.js';
+import { hashPassword } from '../../collector/store/users.js';
 import type { Notification } from '../../collector/notify/types.js';
 import type { Report } from '../../protocol/report.js';
 import { makeReport } from '../helpers/reports.js';
@@ -589,7 +590,8 @@ describe('two collectors on one PostgreSQL: the whole fleet listed, a device han
   const collector = async (name: string) => {
     const stateDir = await mkdtemp(join(tmpdir(), `sw-pg-${name}-`));
     dirs.push(stateDir);
-    const c = await buildCollector(resolveCollectorConfig({ name, stateDir }, { STATIONWATCH_STORE_URL: url }, 'test'), { log: silentLogger, nowMs: () => now });
+    const users = [{ name: 'tech', role: 'technician', passwordHash: await hashPassword('tech-password-0123') }];
+    const c = await buildCollector(resolveCollectorConfig({ name, stateDir, users }, { STATIONWATCH_STORE_URL: url }, 'test'), { log: silentLogger, nowMs: () => now });
     await c.app.ready();
     apps.push(c);
     return c;
@@ -631,6 +633,13 @@ describe('two collectors on one PostgreSQL: the whole fleet listed, a device han
     expect(page.body).toMatch(/id="held-by" data-collector="north"/);
     // Served from the stored report: the inventory is there.
     expect(page.body).toContain('0.1.0 (linux)');
+    // A technician at south inspects north's device and puts it under maintenance: both in the shared store.
+    const session = (await south.app.inject({ method: 'POST', url: '/api/v1/sessions', payload: { user: 'tech', password: 'tech-password-0123' } })).json() as { token: string };
+    const auth = { authorization: `Bearer ${session.token}` };
+    expect((await south.app.inject({ method: 'POST', url: '/api/v1/inspections', headers: auth, payload: { device: 'pc-30', result: 'ok', note: 'checked at south' } })).statusCode).toBe(201);
+    expect((await south.app.inject({ method: 'POST', url: '/api/v1/maintenance', headers: auth, payload: { device: 'pc-30', hours: 1, reason: 'fan' } })).statusCode).toBe(201);
+    expect((await north.status.maintenance.open(now)).map((m) => m.device)).toContain('pc-30');
+    expect((await north.status.inspections.forDevice('pc-30')).map((i) => i.note)).toEqual(['checked at south']);
 
     // The agent fails over: its last report again (no answer reached it), then the next one.
     now += 1000;
