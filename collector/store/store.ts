@@ -84,8 +84,8 @@ export interface IndicatorStore {
   /** Adds the alert series that became active, removes those that ended, in one transaction. */
   updatePendingAlerts(started: readonly PendingAlert[], ended: readonly { alert: string; labels: Labels }[]): Promise<void>;
   /**
-   * States whose `since` is at or after `sinceMs` (every state without it): how another collector of
-   * a shared store follows the badges of devices it does not hold, a little at a time.
+   * States written at or after `sinceMs` by the store's clock (every state without it): how another
+   * collector of a shared store follows the badges of devices it does not hold, a little at a time.
    */
   statesSince(sinceMs?: number): Promise<StoredIndicatorState[]>;
   /** One device's states and the pending times of its alert series: what a collector taking the device over starts from. */
@@ -97,6 +97,8 @@ export interface StoredIndicatorState {
   indicator: string;
   state: BadgeState;
   sinceMs: number;
+  /** When the row was last written, by the store's clock (PostgreSQL's own, whichever collector wrote it). */
+  updatedMs?: number;
 }
 
 // ---- device state --------------------------------------------------------------------------------
@@ -112,7 +114,7 @@ export interface SavedDevice {
   gaps: Gap[];
   /** The collector that saved it (the one holding the device); absent in rows saved before issue 21. */
   holder?: string;
-  /** When the holder saved it, on the holder's clock. */
+  /** When it was saved, by the store's clock (PostgreSQL's own, whichever collector saved it). */
   savedMs?: number;
 }
 
@@ -127,6 +129,7 @@ export interface DeviceStateRow {
   gaps: readonly Gap[];
   /** The collector saving it: from now on, the one holding the device. */
   holder?: string;
+  /** SQLite stores it as given; PostgreSQL uses its own clock, so that collectors whose clocks differ read one order. */
   savedMs?: number;
   intervalSeconds?: number;
 }

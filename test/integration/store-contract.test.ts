@@ -189,39 +189,50 @@ describe.each(backends)('the store contract on $name', (backend) => {
   });
 
   it('device state on a shared store: the holder and save time kept, one device loaded, summaries since a time, a collector restores its own', async () => {
-    await store.devices.saveMany([stateRow('pc-20', 4, { holder: 'north', savedMs: T0 + 100, intervalSeconds: 15 }), stateRow('pc-21', 2, { holder: 'south', savedMs: T0 + 200, intervalSeconds: 30 })]);
-    expect(await store.devices.load('pc-20')).toMatchObject({ name: 'pc-20', reportsAccepted: 4, holder: 'north', savedMs: T0 + 100 });
-    expect((await store.devices.load('pc-20'))!.report.seq).toBe(4);
+    const pause = () => new Promise((r) => setTimeout(r, 15));
+    const before = Date.now();
+    await store.devices.saveMany([stateRow('pc-20', 4, { holder: 'north', savedMs: Date.now(), intervalSeconds: 15 })]);
+    const first = await store.devices.load('pc-20');
+    expect(first).toMatchObject({ name: 'pc-20', reportsAccepted: 4, holder: 'north' });
+    expect(first!.report.seq).toBe(4);
+    // SQLite keeps the writer's time, PostgreSQL takes its own clock: either way, the time of the save.
+    expect(first!.savedMs).toBeGreaterThanOrEqual(before - 1000);
+    expect(first!.savedMs).toBeLessThanOrEqual(Date.now() + 1000);
     expect(await store.devices.load('nobody')).toBeUndefined();
-    const since = await store.devices.summariesSince(T0 + 150);
-    expect(since.filter((d) => d.name.startsWith('pc-2'))).toEqual([{ name: 'pc-21', site: 'branch-a', holder: 'south', savedMs: T0 + 200, receivedAtMs: T0 + 2, intervalSeconds: 30, reportsAccepted: 2 }]);
+    await pause();
+    await store.devices.saveMany([stateRow('pc-21', 2, { holder: 'south', savedMs: Date.now(), intervalSeconds: 30 })]);
+    const since = await store.devices.summariesSince(first!.savedMs! + 1);
+    expect(since.filter((d) => d.name.startsWith('pc-2'))).toEqual([{ name: 'pc-21', site: 'branch-a', holder: 'south', savedMs: expect.any(Number), receivedAtMs: T0 + 2, intervalSeconds: 30, reportsAccepted: 2 }]);
     expect((await store.devices.summariesSince()).map((d) => d.name)).toEqual(expect.arrayContaining(['pc-20', 'pc-21']));
     // North restores its own devices and rows saved before holders were recorded, not south's.
     const north = (await store.devices.loadAll('north')).map((d) => d.name);
     expect(north).toContain('pc-20');
     expect(north).not.toContain('pc-21');
     // South takes pc-20 over: the row is south's from then on.
-    await store.devices.saveMany([stateRow('pc-20', 5, { holder: 'south', savedMs: T0 + 300 })]);
+    await store.devices.saveMany([stateRow('pc-20', 5, { holder: 'south', savedMs: Date.now() })]);
     expect((await store.devices.loadAll('north')).map((d) => d.name)).not.toContain('pc-20');
     await store.devices.forget('pc-20');
     await store.devices.forget('pc-21');
   });
 
-  it('indicator state of one device (with its pending alert times), and states changed since a time', async () => {
+  it('indicator state of one device (with its pending alert times), and states written since a time', async () => {
     await store.indicators.setInitial([{ device: 'pc-22', indicator: 'disk', state: 'normal' }, { device: 'pc-22', indicator: 'cpu', state: 'normal' }, { device: 'pc-2', indicator: 'cpu', state: 'normal' }], T0);
+    await new Promise((r) => setTimeout(r, 15));
     await store.events.record([ev('pc-22', 'disk', 'normal', 'abnormal', T0 + 50)]);
     // A name that is a prefix of another, and LIKE's wildcards in names: only the device's own series.
     const mine = { alert: 'DiskFull', labels: { device: 'pc-22', mount: 'C:' }, activeAtMs: T0 + 40 };
     await store.indicators.updatePendingAlerts([mine, { alert: 'DiskFull', labels: { device: 'pc-2', mount: 'C:' }, activeAtMs: T0 }, { alert: 'DiskFull', labels: { device: 'pc_22' }, activeAtMs: T0 }], []);
     const one = await store.indicators.ofDevice('pc-22');
-    expect(one.states.sort((x, y) => x.indicator.localeCompare(y.indicator))).toEqual([
+    expect(one.states.map(({ updatedMs: _, ...rest }) => rest).sort((x, y) => x.indicator.localeCompare(y.indicator))).toEqual([
       { device: 'pc-22', indicator: 'cpu', state: 'normal', sinceMs: T0 },
       { device: 'pc-22', indicator: 'disk', state: 'abnormal', sinceMs: T0 + 50 },
     ]);
     expect(one.pending).toEqual([mine]);
     expect((await store.indicators.ofDevice('pc_2')).pending).toEqual([]);
-    expect((await store.indicators.statesSince(T0 + 10)).filter((s) => s.device.startsWith('pc-2'))).toEqual([{ device: 'pc-22', indicator: 'disk', state: 'abnormal', sinceMs: T0 + 50 }]);
-    expect((await store.indicators.statesSince()).filter((s) => s.device === 'pc-22')).toHaveLength(2);
+    const all = (await store.indicators.statesSince()).filter((s) => s.device === 'pc-22');
+    expect(all).toHaveLength(2);
+    const initialWritten = all.find((s) => s.indicator === 'cpu')!.updatedMs!;
+    expect((await store.indicators.statesSince(initialWritten + 1)).filter((s) => s.device.startsWith('pc-2')).map((s) => [s.device, s.indicator, s.state, s.sinceMs])).toEqual([['pc-22', 'disk', 'abnormal', T0 + 50]]);
     await store.indicators.updatePendingAlerts([], [mine, { alert: 'DiskFull', labels: { device: 'pc-2', mount: 'C:' } }, { alert: 'DiskFull', labels: { device: 'pc_22' } }]);
     for (const d of ['pc-22', 'pc-2']) await store.indicators.forgetDevice(d);
   });

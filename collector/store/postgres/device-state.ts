@@ -2,7 +2,7 @@
 import type { DeviceStateRow, DeviceStateStore, DeviceSummary, SavedDevice } from '../store.js';
 import { deviceSummaryFromRow, savedDeviceFromRow, type DeviceStateStoredRow, type DeviceSummaryRow } from '../rows.js';
 import { lastPerKey } from './events.js';
-import type { PgRun } from './run.js';
+import { NOW_MS, type PgRun } from './run.js';
 
 type StoredRow = DeviceStateStoredRow;
 const COLUMNS = 'device, site, report, received_at_ms, clock_offset_seconds, reports_accepted, gaps, holder, saved_ms';
@@ -35,10 +35,11 @@ export class PgDeviceStates implements DeviceStateStore {
   async saveMany(all: readonly DeviceStateRow[]): Promise<void> {
     const rows = lastPerKey(all, (d) => d.name);
     if (rows.length === 0) return;
-    // One statement: it commits on its own, all rows or none.
+    // One statement: it commits on its own, all rows or none. saved_ms is the database's clock (NOW_MS):
+    // other collectors read the rows saved since a time, and collectors' clocks may differ.
     await this.q.count(
       `INSERT INTO device_state (device, site, report, received_at_ms, clock_offset_seconds, reports_accepted, gaps, holder, saved_ms, interval_seconds)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::double precision[], $6::bigint[], $7::text[], $8::text[], $9::bigint[], $10::double precision[])
+       SELECT d, s, r, ra, co, n, g, h, ${NOW_MS}, i FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::double precision[], $6::bigint[], $7::text[], $8::text[], $9::double precision[]) AS t(d, s, r, ra, co, n, g, h, i)
        ON CONFLICT (device) DO UPDATE SET site = excluded.site, report = excluded.report, received_at_ms = excluded.received_at_ms,
          clock_offset_seconds = excluded.clock_offset_seconds, reports_accepted = excluded.reports_accepted, gaps = excluded.gaps,
          holder = excluded.holder, saved_ms = excluded.saved_ms, interval_seconds = excluded.interval_seconds`,
@@ -51,7 +52,6 @@ export class PgDeviceStates implements DeviceStateStore {
         rows.map((d) => d.reportsAccepted),
         rows.map((d) => JSON.stringify(d.gaps)),
         rows.map((d) => d.holder ?? null),
-        rows.map((d) => d.savedMs ?? null),
         rows.map((d) => d.intervalSeconds ?? null),
       ],
     );

@@ -173,7 +173,8 @@ ALTER TABLE device_state ADD COLUMN holder TEXT;
 ALTER TABLE device_state ADD COLUMN saved_ms BIGINT;
 ALTER TABLE device_state ADD COLUMN interval_seconds DOUBLE PRECISION;
 CREATE INDEX device_state_saved ON device_state (saved_ms);
-CREATE INDEX indicator_state_since ON indicator_state (since_ms);`,
+ALTER TABLE indicator_state ADD COLUMN updated_ms BIGINT;
+CREATE INDEX indicator_state_updated ON indicator_state (updated_ms);`,
   },
 ];
 

@@ -166,7 +166,8 @@ export const migrations: readonly string[] = [
    ALTER TABLE device_state ADD COLUMN saved_ms INTEGER;
    ALTER TABLE device_state ADD COLUMN interval_seconds REAL;
    CREATE INDEX device_state_saved ON device_state (saved_ms);
-   CREATE INDEX indicator_state_since ON indicator_state (since_ms);`,
+   ALTER TABLE indicator_state ADD COLUMN updated_ms INTEGER;
+   CREATE INDEX indicator_state_updated ON indicator_state (updated_ms);`,
 ];
 
 /**

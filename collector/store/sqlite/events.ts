@@ -9,7 +9,8 @@ type Row = EventRow;
 const fromRow = eventFromRow;
 
 const INSERT_EVENT = 'INSERT INTO events (device, site, indicator, from_state, to_state, at_ms, detail) VALUES (?, ?, ?, ?, ?, ?, ?)';
-const UPSERT_STATE = 'INSERT INTO indicator_state (device, indicator, state, since_ms) VALUES (?, ?, ?, ?) ON CONFLICT (device, indicator) DO UPDATE SET state = excluded.state, since_ms = excluded.since_ms';
+// updated_ms: when the row was written (one collector per SQLite file, so its clock: the time of the change).
+const UPSERT_STATE = 'INSERT INTO indicator_state (device, indicator, state, since_ms, updated_ms) VALUES (?, ?, ?, ?, ?) ON CONFLICT (device, indicator) DO UPDATE SET state = excluded.state, since_ms = excluded.since_ms, updated_ms = excluded.updated_ms';
 
 /** Synchronous parts, shared by the methods (better-sqlite3 nests a transaction in another as a savepoint). */
 function recordNow(db: Db, events: readonly NewEvent[]): void {
@@ -19,7 +20,7 @@ function recordNow(db: Db, events: readonly NewEvent[]): void {
   db.transaction(() => {
     for (const e of events) {
       insert.run(e.device, e.site, e.indicator, e.from, e.to, e.atMs, JSON.stringify(e.detail));
-      upsert.run(e.device, e.indicator, e.to, e.atMs);
+      upsert.run(e.device, e.indicator, e.to, e.atMs, e.atMs);
     }
   })();
 }
@@ -55,8 +56,8 @@ export class SqliteIndicators implements IndicatorStore {
   setInitial(states: readonly InitialState[], atMs: number): Promise<void> {
     return this.r.run((db) => {
       if (states.length === 0) return;
-      const insert = prepared(db, 'INSERT OR IGNORE INTO indicator_state (device, indicator, state, since_ms) VALUES (?, ?, ?, ?)');
-      db.transaction(() => states.forEach((s) => insert.run(s.device, s.indicator, s.state, atMs)))();
+      const insert = prepared(db, 'INSERT OR IGNORE INTO indicator_state (device, indicator, state, since_ms, updated_ms) VALUES (?, ?, ?, ?, ?)');
+      db.transaction(() => states.forEach((s) => insert.run(s.device, s.indicator, s.state, atMs, atMs)))();
     });
   }
 
@@ -73,9 +74,10 @@ export class SqliteIndicators implements IndicatorStore {
 
   statesSince(sinceMs?: number): Promise<StoredIndicatorState[]> {
     return this.r.run((db) => {
-      type R = { device: string; indicator: string; state: BadgeState; since_ms: number };
-      const rows = sinceMs === undefined ? (prepared(db, 'SELECT device, indicator, state, since_ms FROM indicator_state').all() as R[]) : (prepared(db, 'SELECT device, indicator, state, since_ms FROM indicator_state WHERE since_ms >= ?').all(sinceMs) as R[]);
-      return rows.map((r) => ({ device: r.device, indicator: r.indicator, state: r.state, sinceMs: r.since_ms }));
+      type R = { device: string; indicator: string; state: BadgeState; since_ms: number; updated_ms: number | null };
+      const cols = 'SELECT device, indicator, state, since_ms, updated_ms FROM indicator_state';
+      const rows = sinceMs === undefined ? (prepared(db, cols).all() as R[]) : (prepared(db, `${cols} WHERE updated_ms >= ?`).all(sinceMs) as R[]);
+      return rows.map((r) => ({ device: r.device, indicator: r.indicator, state: r.state, sinceMs: r.since_ms, ...(r.updated_ms !== null ? { updatedMs: r.updated_ms } : {}) }));
     });
   }
 
