@@ -230,11 +230,14 @@ export class StatusMonitor {
     // The states and pending times as last persisted: what a restarted collector would start from.
     await this.drainWrites();
     const states = await this.store.indicators.currentStates();
-    const keys = [...states.keys()];
+    // On a shared store, only the devices this collector holds: the others' are evaluated by their
+    // holders (a device taken over later brings its own, adopt()).
+    const held = this.ctx.fleet ? (device: string | undefined) => device !== undefined && this.ctx.store.get(device) !== undefined : () => true;
+    const keys = [...states.keys()].filter((k) => held(k.slice(0, k.indexOf('\u0000'))));
     this.post(w, {
       type: 'init',
       thresholds: this.thresholds,
-      pending: await this.store.indicators.pendingAlerts(),
+      pending: (await this.store.indicators.pendingAlerts()).filter((a) => a.labels.device === undefined || held(a.labels.device)),
       states: { keys, states: keys.map((k) => states.get(k)!.state), since: Float64Array.from(keys, (k) => states.get(k)!.sinceMs) },
       startedAtMs: (this.startedAtMs ??= this.ctx.nowMs()),
     });
