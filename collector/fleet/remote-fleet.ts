@@ -5,15 +5,16 @@
 // Reading: every `everyMs`, one query for the device summaries saved since the last read (by
 // `saved_ms`, indexed; no report JSON) and one for the indicator states written since (by
 // `updated_ms`, indexed). Both times are PostgreSQL's own clock (store/postgres/run.ts, NOW_MS), so
-// collectors whose clocks differ cannot hide their writes from each other's cursors. Polling rather than LISTEN/NOTIFY: a NOTIFY per saved state would be one
-// per report at 10,000 devices (~670/s) through every listener, and a listener needs a connection of
-// its own that must be re-established and re-read after every outage anyway; a poll costs two indexed
-// range scans whatever the rate. The cursor is the newest time seen minus `slackMs`, so a row whose
-// statement committed a little after a newer one's is still read; every `fullEveryMs` the whole
-// table is read again, which also drops forgotten devices and repairs anything a cursor missed (a
-// statement slower than the slack). The cost follows the reports, not only the changes: every device
-// that reports saves its state, so at 10,000 devices reporting every 15 s a read returns about all of
-// their summaries (small rows, no report) — the price of showing each one's last report time. The reads run beside ingest and
+// collectors whose clocks differ cannot hide their writes from each other's cursors. Polling rather
+// than LISTEN/NOTIFY: a NOTIFY per saved state would be one per report at 10,000 devices (~670/s)
+// through every listener, and a listener needs a connection of its own that must be re-established
+// and re-read after every outage anyway; a poll costs two indexed range scans whatever the rate.
+// The cursor is the newest time seen minus `slackMs`, so a row whose statement committed a little
+// after a newer one's is still read; every `fullEveryMs` the whole table is read again, which also
+// drops forgotten devices and repairs anything a cursor missed (a statement slower than the slack).
+// The cost follows the reports, not only the changes: every device that reports saves its state, so
+// at 10,000 devices reporting every 15 s a read returns about all of their summaries (small rows,
+// no report) — the price of showing each one's last report time. The reads run beside ingest and
 // never hold it: a failed read is logged and tried again at the next period.
 //
 // Hand-over: a device that reports here but is not held here (its agent failed over) is first
