@@ -102,6 +102,14 @@ export class CatalogEvaluator {
     for (const [key, a] of this.activeAt) if (a.labels.device === device) this.activeAt.delete(key);
   }
 
+  /**
+   * Drops the pending/firing state of every device not in `keep`, without ending it: on a store
+   * shared by several collectors another collector holds those devices and keeps their alert times.
+   */
+  keepOnly(keep: ReadonlySet<string>): void {
+    for (const [key, a] of this.activeAt) if (a.labels.device !== undefined && !keep.has(a.labels.device)) this.activeAt.delete(key);
+  }
+
   /** Every metric some evaluable alert reads (inputs, optional limits, business-hours gates): what a snapshot needs to hold. */
   inputMetrics(): Set<string> {
     const out = new Set<string>();

@@ -8,6 +8,7 @@ import { deviceRoutes } from './routes/devices.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { enrolRoutes } from './routes/enrol.js';
 import { historyRoutes, historySource } from './routes/history.js';
+import { fleetDevices } from './fleet/fleet-devices.js';
 import { readFile } from 'node:fs/promises';
 import { metricsRoutes } from './routes/metrics.js';
 import { runbookRoutes } from './routes/runbooks.js';
@@ -82,7 +83,7 @@ export async function buildCollector(config: CollectorConfig, opts: { log: Logge
     return gate.ok ? (site: string) => seesSite(gate.caller.user, site) : undefined;
   };
   await app.register(deviceRoutes, { ctx, viewScope });
-  await app.register(historyRoutes, { source: historySource(ctx, status), devices: ctx.store, viewScope });
+  await app.register(historyRoutes, { source: historySource(ctx, status), devices: fleetDevices(ctx), viewScope });
   app.addHook('onReady', async () => ctx.history?.start());
   app.addHook('onClose', async () => {
     // Written before the store closes: open buckets included.

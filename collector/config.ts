@@ -31,6 +31,11 @@ export const CollectorConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    /**
+     * This collector's name among the collectors of one shared store: saved with every device state it
+     * writes, shown as "held by" on every collector's page. Default: host name and listen port.
+     */
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: '^[^\\u0000-\\u001f]+$' })),
     /** host:port at which Prometheus reaches this collector, written into service-discovery targets. */
     advertiseAddress: Type.Optional(Type.String({ pattern: '^[^\\s/]+:[0-9]{1,5}$' })),
     bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024, default: 1024 * 1024 }),
@@ -90,6 +95,7 @@ export const collectorEnv: EnvTable = {
   STATIONWATCH_LISTEN_HOST: { path: 'listen.host', type: 'string' },
   STATIONWATCH_LISTEN_PORT: { path: 'listen.port', type: 'number' },
   STATIONWATCH_ADVERTISE_ADDRESS: { path: 'advertiseAddress', type: 'string' },
+  STATIONWATCH_COLLECTOR_NAME: { path: 'name', type: 'string' },
   STATIONWATCH_STALE_AFTER_INTERVALS: { path: 'staleAfterIntervals', type: 'number' },
   STATIONWATCH_LOG_LEVEL: { path: 'log.level', type: 'string' },
   // The database URL usually holds a password: an environment variable (or a file only root reads) keeps it out of the YAML.

@@ -13,6 +13,9 @@ import type { EnrolmentStore, Store } from './store/store.js';
 import type { SpooledStore } from './store/outage/spooled-store.js';
 import { registerOutageSeries } from './store/outage/outage-metrics.js';
 import { HistoryWriter } from './history/writer.js';
+import { collectorName } from './fleet/identity.js';
+import { RemoteFleet } from './fleet/remote-fleet.js';
+import { silentLogger } from '../common/logger.js';
 import type { Logger } from '../common/logger.js';
 
 export interface CollectorContext {
@@ -36,14 +39,21 @@ export interface CollectorContext {
   backfill?: Backfill;
   /** Whether a site is inside its business hours (always, without a businessHours section). */
   siteOpen: (site: string, at: Date) => boolean;
+  /** This collector's name among the collectors of a shared store (collector/fleet/identity.ts). */
+  self: string;
+  /** On a shared store: the devices other collectors hold, and taking a device over (collector/fleet/remote-fleet.ts). */
+  fleet?: RemoteFleet;
 }
 
 export async function createContext(config: CollectorConfig, nowMs: () => number = Date.now, calendar: Calendar = { holidays: [], workdays: [] }, log?: Logger): Promise<CollectorContext> {
   const store = new DeviceStore(config.devices, config.defaultSite, config.staleAfterIntervals, config.snmp.targets, { maxSeriesPerDevice: config.limits.maxSeriesPerDevice });
   // What the collector knew before a restart: every device's last accepted report and gaps.
   const db = await openStore(config, log ? { log } : {});
-  const deviceState = new DeviceStateWriter(db.devices);
-  for (const saved of await db.devices.loadAll()) store.restore(saved);
+  const self = collectorName(config);
+  const deviceState = new DeviceStateWriter(db.devices, self, nowMs);
+  // Only the devices this collector holds: on a shared store the others' devices are listed from the
+  // store (collector/fleet/remote-fleet.ts) and evaluated by their holders; SQLite has one collector.
+  for (const saved of await db.devices.loadAll(db.kind === 'postgres' ? self : undefined)) store.restore(saved);
   const collectorRegistry = new Registry();
   collectDefaultMetrics({ register: collectorRegistry, prefix: 'stationwatch_collector_' });
   // prom-client names these gauges `_total`, which promtool (rightly) rejects; the rest are fine.
@@ -56,5 +66,6 @@ export async function createContext(config: CollectorConfig, nowMs: () => number
 
   const backfill = config.remoteWrite ? new Backfill(config.remoteWrite, collectorRegistry) : undefined;
   const history = config.history.enabled && log ? new HistoryWriter(db, store, nowMs, log.child({ component: 'history' }), { flushEveryMs: config.history.flushEverySeconds * 1000 }) : undefined;
-  return { config, store, nowMs, collectorRegistry, exposition: new DeviceExposition(), reportsReceived, samplesDropped, db, deviceState, enrolment: db.enrolment, siteOpen, ...(backfill ? { backfill } : {}), ...(history ? { history } : {}) };
+  const fleet = db.kind === 'postgres' ? new RemoteFleet(db, store, self, nowMs, (log ?? silentLogger).child({ component: 'fleet' }), { everyMs: Math.max(200, config.statusPage.evaluateEverySeconds * 1000) }) : undefined;
+  return { ...(fleet ? { fleet } : {}), config, store, nowMs, collectorRegistry, exposition: new DeviceExposition(), reportsReceived, samplesDropped, db, deviceState, enrolment: db.enrolment, siteOpen, self, ...(backfill ? { backfill } : {}), ...(history ? { history } : {}) };
 }

@@ -4,6 +4,7 @@
 import type { ResolvedThresholds } from '../../alerts/catalog/types.js';
 import { indicatorById } from '../../alerts/catalog/index.js';
 import type { DeviceStore } from '../device-store.js';
+import type { FleetDevices } from '../fleet/fleet-devices.js';
 import type { BadgeState, Store } from '../store/store.js';
 import type { Chart, DeviceHistory, HistoryRange, HistorySourceKind, Overlay, SiteTimeline, Sparkline, Sparklines } from './api.js';
 import { storedKey } from './charts.js';
@@ -20,7 +21,8 @@ export interface HistorySource {
 /** What both sources read besides the series. */
 export interface HistoryDeps {
   db: Store;
-  devices: DeviceStore;
+  /** The devices the charts may show: this collector's, and on a shared store the others' too (collector/fleet/fleet-devices.ts). */
+  devices: Pick<DeviceStore, 'get' | 'list'> | FleetDevices;
   thresholds: ResolvedThresholds;
   nowMs: () => number;
   /** The writer's buckets not in the store yet (embedded source). */

@@ -12,6 +12,7 @@ import { authorize, rememberLang } from '../status/request-auth.js';
 import { refuse, sendPage } from '../status/respond.js';
 import type { StatusService } from '../status/service.js';
 import { scopedSnapshot, seesSite } from '../status/site-scope.js';
+import { fleetSnapshot, holderOf } from '../fleet/fleet-snapshot.js';
 
 const day = /^(\d{4})-(\d{2})-(\d{2})$/;
 
@@ -66,7 +67,7 @@ export async function exportRoutes(app: FastifyInstance, { svc }: { svc: StatusS
     let rows: Cell[][];
     switch (req.params.kind) {
       case 'devices.csv': {
-        const snap = scopedSnapshot(await svc.monitor.current(), gate.caller);
+        const snap = scopedSnapshot(await fleetSnapshot(svc), gate.caller);
         let kpis: Awaited<ReturnType<typeof queryKpis>> | undefined;
         if (svc.ctx.config.prometheusUrl) {
           try {
@@ -76,11 +77,11 @@ export async function exportRoutes(app: FastifyInstance, { svc }: { svc: StatusS
           }
         }
         const infoKeys = ['manufacturer', 'model', 'serial', 'os', 'os_version'];
-        header = ['device', 'site', 'kind', 'reporting', 'last_report', ...infoKeys, ...svc.indicators.map((i) => `state_${i.id}`), ...(kpis ? kpiRecords.map(([c]) => c) : [])];
+        header = ['device', 'site', 'kind', 'reporting', 'last_report', ...infoKeys, ...svc.indicators.map((i) => `state_${i.id}`), ...(kpis ? kpiRecords.map(([c]) => c) : []), ...(snap.fleet ? ['collector'] : [])];
         rows = snap.devices.map((d) => {
           const info = d.device.samplesByMetric.get(m.deviceInfo.name)?.[0]?.labels ?? {};
           const k = kpis?.get(d.device.name) ?? {};
-          return [d.device.name, d.device.site, d.device.kind, d.reporting ? 1 : 0, iso(d.device.receivedAtMs), ...infoKeys.map((x) => info[x]), ...d.badges.map((b) => b.state), ...(kpis ? kpiRecords.map(([c]) => k[c]) : [])];
+          return [d.device.name, d.device.site, d.device.kind, d.reporting ? 1 : 0, iso(d.device.receivedAtMs), ...infoKeys.map((x) => info[x]), ...d.badges.map((b) => b.state), ...(kpis ? kpiRecords.map(([c]) => k[c]) : []), ...(snap.fleet ? [holderOf(snap, d.device.name)!.name] : [])];
         });
         break;
       }

@@ -11,10 +11,11 @@ import { PrometheusHistorySource } from '../history/prometheus-source.js';
 import type { StatusService } from '../status/service.js';
 import type { ViewScope } from './devices.js';
 import { noDeviceAtSite, noSuchDevice } from '../status/site-scope.js';
+import { fleetDevices, type FleetDevices } from '../fleet/fleet-devices.js';
 
 export function historySource(ctx: CollectorContext, svc: StatusService): HistorySource {
   const writer = ctx.history;
-  const deps = { db: ctx.db, devices: ctx.store, thresholds: svc.thresholds, nowMs: ctx.nowMs, ...(writer ? { unwritten: (d: string, t: number) => writer.unwritten(d, t) } : {}) };
+  const deps = { db: ctx.db, devices: fleetDevices(ctx), thresholds: svc.thresholds, nowMs: ctx.nowMs, ...(writer ? { unwritten: (d: string, t: number) => writer.unwritten(d, t) } : {}) };
   const wanted = ctx.config.history.source ?? (ctx.config.prometheusUrl ? 'prometheus' : 'embedded');
   if (wanted === 'prometheus') {
     if (!ctx.config.prometheusUrl) throw new Error('history.source is prometheus but prometheusUrl is not set');
@@ -31,7 +32,7 @@ function rangeOf(q: unknown, fallback: HistoryRange): HistoryRange {
 }
 
 // A device or site the caller may not see never reaches the first two (collector/status/site-scope.ts).
-export async function historyRoutes(app: FastifyInstance, { source, devices, viewScope }: { source: HistorySource; devices: DeviceStore; viewScope: ViewScope }): Promise<void> {
+export async function historyRoutes(app: FastifyInstance, { source, devices, viewScope }: { source: HistorySource; devices: Pick<DeviceStore, 'list'> | FleetDevices; viewScope: ViewScope }): Promise<void> {
   app.get<{ Params: { device: string } }>('/api/v1/history/devices/:device', async (req) => {
     if (!(await viewScope(req))) throw new ApiError('login_required');
     const range = rangeOf(req.query, '24h');

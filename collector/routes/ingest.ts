@@ -147,6 +147,17 @@ export async function ingestRoutes(app: FastifyInstance, { ctx }: { ctx: Collect
     // One report of a device at a time, each planned against the committed state: a second report
     // waits for the first one's commit (or failure) instead of planning against what may be rolled back.
     const result = await oneAtATime(owner.name, async () => {
+      // On a shared store, a device held by another collector until now (its agent failed over) is
+      // loaded from the store first, so this report is judged against all the previous holder applied.
+      if (ctx.fleet && !ctx.store.get(owner.name)?.report) {
+        try {
+          await ctx.fleet.takeOver(owner.name);
+        } catch (err) {
+          req.log.error({ err, device: owner.name }, 'could not load the device’s state from the store to take it over');
+          ctx.reportsReceived.inc({ result: 'store_unavailable' });
+          throw new ApiError('store_unavailable');
+        }
+      }
       const plan = ctx.store.plan(owner.name, owner.site, report, receivedAt);
       if (!plan.next) return plan.result;
       try {

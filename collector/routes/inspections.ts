@@ -28,11 +28,13 @@ export async function inspectionRoutes(app: FastifyInstance, { svc }: { svc: Sta
   const checkCsrf = csrfGuard(app);
 
   const record = async (device: string, user: User, fields: { result: InspectionResult; note: string }) => {
-    const d = svc.ctx.store.get(device);
+    // On a shared store a device another collector holds is inspected here too: the inspection is in the
+    // shared store at once; its holder's evaluation reads it at its next full read of the fleet (remote-fleet.ts).
+    const d = svc.ctx.store.get(device) ?? svc.ctx.fleet?.get(device);
     if (!d) throw noSuchDevice(device);
     const saved = await svc.inspections.record({ device: d.name, site: d.site, atMs: svc.ctx.nowMs(), user: user.name, ...fields });
     // Re-evaluate this device now (not the fleet) so the page the technician is sent back to shows the effect.
-    await svc.monitor.update([d.name]);
+    if (svc.ctx.store.get(device)) await svc.monitor.update([d.name]);
     return saved;
   };
 
@@ -61,7 +63,7 @@ export async function inspectionRoutes(app: FastifyInstance, { svc }: { svc: Sta
   app.get<{ Params: { device: string } }>('/api/v1/devices/:device/inspections', async (req) => {
     const gate = await authorize(svc, req, 'view');
     if (!gate.ok) throw new ApiError('login_required');
-    if (!svc.ctx.store.get(req.params.device)) throw noSuchDevice(req.params.device);
+    if (!svc.ctx.store.get(req.params.device) && !svc.ctx.fleet?.get(req.params.device)) throw noSuchDevice(req.params.device);
     return { inspections: (await svc.inspections.forDevice(req.params.device)).map((i) => ({ ...i, at: new Date(i.atMs).toISOString() })) };
   });
 }

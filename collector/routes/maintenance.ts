@@ -27,7 +27,8 @@ export async function maintenanceRoutes(app: FastifyInstance, { svc }: { svc: St
   const am = svc.ctx.config.alertmanagerUrl;
 
   const start = async (device: string, user: User, f: { hours: number; reason: string }) => {
-    const d = svc.ctx.store.get(device);
+    // On a shared store a device another collector holds too: its holder reads open periods from the store on every pass.
+    const d = svc.ctx.store.get(device) ?? svc.ctx.fleet?.get(device);
     if (!d) throw noSuchDevice(device);
     const now = svc.ctx.nowMs();
     const period = { device: d.name, startsMs: now, endsMs: now + Math.round(f.hours * 3_600_000), user: user.name, reason: f.reason, createdMs: now };

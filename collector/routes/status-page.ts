@@ -31,6 +31,7 @@ export function storeAwayNotice(db: Store, caller: Caller): Html | '' {
 }
 import { notificationsBanner, notificationsSection } from '../notify/render.js';
 import { historyRanges, type HistoryRange } from '../history/api.js';
+import { fleetSnapshot, holderOf, remoteDevicePage } from '../fleet/fleet-snapshot.js';
 
 function filterOf(query: Record<string, string | undefined>): ListFilter {
   const state = badgeStates.find((s) => s === query.state) as BadgeState | undefined;
@@ -47,14 +48,14 @@ export async function statusPageRoutes(app: FastifyInstance, { svc }: { svc: Sta
     const gate = await authorize(svc, req, 'view', reply);
     if (!gate.ok) return refuse(req, reply, gate.caller, gate.status);
     rememberLang(req, reply);
-    const snap = scopedSnapshot(await svc.monitor.current(), gate.caller);
+    const snap = scopedSnapshot(await fleetSnapshot(svc), gate.caller);
     // With the shared store away the page still shows the fleet from memory, and says what it lacks.
     const maintenance = (
       await svc.maintenance.open(snap.atMs).catch((err: unknown) => {
         if (err instanceof StoreUnavailable) return [];
         throw err;
       })
-    ).filter((m) => seesSite(gate.caller.user, svc.ctx.store.get(m.device)?.site ?? ''));
+    ).filter((m) => seesSite(gate.caller.user, (svc.ctx.store.get(m.device) ?? svc.ctx.fleet?.get(m.device))?.site ?? ''));
     const grafana = svc.ctx.config.grafanaUrl ? { grafanaUrl: svc.ctx.config.grafanaUrl } : {};
     const body = html`${storeAwayNotice(svc.ctx.db, gate.caller)}${notificationsBanner(svc.notifier, gate.caller)}${renderList(snap, filterOf(req.query), svc.indicators, maintenance, gate.caller, grafana)}`;
     return sendPage(req, reply, gate.caller, gate.caller.t('title'), body, { refreshSeconds, charts: true });
@@ -68,15 +69,18 @@ export async function statusPageRoutes(app: FastifyInstance, { svc }: { svc: Sta
     if ('hidden' in gate) return deviceNotFoundPage(req, reply, gate.hidden);
     if (!gate.ok) return refuse(req, reply, gate.caller, gate.status);
     rememberLang(req, reply);
-    const snap = scopedSnapshot(await svc.monitor.current(), gate.caller);
-    const status = snap.devices.find((d) => d.device.name === req.params.device);
+    const snap = scopedSnapshot(await fleetSnapshot(svc), gate.caller);
+    const listed = snap.devices.find((d) => d.device.name === req.params.device);
     const { t } = gate.caller;
-    if (!status) return deviceNotFoundPage(req, reply, gate.caller);
-    const name = status.device.name;
+    if (!listed) return deviceNotFoundPage(req, reply, gate.caller);
+    const name = listed.device.name;
+    const holder = holderOf(snap, name);
+    // Another collector's device: its saved report is read from the store for the values and inventory.
+    const status = (holder && !holder.self ? await remoteDevicePage(svc, name) : undefined) ?? listed;
     const flash = req.query.saved === '1' ? { notice: t('saved') } : {};
     const [events, inspections, maintenance] = await Promise.all([svc.events.forDevice(name), svc.inspections.forDevice(name), svc.maintenance.forDevice(name)]);
     const body = html`${renderDevice(
-      { status, indicators: svc.indicators, thresholds: svc.thresholds, events, inspections, maintenance, nowMs: snap.atMs, range: rangeOf(req.query.range), ...flash, ...(svc.ctx.config.grafanaUrl ? { grafanaUrl: svc.ctx.config.grafanaUrl } : {}) },
+      { status, indicators: svc.indicators, thresholds: svc.thresholds, events, inspections, maintenance, nowMs: snap.atMs, range: rangeOf(req.query.range), ...flash, ...(holder ? { holder } : {}), ...(svc.ctx.config.grafanaUrl ? { grafanaUrl: svc.ctx.config.grafanaUrl } : {}) },
       gate.caller,
     )}${await notificationsSection(svc.notifier && svc.db.notifications, name, gate.caller)}`;
     return sendPage(req, reply, gate.caller, name, body, { refreshSeconds, charts: true });
@@ -85,25 +89,31 @@ export async function statusPageRoutes(app: FastifyInstance, { svc }: { svc: Sta
   app.get<{ Querystring: Record<string, string | undefined> }>('/api/v1/status', async (req) => {
     const gate = await authorize(svc, req, 'view');
     if (!gate.ok) throw new ApiError('login_required');
-    const snap = scopedSnapshot(await svc.monitor.current(), gate.caller);
+    const snap = scopedSnapshot(await fleetSnapshot(svc), gate.caller);
     return {
       evaluatedAt: new Date(snap.atMs).toISOString(),
       notEvaluated: snap.notEvaluated,
       degraded: snap.degraded ? { reason: snap.degraded.reason, since: new Date(snap.degraded.sinceMs).toISOString(), restarts: snap.degraded.restarts } : null,
       store: storeStatus(svc.ctx.db),
-      devices: filterDevices(snap.devices, filterOf(req.query)).map((d) => ({
-        name: d.device.name,
-        site: d.device.site,
-        reporting: d.reporting,
-        badges: d.badges.map((b) => ({
-          indicator: b.indicator,
-          state: b.state,
-          severity: b.severity ?? null,
-          since: d.since[b.indicator] === undefined ? null : new Date(d.since[b.indicator]!).toISOString(),
-          firing: b.firing.map((a) => ({ alert: a.alert, severity: a.severity, labels: a.labels, value: a.value, activeAt: new Date(a.activeAtMs).toISOString() })),
-          pending: b.pending.map((a) => a.alert),
-        })),
-      })),
+      devices: filterDevices(snap.devices, filterOf(req.query)).map((d) => {
+        const holder = holderOf(snap, d.device.name);
+        return {
+          name: d.device.name,
+          site: d.device.site,
+          reporting: d.reporting,
+          // On a shared store: the collector holding the device, and when it last saved it (null for this collector's own); null on SQLite.
+          collector: holder?.name ?? null,
+          collectorSavedAt: holder?.savedAtMs === undefined ? null : new Date(holder.savedAtMs).toISOString(),
+          badges: d.badges.map((b) => ({
+            indicator: b.indicator,
+            state: b.state,
+            severity: b.severity ?? null,
+            since: d.since[b.indicator] === undefined ? null : new Date(d.since[b.indicator]!).toISOString(),
+            firing: b.firing.map((a) => ({ alert: a.alert, severity: a.severity, labels: a.labels, value: a.value, activeAt: new Date(a.activeAtMs).toISOString() })),
+            pending: b.pending.map((a) => a.alert),
+          })),
+        };
+      }),
     };
   });
 }

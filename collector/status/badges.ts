@@ -54,6 +54,11 @@ function inputsOf(indicator: Indicator): BadgeInputs {
   return b;
 }
 
+/** Whether the indicator's badge depends on the device's reports (not only on what the collector's store knows). */
+export function readsReports(indicator: Indicator): boolean {
+  return !inputsOf(indicator).storeOnly;
+}
+
 /** `alerts`: the device's own alerts (those with its device label). */
 export function deviceBadges(d: Pick<DeviceRecord, 'name'>, reporting: boolean, indicators: readonly Indicator[], alerts: readonly AlertInstance[], seriesOfDevice: readonly Series[]): Badge[] {
   const mine = alerts.filter((a) => a.labels.device === d.name);

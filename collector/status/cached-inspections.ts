@@ -56,6 +56,15 @@ export class CachedInspections implements InspectionStore {
     }
   }
 
+  /**
+   * Reads both from the store again on next use: a device taken over from another collector of a
+   * shared store brings inspections and a first sighting this collector's cache has not seen.
+   */
+  invalidate(): void {
+    this.latestCache = undefined;
+    this.firstSeenCache = undefined;
+  }
+
   async forgetFirstSeen(device: string): Promise<void> {
     await this.store.forgetFirstSeen(device);
     (await this.firstSeen()).delete(device);

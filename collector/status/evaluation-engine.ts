@@ -9,7 +9,7 @@ import { CatalogEvaluator, type AlertInstance, type Labels, type Series } from '
 import type { Indicator } from '../../alerts/catalog/types.js';
 import type { BadgeState, DeviceEvent } from '../store/store.js';
 import { badgeIndicators, deviceBadges, indicatorMetrics, type Badge } from './badges.js';
-import type { ChunkMessage, DeviceResult, DevicesMessage, InitMessage, PassMessage, Persist } from './evaluation-protocol.js';
+import type { AdoptMessage, ChunkMessage, DeviceResult, DevicesMessage, InitMessage, PassMessage, Persist } from './evaluation-protocol.js';
 import { unpackDevice } from './exposition-lines.js';
 
 /** How long after start a device that has not reported yet keeps its recorded states. */
@@ -53,6 +53,13 @@ export class EvaluationEngine {
     }
   }
 
+  /** A device taken over from another collector: what it held for the device goes, the stored states and pending times come in. */
+  adopt(msg: AdoptMessage): void {
+    this.forget([msg.device]);
+    for (const s of msg.states) this.states.set(`${msg.device}\u0000${s.indicator}`, { state: s.state, sinceMs: s.sinceMs });
+    this.evaluator.restore(msg.pending);
+  }
+
   private labelsOf(name: string, site: string): Labels {
     let l = this.baseLabels.get(name);
     if (l?.site !== site) this.baseLabels.set(name, (l = { device: name, site }));
@@ -81,6 +88,10 @@ export class EvaluationEngine {
     // By metric as before: registry series of every device first, then each reporting device's series.
     for (let i = 0; i < byDevice.length; i++) for (const s of byDevice[i]!) if (s.labels === this.baseLabels.get(roster.names[i]!)) snapshot.push(s);
     for (let i = 0; i < byDevice.length; i++) for (const s of byDevice[i]!) if (s.labels !== this.baseLabels.get(roster.names[i]!)) snapshot.push(s);
+    // Alert times of devices this collector does not evaluate (another collector's, restored with the
+    // store's at start, or one handed over) are dropped, not ended: ending them would delete their
+    // holder's rows. A forgotten device's rows are deleted by the monitor (StatusMonitor.forget).
+    if (!msg.only) this.evaluator.keepOnly(new Set(roster.names));
     const evaluation = this.evaluator.evaluate(snapshot, now, msg.only ? new Set(roster.names) : undefined);
     const t1 = performance.now();
     const alertsByDevice = new Map<string, AlertInstance[]>();

@@ -55,7 +55,18 @@ export interface NextMessage {
   id: number;
 }
 
-export type ToWorker = InitMessage | DevicesMessage | PassMessage | NextMessage;
+/**
+ * A device taken over from another collector of a shared store: its stored badge states and pending
+ * alert times replace whatever the worker held for it, before the pass that first evaluates it here.
+ */
+export interface AdoptMessage {
+  type: 'adopt';
+  device: string;
+  states: { indicator: string; state: BadgeState; sinceMs: number }[];
+  pending: { alert: string; labels: Labels; activeAtMs: number }[];
+}
+
+export type ToWorker = InitMessage | DevicesMessage | PassMessage | NextMessage | AdoptMessage;
 
 export interface DeviceResult {
   name: string;

@@ -18,6 +18,9 @@ port.on('message', (msg: ToWorker) => {
     case 'devices':
       engine!.devices(msg);
       return;
+    case 'adopt':
+      engine!.adopt(msg);
+      return;
     case 'pass': {
       let first;
       try {

@@ -24,7 +24,7 @@ import type { CollectorContext } from '../context.js';
 import type { DeviceRecord } from '../device-store.js';
 import { deviceFamilies } from '../device-exposition.js';
 import { collectorMetrics as cm } from '../../protocol/collector-metrics.js';
-import { recordStatusChanges, type InspectionStore, type MaintenanceStore, type Store } from '../store/store.js';
+import { recordStatusChanges, type InspectionStore, type MaintenanceStore, type PendingAlert, type Store, type StoredIndicatorState } from '../store/store.js';
 import { indicatorMetrics, type Badge } from './badges.js';
 import type { ChunkMessage, FromWorker, PassSummary, Persist, Roster, ToWorker } from './evaluation-protocol.js';
 import { packLines } from './exposition-lines.js';
@@ -143,12 +143,27 @@ export class StatusMonitor {
     await w?.terminate();
   }
 
+  /** Devices taken over from another collector, with their stored states: handed to the worker before the first pass that evaluates them. */
+  private adoptions = new Map<string, { states: readonly StoredIndicatorState[]; pending: readonly PendingAlert[] }>();
+
+  /**
+   * A device taken over from another collector of the shared store (collector/fleet/remote-fleet.ts):
+   * its evaluation here continues from the states and pending times that collector stored, so no
+   * "initial" state and no transition is recorded twice.
+   */
+  adopt(device: string, states: readonly StoredIndicatorState[], pending: readonly PendingAlert[]): void {
+    this.adoptions.set(device, { states, pending });
+  }
+
   /** Drops a forgotten device's badge states (in memory and stored); the next evaluation no longer sees it. */
   // The worker drops the device's series and alerts itself on the next full pass, whose roster no
   // longer lists it; its stored states go now so a restarted worker does not bring them back.
   async forget(device: string): Promise<void> {
     this.results.delete(device);
     await this.store.indicators.forgetDevice(device);
+    // Its alert times too: the worker drops them without ending them (evaluation-engine.ts).
+    const { pending } = await this.store.indicators.ofDevice(device);
+    await this.store.indicators.updatePendingAlerts([], pending);
   }
 
   /** The latest evaluation, evaluating now if there has been none. */
@@ -215,11 +230,14 @@ export class StatusMonitor {
     // The states and pending times as last persisted: what a restarted collector would start from.
     await this.drainWrites();
     const states = await this.store.indicators.currentStates();
-    const keys = [...states.keys()];
+    // On a shared store, only the devices this collector holds: the others' are evaluated by their
+    // holders (a device taken over later brings its own, adopt()).
+    const held = this.ctx.fleet ? (device: string | undefined) => device !== undefined && this.ctx.store.get(device) !== undefined : () => true;
+    const keys = [...states.keys()].filter((k) => held(k.slice(0, k.indexOf('\u0000'))));
     this.post(w, {
       type: 'init',
       thresholds: this.thresholds,
-      pending: await this.store.indicators.pendingAlerts(),
+      pending: (await this.store.indicators.pendingAlerts()).filter((a) => a.labels.device === undefined || held(a.labels.device)),
       states: { keys, states: keys.map((k) => states.get(k)!.state), since: Float64Array.from(keys, (k) => states.get(k)!.sinceMs) },
       startedAtMs: (this.startedAtMs ??= this.ctx.nowMs()),
     });
@@ -324,6 +342,14 @@ export class StatusMonitor {
     const roster = await this.roster(devices, now);
     const fleet = (await snapshotOf(this.ctx.collectorRegistry, this.registryMetrics)).filter((s) => s.labels.device === undefined);
     const w = await this.ensureWorker();
+    // Before the device's lines and the pass: adopting resets what the worker held for the device.
+    for (const name of roster.names) {
+      const a = this.adoptions.get(name);
+      if (!a) continue;
+      this.adoptions.delete(name);
+      this.post(w, { type: 'adopt', device: name, states: a.states.map((s) => ({ indicator: s.indicator, state: s.state, sinceMs: s.sinceMs })), pending: [...a.pending] });
+      this.results.delete(name);
+    }
     await this.sendLines(w, devices);
     const id = ++this.passes;
     let f!: Inflight;

@@ -15,6 +15,7 @@ import { chartTexts, rangeButtons } from './render-charts.js';
 import { renderValueSummary } from './render-values.js';
 import { deviceDashboardUrl } from './grafana-links.js';
 import type { HistoryRange } from '../history/api.js';
+import type { Holder } from '../fleet/fleet-snapshot.js';
 
 export interface DevicePageData {
   status: DeviceStatus;
@@ -29,6 +30,8 @@ export interface DevicePageData {
   /** The range the charts open with (?range=). */
   range: HistoryRange;
   grafanaUrl?: string;
+  /** On a shared store: the collector holding the device. */
+  holder?: Holder;
 }
 
 const labelText = (labels: Readonly<Record<string, string>>) =>
@@ -73,6 +76,7 @@ export function renderDevice(p: DevicePageData, c: Caller): Html {
 ${p.notice ? html`<p class="notice" role="status">${p.notice}</p>` : ''}${p.error ? html`<p class="error" role="alert">${p.error}</p>` : ''}
 <div id="live-state" data-live>
 <p class="meta">${t('site')}: ${d.device.site} · ${t('kind')}: ${d.device.kind} · ${t('reporting')}: ${d.reporting ? t('yes') : t('no')} · ${t('lastReport')}: ${time(d.device.receivedAtMs, lang, t)}</p>
+${heldBy(p.holder, c)}
 ${(d.device.samplesByMetric.get(m.printerStateMessage.name) ?? []).map((s) => html`<p class="notice printer-message">${t('printerSays')} ${s.labels?.printer ?? ''}: “${s.labels?.message ?? ''}”</p>`)}
 ${active.map((x) => html`<p class="maint">${t('maintenance')} ${t('until')} ${time(x.endsMs, lang, t)} — ${x.reason}</p>`)}
 <section aria-labelledby="h-ind"><h2 id="h-ind">${t('indicators')}</h2><ul class="badge-list">${badgesHtml}</ul></section>
@@ -103,6 +107,16 @@ ${samples.map((s) => html`<tr><td>${s.metric.replace(/^stationwatch_/, '')}</td>
 ${unavailable.length ? html`<details><summary>${t('unavailableMetrics')} (${unavailable.length})</summary><ul>${unavailable.map((u) => html`<li>${u.metric.replace(/^stationwatch_/, '')}: ${u.reason}</li>`)}</ul></details>` : ''}</section>
 <section aria-labelledby="h-inv"><h2 id="h-inv">${t('inventory')}</h2>${inventory(d, c)}</section>
 ${forgetForm(d.device, c)}`;
+}
+
+/** Which collector holds the device (a shared store only): another one evaluates it, this page shows what it stored. */
+function heldBy(h: Holder | undefined, c: Caller): Html | '' {
+  if (!h) return '';
+  const { t, lang } = c;
+  if (h.self) return html`<p class="meta" id="held-by" data-collector="${h.name}">${t('heldBy')}: ${h.name} (${t('heldHere')})</p>`;
+  const at = h.savedAtMs === undefined ? t('never') : new Intl.DateTimeFormat(lang === 'zh' ? 'zh-CN' : 'en-GB', { dateStyle: 'medium', timeStyle: 'medium' }).format(new Date(h.savedAtMs));
+  return html`<p class="meta" id="held-by" data-collector="${h.name}">${t('heldBy')}: ${h.name} · ${t('lastSaved')}: ${time(h.savedAtMs, lang, t)}</p>
+<p class="notice">${t('heldElsewhere', { collector: h.name, at })}</p>`;
 }
 
 /** The history charts: range buttons, the source, the Grafana link; web/history-page.ts draws into #charts. */

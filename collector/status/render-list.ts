@@ -3,7 +3,8 @@ import type { Indicator } from '../../alerts/catalog/types.js';
 import type { BadgeState } from './badges.js';
 import { html, type Html } from './html.js';
 import type { Caller } from './request-auth.js';
-import type { DeviceStatus, StatusSnapshot } from './monitor.js';
+import type { DeviceStatus } from './monitor.js';
+import { holderOf, type FleetSnapshot } from '../fleet/fleet-snapshot.js';
 import type { Maintenance } from '../store/store.js';
 import { badge, time } from './render-common.js';
 import { chartTexts, rangeButtons } from './render-charts.js';
@@ -23,7 +24,7 @@ export function filterDevices(devices: readonly DeviceStatus[], f: ListFilter): 
     .sort((a, b) => a.device.site.localeCompare(b.device.site) || a.device.name.localeCompare(b.device.name));
 }
 
-export function renderList(snap: StatusSnapshot, f: ListFilter, indicators: readonly Indicator[], maintenance: readonly Maintenance[], caller: Caller, opts: { grafanaUrl?: string } = {}): Html {
+export function renderList(snap: FleetSnapshot, f: ListFilter, indicators: readonly Indicator[], maintenance: readonly Maintenance[], caller: Caller, opts: { grafanaUrl?: string } = {}): Html {
   const { t, lang } = caller;
   const sites = [...new Set(snap.devices.map((d) => d.device.site))].sort();
   const shown = filterDevices(snap.devices, f);
@@ -36,7 +37,7 @@ export function renderList(snap: StatusSnapshot, f: ListFilter, indicators: read
     const href = `/devices/${encodeURIComponent(d.device.name)}`;
     return html`<li class="card" data-device="${d.device.name}">
 <h3><a href="${href}">${d.device.name}</a></h3>
-<p class="meta">${t('site')}: ${d.device.site} · ${t('lastReport')}: ${time(d.device.receivedAtMs, lang, t)}</p>
+<p class="meta">${t('site')}: ${d.device.site} · ${t('lastReport')}: ${time(d.device.receivedAtMs, lang, t)}${heldBy(snap, d.device.name, caller)}</p>
 ${m ? html`<p class="maint">${t('maintenance')} ${t('until')} ${time(m.endsMs, lang, t)}</p>` : ''}
 <ul class="badges" aria-label="${t('indicators')}">${d.badges.map((b) => html`<li>${badge(b, byId.get(b.indicator)!, lang, t)}</li>`)}</ul>
 <div class="spark" data-spark="${d.device.name}"></div></li>`;
@@ -53,4 +54,11 @@ ${sites.length ? html`<section id="site-timelines" aria-labelledby="h-timelines"
 <h2 id="h-timelines">${t('siteTimeline')}</h2>${rangeButtons('timeline-ranges', ['24h', '7d', '30d'], '24h', caller)}<div class="timelines"></div></section>` : ''}
 ${opts.grafanaUrl ? html`<p><a id="grafana-link" href="${fleetDashboardUrl(opts.grafanaUrl, lang, f.site)}" rel="noopener">${t('openGrafana')}</a></p>` : ''}
 <div id="device-list" data-live data-sparklines-url="/api/v1/history/sparklines${f.site ? `?site=${encodeURIComponent(f.site)}` : ''}" data-lang="${lang}" data-texts="${JSON.stringify(chartTexts(t))}">${shown.length === 0 ? html`<p>${t('noDevices')}</p>` : html`<ul class="devices" aria-labelledby="devices-heading">${cards}</ul>`}</div>`;
+}
+
+/** On a shared store: which collector holds the device, and when it last saved it if that is not this one. */
+function heldBy(snap: FleetSnapshot, device: string, { t, lang }: Caller): Html | '' {
+  const h = holderOf(snap, device);
+  if (!h) return '';
+  return html` · <span class="held-by" data-collector="${h.name}">${t('heldBy')}: ${h.name}${h.self ? html` (${t('heldHere')})` : html`, ${t('lastSaved')} ${time(h.savedAtMs, lang, t)}`}</span>`;
 }

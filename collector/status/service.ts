@@ -48,6 +48,13 @@ export async function createStatusService(ctx: CollectorContext, log: Logger): P
   registerInspectionSeries([ctx.collectorRegistry], ctx.store, inspections, maintenance, ctx.nowMs);
   const indicators = badgeIndicators(catalog);
   const monitor = new StatusMonitor(ctx, thresholds, indicators, db, inspections, maintenance, log);
+  if (ctx.fleet) {
+    ctx.fleet.adopt = (device, states, pending) => {
+      inspections.invalidate();
+      monitor.adopt(device, states, pending);
+    };
+    ctx.fleet.onFullRead = () => inspections.invalidate();
+  }
   let pruner: NodeJS.Timeout | undefined;
   const prune = async () => {
     const now = ctx.nowMs();
@@ -73,9 +80,11 @@ export async function createStatusService(ctx: CollectorContext, log: Logger): P
       pruner = setInterval(pruneLogged, 3_600_000);
       pruner.unref();
       monitor.start(ctx.config.statusPage.evaluateEverySeconds * 1000);
+      ctx.fleet?.start();
     },
     async close() {
       clearInterval(pruner);
+      await ctx.fleet?.stop();
       await monitor.stop();
     },
   };

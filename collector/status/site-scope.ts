@@ -23,7 +23,7 @@ import type { StatusSnapshot } from './monitor.js';
 export const seesSite = (user: User | undefined, site: string): boolean => !user || user.sites.length === 0 || user.sites.includes(site);
 
 /** The snapshot with only the devices the caller may see. */
-export function scopedSnapshot(snap: StatusSnapshot, caller: Caller): StatusSnapshot {
+export function scopedSnapshot<S extends StatusSnapshot>(snap: S, caller: Caller): S {
   const user = caller.user;
   if (!user || user.sites.length === 0) return snap;
   return { ...snap, devices: snap.devices.filter((d) => seesSite(user, d.device.site)) };
@@ -54,7 +54,8 @@ export function checkSiteScope(svc: StatusService, req: FastifyRequest, caller: 
   if (site !== undefined && !seesSite(user, site)) throw new HiddenFromCaller('not_found', undefined, noDeviceAtSite(site).message);
   const device = typeof params.device === 'string' ? params.device : typeof body.device === 'string' ? body.device : undefined;
   if (device === undefined) return;
-  const known = svc.ctx.store.get(device);
+  // On a shared store a device another collector holds is named by its site too (collector/fleet/).
+  const known = svc.ctx.store.get(device) ?? svc.ctx.fleet?.get(device);
   if (!known || seesSite(user, known.site)) return;
   req.log.info({ user: user.name, device }, 'a site-limited user asked for a device of another site: answered as unknown');
   throw new HiddenFromCaller('not_found', undefined, noSuchDevice(device).message);

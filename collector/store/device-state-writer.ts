@@ -14,7 +14,12 @@ export class DeviceStateWriter {
   private scheduled = false;
   private flushing: Promise<void> = Promise.resolve();
 
-  constructor(private readonly states: DeviceStateStore) {}
+  /** `holder`: this collector's name, saved with each row (with the time of the save) so the others know who holds the device. */
+  constructor(
+    private readonly states: DeviceStateStore,
+    private readonly holder?: string,
+    private readonly nowMs: () => number = Date.now,
+  ) {}
 
   /** Deletes the device's saved state, including a write still waiting for its batch. */
   async forget(name: string): Promise<void> {
@@ -51,6 +56,7 @@ export class DeviceStateWriter {
     this.pending = new Map();
     this.waiters = [];
     this.scheduled = false;
+    const savedMs = this.nowMs();
     const rows = batch.map(({ d, report, text }): DeviceStateRow => ({
       name: d.name,
       site: d.site,
@@ -60,6 +66,9 @@ export class DeviceStateWriter {
       ...(d.clockOffsetSeconds !== undefined ? { clockOffsetSeconds: d.clockOffsetSeconds } : {}),
       reportsAccepted: d.reportsAccepted,
       gaps: d.gaps,
+      ...(this.holder !== undefined ? { holder: this.holder } : {}),
+      savedMs,
+      ...(d.intervalSeconds !== undefined ? { intervalSeconds: d.intervalSeconds } : {}),
     }));
     try {
       await this.states.saveMany(rows);

@@ -4,7 +4,7 @@
 import type { Report } from '../../protocol/report.js';
 import type { Gap } from '../device-store.js';
 import type { Notification } from '../notify/types.js';
-import type { AnnouncedAlert, BadgeState, DeviceEvent, EnrolOutcome, EventDetail, NotificationRecord, QueuedDelivery, SavedDevice } from './store.js';
+import type { AnnouncedAlert, BadgeState, DeviceEvent, DeviceSummary, EnrolOutcome, EventDetail, NotificationRecord, QueuedDelivery, SavedDevice } from './store.js';
 
 export interface EventRow {
   id: number;
@@ -27,7 +27,32 @@ export interface DeviceStateStoredRow {
   clock_offset_seconds: number | null;
   reports_accepted: number;
   gaps: string;
+  holder: string | null;
+  saved_ms: number | null;
 }
+
+export interface DeviceSummaryRow {
+  device: string;
+  site: string;
+  holder: string | null;
+  saved_ms: number | null;
+  received_at_ms: number | null;
+  interval_seconds: number | null;
+  reports_accepted: number;
+}
+
+export const deviceSummaryFromRow = (r: DeviceSummaryRow): DeviceSummary => ({
+  name: r.device,
+  site: r.site,
+  ...(r.holder !== null ? { holder: r.holder } : {}),
+  ...(r.saved_ms !== null ? { savedMs: r.saved_ms } : {}),
+  ...(r.received_at_ms !== null ? { receivedAtMs: r.received_at_ms } : {}),
+  ...(r.interval_seconds !== null ? { intervalSeconds: r.interval_seconds } : {}),
+  reportsAccepted: r.reports_accepted,
+});
+
+/** `labels` as stored in alert_active (JSON text) names this device: a cheap prefilter, checked exactly after parsing. */
+export const deviceLabelPattern = (device: string): string => `%"device":${JSON.stringify(device).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 export const savedDeviceFromRow = (r: DeviceStateStoredRow): SavedDevice => ({
   name: r.device,
@@ -37,6 +62,8 @@ export const savedDeviceFromRow = (r: DeviceStateStoredRow): SavedDevice => ({
   ...(r.clock_offset_seconds !== null ? { clockOffsetSeconds: r.clock_offset_seconds } : {}),
   reportsAccepted: r.reports_accepted,
   gaps: JSON.parse(r.gaps) as Gap[],
+  ...(r.holder !== null && r.holder !== undefined ? { holder: r.holder } : {}),
+  ...(r.saved_ms !== null && r.saved_ms !== undefined ? { savedMs: r.saved_ms } : {}),
 });
 
 export interface EnrolCodeRow {

@@ -83,6 +83,22 @@ export interface IndicatorStore {
   pendingAlerts(): Promise<PendingAlert[]>;
   /** Adds the alert series that became active, removes those that ended, in one transaction. */
   updatePendingAlerts(started: readonly PendingAlert[], ended: readonly { alert: string; labels: Labels }[]): Promise<void>;
+  /**
+   * States written at or after `sinceMs` by the store's clock (every state without it): how another
+   * collector of a shared store follows the badges of devices it does not hold, a little at a time.
+   */
+  statesSince(sinceMs?: number): Promise<StoredIndicatorState[]>;
+  /** One device's states and the pending times of its alert series: what a collector taking the device over starts from. */
+  ofDevice(device: string): Promise<{ states: StoredIndicatorState[]; pending: PendingAlert[] }>;
+}
+
+export interface StoredIndicatorState {
+  device: string;
+  indicator: string;
+  state: BadgeState;
+  sinceMs: number;
+  /** When the row was last written, by the store's clock (PostgreSQL's own, whichever collector wrote it). */
+  updatedMs?: number;
 }
 
 // ---- device state --------------------------------------------------------------------------------
@@ -96,6 +112,10 @@ export interface SavedDevice {
   clockOffsetSeconds?: number;
   reportsAccepted: number;
   gaps: Gap[];
+  /** The collector that saved it (the one holding the device); absent in rows saved before issue 21. */
+  holder?: string;
+  /** When it was saved, by the store's clock (PostgreSQL's own, whichever collector saved it). */
+  savedMs?: number;
 }
 
 /** One device's state to save: the report as JSON text (stored as it is). */
@@ -107,10 +127,31 @@ export interface DeviceStateRow {
   clockOffsetSeconds?: number;
   reportsAccepted: number;
   gaps: readonly Gap[];
+  /** The collector saving it: from now on, the one holding the device. */
+  holder?: string;
+  /** SQLite stores it as given; PostgreSQL uses its own clock, so that collectors whose clocks differ read one order. */
+  savedMs?: number;
+  intervalSeconds?: number;
+}
+
+/** A device's saved state without its report: what every collector of a shared store lists of the others' devices. */
+export interface DeviceSummary {
+  name: string;
+  site: string;
+  holder?: string;
+  savedMs?: number;
+  receivedAtMs?: number;
+  intervalSeconds?: number;
+  reportsAccepted: number;
 }
 
 export interface DeviceStateStore {
-  loadAll(): Promise<SavedDevice[]>;
+  /** Every saved device; with `holder`, only those this collector holds (and rows saved before holders were recorded). */
+  loadAll(holder?: string): Promise<SavedDevice[]>;
+  /** One device's saved state (a collector taking the device over from another). */
+  load(device: string): Promise<SavedDevice | undefined>;
+  /** Summaries of the rows saved at or after `sinceMs` (every row without it), by saved time. */
+  summariesSince(sinceMs?: number): Promise<DeviceSummary[]>;
   /** Upserts every row in one transaction: all are committed when this resolves, none when it rejects. */
   saveMany(rows: readonly DeviceStateRow[]): Promise<void>;
   forget(device: string): Promise<void>;

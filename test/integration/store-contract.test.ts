@@ -17,6 +17,7 @@ import { postgresSchemaVersion } from '../../collector/store/postgres/index.js';
 import { sqliteSchemaVersion } from '../../collector/store/sqlite/index.js';
 import { recordStatusChanges, type DeviceStateRow, type NewEvent, type Store } from '../../collector/store/store.js';
 import { silentLogger } from '../../common/logger.js';
+import { hashPassword } from '../../collector/store/users.js';
 import type { Notification } from '../../collector/notify/types.js';
 import type { Report } from '../../protocol/report.js';
 import { makeReport } from '../helpers/reports.js';
@@ -187,6 +188,55 @@ describe.each(backends)('the store contract on $name', (backend) => {
     expect(all.get('pc-06')).not.toHaveProperty('clockOffsetSeconds');
     await store.devices.forget('pc-06');
     expect((await store.devices.loadAll()).map((d) => d.name)).not.toContain('pc-06');
+  });
+
+  it('device state on a shared store: the holder and save time kept, one device loaded, summaries since a time, a collector restores its own', async () => {
+    const pause = () => new Promise((r) => setTimeout(r, 15));
+    const before = Date.now();
+    await store.devices.saveMany([stateRow('pc-20', 4, { holder: 'north', savedMs: Date.now(), intervalSeconds: 15 })]);
+    const first = await store.devices.load('pc-20');
+    expect(first).toMatchObject({ name: 'pc-20', reportsAccepted: 4, holder: 'north' });
+    expect(first!.report.seq).toBe(4);
+    // SQLite keeps the writer's time, PostgreSQL takes its own clock: either way, the time of the save.
+    expect(first!.savedMs).toBeGreaterThanOrEqual(before - 1000);
+    expect(first!.savedMs).toBeLessThanOrEqual(Date.now() + 1000);
+    expect(await store.devices.load('nobody')).toBeUndefined();
+    await pause();
+    await store.devices.saveMany([stateRow('pc-21', 2, { holder: 'south', savedMs: Date.now(), intervalSeconds: 30 })]);
+    const since = await store.devices.summariesSince(first!.savedMs! + 1);
+    expect(since.filter((d) => d.name.startsWith('pc-2'))).toEqual([{ name: 'pc-21', site: 'branch-a', holder: 'south', savedMs: expect.any(Number), receivedAtMs: T0 + 2, intervalSeconds: 30, reportsAccepted: 2 }]);
+    expect((await store.devices.summariesSince()).map((d) => d.name)).toEqual(expect.arrayContaining(['pc-20', 'pc-21']));
+    // North restores its own devices and rows saved before holders were recorded, not south's.
+    const north = (await store.devices.loadAll('north')).map((d) => d.name);
+    expect(north).toContain('pc-20');
+    expect(north).not.toContain('pc-21');
+    // South takes pc-20 over: the row is south's from then on.
+    await store.devices.saveMany([stateRow('pc-20', 5, { holder: 'south', savedMs: Date.now() })]);
+    expect((await store.devices.loadAll('north')).map((d) => d.name)).not.toContain('pc-20');
+    await store.devices.forget('pc-20');
+    await store.devices.forget('pc-21');
+  });
+
+  it('indicator state of one device (with its pending alert times), and states written since a time', async () => {
+    await store.indicators.setInitial([{ device: 'pc-22', indicator: 'disk', state: 'normal' }, { device: 'pc-22', indicator: 'cpu', state: 'normal' }, { device: 'pc-2', indicator: 'cpu', state: 'normal' }], T0);
+    await new Promise((r) => setTimeout(r, 15));
+    await store.events.record([ev('pc-22', 'disk', 'normal', 'abnormal', T0 + 50)]);
+    // A name that is a prefix of another, and LIKE's wildcards in names: only the device's own series.
+    const mine = { alert: 'DiskFull', labels: { device: 'pc-22', mount: 'C:' }, activeAtMs: T0 + 40 };
+    await store.indicators.updatePendingAlerts([mine, { alert: 'DiskFull', labels: { device: 'pc-2', mount: 'C:' }, activeAtMs: T0 }, { alert: 'DiskFull', labels: { device: 'pc_22' }, activeAtMs: T0 }], []);
+    const one = await store.indicators.ofDevice('pc-22');
+    expect(one.states.map(({ updatedMs: _, ...rest }) => rest).sort((x, y) => x.indicator.localeCompare(y.indicator))).toEqual([
+      { device: 'pc-22', indicator: 'cpu', state: 'normal', sinceMs: T0 },
+      { device: 'pc-22', indicator: 'disk', state: 'abnormal', sinceMs: T0 + 50 },
+    ]);
+    expect(one.pending).toEqual([mine]);
+    expect((await store.indicators.ofDevice('pc_2')).pending).toEqual([]);
+    const all = (await store.indicators.statesSince()).filter((s) => s.device === 'pc-22');
+    expect(all).toHaveLength(2);
+    const initialWritten = all.find((s) => s.indicator === 'cpu')!.updatedMs!;
+    expect((await store.indicators.statesSince(initialWritten + 1)).filter((s) => s.device.startsWith('pc-2')).map((s) => [s.device, s.indicator, s.state, s.sinceMs])).toEqual([['pc-22', 'disk', 'abnormal', T0 + 50]]);
+    await store.indicators.updatePendingAlerts([], [mine, { alert: 'DiskFull', labels: { device: 'pc-2', mount: 'C:' } }, { alert: 'DiskFull', labels: { device: 'pc_22' } }]);
+    for (const d of ['pc-22', 'pc-2']) await store.indicators.forgetDevice(d);
   });
 
   it('a multi-row write that fails part-way leaves none of its rows', async () => {
@@ -606,6 +656,98 @@ describe('a collector on PostgreSQL', () => {
     const wrong = url.replace(`:${postgres!.password}@`, ':wrong-password-123@');
     await expect(openStore({ store: { postgres: { url: wrong, maxConnections: 1, connectTimeoutSeconds: 5, queryTimeoutSeconds: 5 } } })).rejects.toThrow(/could not be opened: .*password authentication failed/);
     await openStore({ store: { postgres: { url: wrong, maxConnections: 1, connectTimeoutSeconds: 5, queryTimeoutSeconds: 5 } } }).catch((e: Error) => expect(e.message).not.toContain('wrong-password-123'));
+  });
+});
+
+describe('two collectors on one PostgreSQL: the whole fleet listed, a device handed over', () => {
+  let url: string;
+  let admin: pg.Client;
+  const apps: CollectorApp[] = [];
+  let now = T0;
+
+  beforeAll(async () => {
+    url = await postgres!.createDatabase('collector_handover');
+    admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+  });
+  afterAll(async () => {
+    for (const a of apps) await a.app.close();
+    await admin?.end();
+  });
+
+  const collector = async (name: string) => {
+    const stateDir = await mkdtemp(join(tmpdir(), `sw-pg-${name}-`));
+    dirs.push(stateDir);
+    const users = [{ name: 'tech', role: 'technician', passwordHash: await hashPassword('tech-password-0123') }];
+    const c = await buildCollector(resolveCollectorConfig({ name, stateDir, users }, { STATIONWATCH_STORE_URL: url }, 'test'), { log: silentLogger, nowMs: () => now });
+    await c.app.ready();
+    apps.push(c);
+    return c;
+  };
+  const agent = { version: '0.1.0', platform: 'linux', startedAt: T0 - 60_000 };
+  const report = (seq: number): Report => makeReport({ device: 'pc-30', seq, createdAt: now, sentAt: now, agent });
+  const post = (c: CollectorApp, token: string, body: Report) => c.app.inject({ method: 'POST', url: '/api/v1/reports', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, payload: JSON.stringify(body) });
+  type Listed = { name: string; collector: string | null; reporting: boolean; badges: { indicator: string; state: string }[] };
+  const listed = async (c: CollectorApp) => ((await c.app.inject({ url: '/api/v1/status' })).json() as { devices: Listed[] }).devices.find((d) => d.name === 'pc-30');
+
+  it('B lists A\'s device as A stored it; taken over, B continues from A\'s seq and indicator states, and A lets it go', async () => {
+    const north = await collector('north');
+    // An alert time another collector keeps for a device of its own: south restores it with the rest at start, and must not end it.
+    await admin.query(`INSERT INTO alert_active (alert, labels, active_at_ms) VALUES ('DiskAlmostFull', '{"device":"pc-elsewhere","mount":"C:"}', $1)`, [T0]);
+    const south = await collector('south');
+    // South's evaluation starts before the device exists: it knows nothing of it but what a take-over brings.
+    await south.status.monitor.tick();
+    const elsewhere = async () => (await admin.query("SELECT 1 FROM alert_active WHERE labels LIKE '%pc-elsewhere%'")).rowCount;
+    expect(await elsewhere()).toBe(1);
+    const enrolled = await north.ctx.enrolment.enrol('pc-30', { site: 'branch-a', via: 'test' }, now);
+    const token = (enrolled as { token: string }).token;
+    for (const seq of [0, 1, 2]) {
+      now += 15_000;
+      expect((await post(north, token, report(seq))).statusCode).toBe(202);
+    }
+    await north.status.monitor.tick();
+    const { rows: stored } = await admin.query<{ indicator: string; state: string }>('SELECT indicator, state FROM indicator_state WHERE device = $1 ORDER BY indicator', ['pc-30']);
+    expect(stored.length).toBeGreaterThan(0);
+    // As if north had seen one indicator go abnormal: south must continue from that, not from nothing.
+    const ind = stored.find((r) => r.state !== 'abnormal')!.indicator;
+    await admin.query("UPDATE indicator_state SET state = 'abnormal', since_ms = $3 WHERE device = $1 AND indicator = $2", ['pc-30', ind, now]);
+
+    await south.ctx.fleet!.refresh();
+    const remote = await listed(south);
+    expect(remote).toMatchObject({ collector: 'north', reporting: true });
+    expect(remote!.badges.find((b) => b.indicator === ind)!.state).toBe('abnormal');
+    const page = await south.app.inject({ url: '/devices/pc-30' });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toMatch(/id="held-by" data-collector="north"/);
+    // Served from the stored report: the inventory is there.
+    expect(page.body).toContain('0.1.0 (linux)');
+    // A technician at south inspects north's device and puts it under maintenance: both in the shared store.
+    const session = (await south.app.inject({ method: 'POST', url: '/api/v1/sessions', payload: { user: 'tech', password: 'tech-password-0123' } })).json() as { token: string };
+    const auth = { authorization: `Bearer ${session.token}` };
+    expect((await south.app.inject({ method: 'POST', url: '/api/v1/inspections', headers: auth, payload: { device: 'pc-30', result: 'ok', note: 'checked at south' } })).statusCode).toBe(201);
+    expect((await south.app.inject({ method: 'POST', url: '/api/v1/maintenance', headers: auth, payload: { device: 'pc-30', hours: 1, reason: 'fan' } })).statusCode).toBe(201);
+    expect((await north.status.maintenance.open(now)).map((m) => m.device)).toContain('pc-30');
+    expect((await north.status.inspections.forDevice('pc-30')).map((i) => i.note)).toEqual(['checked at south']);
+
+    // The agent fails over: its last report again (no answer reached it), then the next one.
+    now += 1000;
+    expect((await post(south, token, { ...report(2), createdAt: now - 16_000, sentAt: now })).json().status).toBe('outdated');
+    now += 14_000;
+    expect((await post(south, token, report(3))).json().status).toBe('accepted');
+    const { rows: [row] } = await admin.query<{ holder: string; reports_accepted: string }>('SELECT holder, reports_accepted FROM device_state WHERE device = $1', ['pc-30']);
+    expect(row).toEqual({ holder: 'south', reports_accepted: '4' });
+    await south.status.monitor.tick();
+    const { rows: events } = await admin.query<{ indicator: string; from_state: string; to_state: string }>('SELECT indicator, from_state, to_state FROM events WHERE device = $1', ['pc-30']);
+    // One transition, from the state north stored: no other state was recorded anew.
+    expect(events).toEqual([{ indicator: ind, from_state: 'abnormal', to_state: stored.find((r) => r.indicator === ind)!.state }]);
+    expect(await listed(south)).toMatchObject({ collector: 'south', reporting: true });
+
+    await north.ctx.fleet!.refresh();
+    expect(north.ctx.store.get('pc-30')).toBeUndefined();
+    expect(await listed(north)).toMatchObject({ collector: 'south', reporting: true });
+    await north.status.monitor.tick();
+    expect((await admin.query('SELECT 1 FROM events WHERE device = $1', ['pc-30'])).rowCount).toBe(1);
+    expect(await elsewhere()).toBe(1);
   });
 });
 

@@ -1,9 +1,9 @@
 // Event history and indicator state in PostgreSQL (collector/store/store.ts says what each method
 // means). Batches go in as arrays (unnest): one statement per table, whatever the batch size.
 import type { Labels } from '../../../protocol/series.js';
-import { eventFromRow, type EventRow } from '../rows.js';
-import type { BadgeState, DeviceEvent, EventStore, IndicatorStore, InitialState, NewEvent, PendingAlert } from '../store.js';
-import type { PgRun } from './run.js';
+import { deviceLabelPattern, eventFromRow, type EventRow } from '../rows.js';
+import type { BadgeState, DeviceEvent, EventStore, IndicatorStore, InitialState, NewEvent, PendingAlert, StoredIndicatorState } from '../store.js';
+import { NOW_MS, type PgRun } from './run.js';
 
 type Row = EventRow;
 const fromRow = eventFromRow;
@@ -28,9 +28,9 @@ export class PgEvents implements EventStore {
       );
       const states = lastPerKey(events, (e) => `${e.device}\u0000${e.indicator}`);
       await q.count(
-        `INSERT INTO indicator_state (device, indicator, state, since_ms)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
-         ON CONFLICT (device, indicator) DO UPDATE SET state = excluded.state, since_ms = excluded.since_ms`,
+        `INSERT INTO indicator_state (device, indicator, state, since_ms, updated_ms)
+         SELECT d, i, s, a, ${NOW_MS} FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS t(d, i, s, a)
+         ON CONFLICT (device, indicator) DO UPDATE SET state = excluded.state, since_ms = excluded.since_ms, updated_ms = excluded.updated_ms`,
         [states.map((e) => e.device), states.map((e) => e.indicator), states.map((e) => e.to), states.map((e) => e.atMs)],
       );
     });
@@ -59,8 +59,8 @@ export class PgIndicators implements IndicatorStore {
   async setInitial(states: readonly InitialState[], atMs: number): Promise<void> {
     if (states.length === 0) return;
     await this.q.count(
-      `INSERT INTO indicator_state (device, indicator, state, since_ms)
-       SELECT d, i, s, $4 FROM unnest($1::text[], $2::text[], $3::text[]) AS t(d, i, s)
+      `INSERT INTO indicator_state (device, indicator, state, since_ms, updated_ms)
+       SELECT d, i, s, $4, ${NOW_MS} FROM unnest($1::text[], $2::text[], $3::text[]) AS t(d, i, s)
        ON CONFLICT (device, indicator) DO NOTHING`,
       [states.map((s) => s.device), states.map((s) => s.indicator), states.map((s) => s.state), atMs],
     );
@@ -73,6 +73,25 @@ export class PgIndicators implements IndicatorStore {
 
   async forgetDevice(device: string): Promise<void> {
     await this.q.count('DELETE FROM indicator_state WHERE device = $1', [device]);
+  }
+
+  async statesSince(sinceMs?: number): Promise<StoredIndicatorState[]> {
+    type R = { device: string; indicator: string; state: BadgeState; since_ms: number; updated_ms: number | null };
+    const rows =
+      sinceMs === undefined
+        ? await this.q.rows<R>('SELECT device, indicator, state, since_ms, updated_ms FROM indicator_state')
+        : await this.q.rows<R>('SELECT device, indicator, state, since_ms, updated_ms FROM indicator_state WHERE updated_ms >= $1', [sinceMs]);
+    return rows.map((r) => ({ device: r.device, indicator: r.indicator, state: r.state, sinceMs: r.since_ms, ...(r.updated_ms !== null ? { updatedMs: r.updated_ms } : {}) }));
+  }
+
+  async ofDevice(device: string): Promise<{ states: StoredIndicatorState[]; pending: PendingAlert[] }> {
+    const states = await this.q.rows<{ indicator: string; state: BadgeState; since_ms: number }>('SELECT indicator, state, since_ms FROM indicator_state WHERE device = $1', [device]);
+    // Labels are stored as JSON text: LIKE narrows the rows down, the parsed labels decide.
+    const pending = await this.q.rows<{ alert: string; labels: string; active_at_ms: number }>("SELECT alert, labels, active_at_ms FROM alert_active WHERE labels LIKE $1 ESCAPE '\\'", [deviceLabelPattern(device)]);
+    return {
+      states: states.map((r) => ({ device, indicator: r.indicator, state: r.state, sinceMs: r.since_ms })),
+      pending: pending.map((r) => ({ alert: r.alert, labels: JSON.parse(r.labels) as Labels, activeAtMs: r.active_at_ms })).filter((a) => a.labels.device === device),
+    };
   }
 
   async pendingAlerts(): Promise<PendingAlert[]> {

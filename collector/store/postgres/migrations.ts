@@ -180,6 +180,16 @@ CREATE TABLE users (
 );
 CREATE INDEX sessions_user ON sessions (user_name);`,
   },
+  {
+    name: 'which collector holds each device, and when it last saved it (issue 21)',
+    sql: `
+ALTER TABLE device_state ADD COLUMN holder TEXT;
+ALTER TABLE device_state ADD COLUMN saved_ms BIGINT;
+ALTER TABLE device_state ADD COLUMN interval_seconds DOUBLE PRECISION;
+CREATE INDEX device_state_saved ON device_state (saved_ms);
+ALTER TABLE indicator_state ADD COLUMN updated_ms BIGINT;
+CREATE INDEX indicator_state_updated ON indicator_state (updated_ms);`,
+  },
 ];
 
 /**

@@ -68,3 +68,6 @@ export function clientRun(client: PoolClient, open: () => boolean): PgRun {
 
 /** Whether a PostgreSQL error is a unique-constraint violation (SQLSTATE 23505). */
 export const isUniqueViolation = (err: unknown) => (err as { code?: string } | undefined)?.code === '23505';
+
+/** The database's clock in milliseconds when the statement runs: one clock for every collector of the store. */
+export const NOW_MS = '(extract(epoch from clock_timestamp()) * 1000)::bigint';

@@ -172,6 +172,14 @@ export const migrations: readonly string[] = [
      updated_ms INTEGER NOT NULL
    );
    CREATE INDEX sessions_user ON sessions (user);`,
+  // which collector holds each device and when it last saved it (issue 21; one SQLite file has one
+  // collector, but both stores keep the same columns).
+  `ALTER TABLE device_state ADD COLUMN holder TEXT;
+   ALTER TABLE device_state ADD COLUMN saved_ms INTEGER;
+   ALTER TABLE device_state ADD COLUMN interval_seconds REAL;
+   CREATE INDEX device_state_saved ON device_state (saved_ms);
+   ALTER TABLE indicator_state ADD COLUMN updated_ms INTEGER;
+   CREATE INDEX indicator_state_updated ON indicator_state (updated_ms);`,
 ];
 
 /**

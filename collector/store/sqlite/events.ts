@@ -1,7 +1,7 @@
 // Event history and indicator state in SQLite (collector/store/store.ts says what each method means).
 import type { Labels } from '../../../protocol/series.js';
-import { eventFromRow, type EventRow } from '../rows.js';
-import type { BadgeState, DeviceEvent, EventStore, IndicatorStore, InitialState, NewEvent, PendingAlert } from '../store.js';
+import { deviceLabelPattern, eventFromRow, type EventRow } from '../rows.js';
+import type { BadgeState, DeviceEvent, EventStore, IndicatorStore, InitialState, NewEvent, PendingAlert, StoredIndicatorState } from '../store.js';
 import type { Db } from './db.js';
 import { prepared, type SqliteRun } from './run.js';
 
@@ -9,7 +9,8 @@ type Row = EventRow;
 const fromRow = eventFromRow;
 
 const INSERT_EVENT = 'INSERT INTO events (device, site, indicator, from_state, to_state, at_ms, detail) VALUES (?, ?, ?, ?, ?, ?, ?)';
-const UPSERT_STATE = 'INSERT INTO indicator_state (device, indicator, state, since_ms) VALUES (?, ?, ?, ?) ON CONFLICT (device, indicator) DO UPDATE SET state = excluded.state, since_ms = excluded.since_ms';
+// updated_ms: when the row was written (one collector per SQLite file, so its clock: the time of the change).
+const UPSERT_STATE = 'INSERT INTO indicator_state (device, indicator, state, since_ms, updated_ms) VALUES (?, ?, ?, ?, ?) ON CONFLICT (device, indicator) DO UPDATE SET state = excluded.state, since_ms = excluded.since_ms, updated_ms = excluded.updated_ms';
 
 /** Synchronous parts, shared by the methods (better-sqlite3 nests a transaction in another as a savepoint). */
 function recordNow(db: Db, events: readonly NewEvent[]): void {
@@ -19,7 +20,7 @@ function recordNow(db: Db, events: readonly NewEvent[]): void {
   db.transaction(() => {
     for (const e of events) {
       insert.run(e.device, e.site, e.indicator, e.from, e.to, e.atMs, JSON.stringify(e.detail));
-      upsert.run(e.device, e.indicator, e.to, e.atMs);
+      upsert.run(e.device, e.indicator, e.to, e.atMs, e.atMs);
     }
   })();
 }
@@ -55,8 +56,8 @@ export class SqliteIndicators implements IndicatorStore {
   setInitial(states: readonly InitialState[], atMs: number): Promise<void> {
     return this.r.run((db) => {
       if (states.length === 0) return;
-      const insert = prepared(db, 'INSERT OR IGNORE INTO indicator_state (device, indicator, state, since_ms) VALUES (?, ?, ?, ?)');
-      db.transaction(() => states.forEach((s) => insert.run(s.device, s.indicator, s.state, atMs)))();
+      const insert = prepared(db, 'INSERT OR IGNORE INTO indicator_state (device, indicator, state, since_ms, updated_ms) VALUES (?, ?, ?, ?, ?)');
+      db.transaction(() => states.forEach((s) => insert.run(s.device, s.indicator, s.state, atMs, atMs)))();
     });
   }
 
@@ -69,6 +70,27 @@ export class SqliteIndicators implements IndicatorStore {
 
   forgetDevice(device: string): Promise<void> {
     return this.r.run((db) => void prepared(db, 'DELETE FROM indicator_state WHERE device = ?').run(device));
+  }
+
+  statesSince(sinceMs?: number): Promise<StoredIndicatorState[]> {
+    return this.r.run((db) => {
+      type R = { device: string; indicator: string; state: BadgeState; since_ms: number; updated_ms: number | null };
+      const cols = 'SELECT device, indicator, state, since_ms, updated_ms FROM indicator_state';
+      const rows = sinceMs === undefined ? (prepared(db, cols).all() as R[]) : (prepared(db, `${cols} WHERE updated_ms >= ?`).all(sinceMs) as R[]);
+      return rows.map((r) => ({ device: r.device, indicator: r.indicator, state: r.state, sinceMs: r.since_ms, ...(r.updated_ms !== null ? { updatedMs: r.updated_ms } : {}) }));
+    });
+  }
+
+  ofDevice(device: string): Promise<{ states: StoredIndicatorState[]; pending: PendingAlert[] }> {
+    return this.r.run((db) => {
+      const states = prepared(db, 'SELECT indicator, state, since_ms FROM indicator_state WHERE device = ?').all(device) as { indicator: string; state: BadgeState; since_ms: number }[];
+      // Labels are stored as JSON text: LIKE narrows the rows down, the parsed labels decide.
+      const pending = prepared(db, "SELECT alert, labels, active_at_ms FROM alert_active WHERE labels LIKE ? ESCAPE '\\'").all(deviceLabelPattern(device)) as { alert: string; labels: string; active_at_ms: number }[];
+      return {
+        states: states.map((r) => ({ device, indicator: r.indicator, state: r.state, sinceMs: r.since_ms })),
+        pending: pending.map((r) => ({ alert: r.alert, labels: JSON.parse(r.labels) as Labels, activeAtMs: r.active_at_ms })).filter((a) => a.labels.device === device),
+      };
+    });
   }
 
   pendingAlerts(): Promise<PendingAlert[]> {
