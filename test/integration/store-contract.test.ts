@@ -678,7 +678,10 @@ describe('two collectors on one PostgreSQL: the whole fleet listed, a device han
   const collector = async (name: string) => {
     const stateDir = await mkdtemp(join(tmpdir(), `sw-pg-${name}-`));
     dirs.push(stateDir);
-    const users = [{ name: 'tech', role: 'technician', passwordHash: await hashPassword('tech-password-0123') }];
+    const users = [
+      { name: 'tech', role: 'technician', passwordHash: await hashPassword('tech-password-0123') },
+      { name: 'tech-b', role: 'technician', sites: ['branch-b'], passwordHash: await hashPassword('tech-b-password-0123') },
+    ];
     const c = await buildCollector(resolveCollectorConfig({ name, stateDir, users }, { STATIONWATCH_STORE_URL: url }, 'test'), { log: silentLogger, nowMs: () => now });
     await c.app.ready();
     apps.push(c);
@@ -728,6 +731,15 @@ describe('two collectors on one PostgreSQL: the whole fleet listed, a device han
     expect((await south.app.inject({ method: 'POST', url: '/api/v1/maintenance', headers: auth, payload: { device: 'pc-30', hours: 1, reason: 'fan' } })).statusCode).toBe(201);
     expect((await north.status.maintenance.open(now)).map((m) => m.device)).toContain('pc-30');
     expect((await north.status.inspections.forDevice('pc-30')).map((i) => i.note)).toEqual(['checked at south']);
+    // A technician limited to another site sees north's device nowhere at south, as if it did not exist.
+    const limited = (await south.app.inject({ method: 'POST', url: '/api/v1/sessions', payload: { user: 'tech-b', password: 'tech-b-password-0123' } })).json() as { token: string };
+    const limitedAuth = { authorization: `Bearer ${limited.token}` };
+    expect(((await south.app.inject({ url: '/api/v1/status', headers: limitedAuth })).json() as { devices: Listed[] }).devices.map((d) => d.name)).not.toContain('pc-30');
+    const hidden = await south.app.inject({ url: '/api/v1/devices/pc-30/inspections', headers: limitedAuth });
+    const unknown = await south.app.inject({ url: '/api/v1/devices/pc-nowhere/inspections', headers: limitedAuth });
+    expect([hidden.statusCode, unknown.statusCode]).toEqual([404, 404]);
+    expect(hidden.json().error).toEqual(unknown.json().error);
+    expect((await south.app.inject({ method: 'POST', url: '/api/v1/inspections', headers: limitedAuth, payload: { device: 'pc-30', result: 'ok', note: 'not mine' } })).statusCode).toBe(404);
 
     // The agent fails over: its last report again (no answer reached it), then the next one.
     now += 1000;
