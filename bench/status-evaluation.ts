@@ -4,6 +4,7 @@
 // event loop shows as latency and as a gap without answers. Then the evaluator's counter histories
 // after 24 simulated hours of reports (a fake clock: 5,760 evaluations 15 s apart), compact and
 // tiered, against what the former object-per-sample lists kept for the same series.
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { catalog } from '../alerts/catalog/index.js';
 import { CatalogEvaluator, type Series } from '../alerts/evaluate.js';
@@ -97,7 +98,10 @@ export async function statusEvaluation(opts: BenchOptions): Promise<Section> {
     const devices = loadgenDevices(n, SEED);
     // Not pinned: the evaluation worker is a thread of the collector's process, and pinning the process
     // to one core would make it take turns with the event loop there instead of using the other core.
-    const collector = await startCollector(scope, devices, { name: 'status-eval', extra: { statusPage: { evaluateEverySeconds: 15 } } });
+    // Diagnosis: STATIONWATCH_BENCH_EVAL_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p --trace-gc") runs
+    // the collector with these Node.js flags; STATIONWATCH_BENCH_EVAL_LOG saves what it printed.
+    const nodeArgs = (process.env.STATIONWATCH_BENCH_EVAL_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const collector = await startCollector(scope, devices, { name: 'status-eval', extra: { statusPage: { evaluateEverySeconds: 15 } }, nodeArgs });
     const args: LoadgenArgs = { url: collector.url, agents: n, seconds: warmS + measureS + 5, intervalSeconds: 15, concurrency: 64, tokenSeed: SEED, site: 'loadgen' };
     const gen = scope.startNode(join(benchDist, 'loadgen-worker.js'), [JSON.stringify(args)], { core: 1 });
     opts.log(`status-eval: ${n} devices reporting every 15 s; warming up ${warmS} s`);
@@ -112,7 +116,13 @@ export async function statusEvaluation(opts: BenchOptions): Promise<Section> {
     const rss = rssMiB(collector.proc.pid);
     const status = (await (await fetch(`${collector.url}/api/v1/status`)).json()) as { evaluatedAt: string; degraded: unknown; devices: unknown[] };
     await gen.stop('SIGKILL');
+    // A profiled collector writes its profile as it exits: give its clean stop time (history flush).
+    if (nodeArgs.length > 0) {
+      collector.proc.child.kill('SIGTERM');
+      await Promise.race([collector.proc.exited, sleep(180_000)]);
+    }
     await collector.proc.stop();
+    if (process.env.STATIONWATCH_BENCH_EVAL_LOG) await writeFile(process.env.STATIONWATCH_BENCH_EVAL_LOG, collector.proc.output());
     return { target, health, rate, rss, evaluatedDevices: status.devices.length, degraded: status.degraded !== null };
   });
   const memDevices = opts.smoke ? 3 : 200;
