@@ -19,7 +19,7 @@ import type { DeviceStore } from '../device-store.js';
 import type { HistoryChunk, Store } from '../store/store.js';
 import { TimeSlicer } from '../../common/time-slice.js';
 import type { BucketLines } from './aggregate.js';
-import { BucketArrays, LineTable } from './accumulators.js';
+import { BucketArrays, LineTable, release } from './accumulators.js';
 import { storedKey } from './charts.js';
 import { decodeChunkAsync, encodeChunkAsync, mergeIntoChunk, type ChunkLines } from './chunk.js';
 import { extract, newMemory, type DeviceMemory, type HistoryMark } from './extract.js';
@@ -151,26 +151,29 @@ export class HistoryWriter {
     if (marks.length > 0) this.marks.push(...marks);
   }
 
-  /** The collector's view of every known device, now, into the current minute. */
-  sampleReporting(): void {
+  /** The collector's view of every known device, now, into the current minute (in time slices: 10,000 devices are tens of milliseconds). */
+  async sampleReporting(): Promise<void> {
     const now = this.nowMs();
     const bucket = bucketStart(minuteTier, now);
     const key = storedKey('reporting', 'reporting');
+    const slicer = new TimeSlicer();
     for (const d of this.devices.list()) {
+      if (slicer.due()) await slicer.next();
       const st = this.state(d.name);
       st.open.put(bucket, st.table.slot(key, 'gauge'), this.devices.isReporting(d, now) ? 1 : 0, now);
     }
   }
 
   start(): void {
-    this.sampleReporting();
+    const sample = () => void this.sampleReporting().catch((err: unknown) => this.log.error({ err }, 'could not sample the reporting view'));
+    sample();
     void this.prune().catch((err: unknown) => this.log.error({ err }, 'could not prune the history'));
     const every = (ms: number, fn: () => void) => {
       const t = setInterval(fn, ms);
       t.unref();
       this.timers.push(t);
     };
-    every(this.opts.sampleEveryMs, () => this.sampleReporting());
+    every(this.opts.sampleEveryMs, sample);
     every(this.opts.flushEveryMs, () => void this.flush().catch((err: unknown) => this.log.error({ err }, 'could not write the history')));
     every(this.opts.pruneEveryMs, () => void this.prune().catch((err: unknown) => this.log.error({ err }, 'could not prune the history')));
   }
@@ -213,14 +216,16 @@ export class HistoryWriter {
         if (!closed(minuteTier, bucketMs)) continue;
         st.open.buckets.delete(bucketMs);
         // Moved, not copied, unless a late report's minute is already held.
-        if (st.closed.buckets.has(bucketMs)) st.closed.mergeArray(bucketMs, a);
-        else st.closed.buckets.set(bucketMs, a);
         for (const t of rollupTiers) {
           const r = st.rollups.get(t.id)!;
           const rb = bucketStart(t, bucketMs);
           if (!r.arrays.buckets.has(rb)) r.since.set(rb, now);
           r.arrays.mergeArray(rb, a);
         }
+        if (st.closed.buckets.has(bucketMs)) {
+          st.closed.mergeArray(bucketMs, a);
+          release(a);
+        } else st.closed.buckets.set(bucketMs, a);
       }
       // A minute chunk is written once, when its span has closed (a late minute: at the next flush):
       // rewriting every device's open chunk every flush cost more than the rest of the history.
@@ -275,6 +280,8 @@ export class HistoryWriter {
       const batch = groups.slice(i, i + this.opts.batchChunks);
       try {
         await this.writeBatch(batch, slicer);
+        // Written: nothing refers to these arrays any more.
+        for (const g of batch) for (const p of g.items) release(p.a);
         this.stats.batches++;
         this.stats.chunksWritten += batch.length;
       } catch (err) {
@@ -351,6 +358,21 @@ export class HistoryWriter {
     }
     for (const p of this.retry) if (p.device === device && p.tier.id === t.id) out.push({ bucketMs: p.bucketMs, lines: linesOf(p) });
     return out;
+  }
+
+  /** Bytes of the buckets held in memory, and of the writes waiting to be retried (collector/memory-metrics.ts). */
+  get heldBytes(): number {
+    let n = 0;
+    const add = (b: BucketArrays) => {
+      for (const a of b.buckets.values()) n += a.byteLength;
+    };
+    for (const st of this.states.values()) {
+      add(st.open);
+      add(st.closed);
+      for (const r of st.rollups.values()) add(r.arrays);
+    }
+    for (const p of this.retry) n += p.a.byteLength;
+    return n;
   }
 
   /** Buckets held in memory (benchmark, tests). */

@@ -198,7 +198,7 @@ describe('history tiers', () => {
     w = new HistoryWriter(store, devices, () => now, silentLogger, { graceMs: 5_000 });
     for (let m = 0; m < 5; m++) {
       now = T0 + m * MIN + 30_000;
-      for (const name of fleet) w.record(name, makeReport({ device: name, seq: ++seq, createdAt: now, sentAt: now, samples: [{ metric: 'stationwatch_cpu_utilisation_ratio', value: m / 10 }, { metric: 'stationwatch_memory_used_ratio', value: 0.5 }] }), now);
+      for (const name of fleet) w.record(name, makeReport({ device: name, seq: ++seq, createdAt: now, sentAt: now, samples: [{ metric: 'stationwatch_cpu_utilisation_ratio', value: m / 10 }, { metric: 'stationwatch_memory_utilisation_ratio', value: 0.5 }] }), now);
     }
     now = T0 + 5 * MIN + 6_000; // the first five-minute chunk of every device has closed
     let turns = 0;
@@ -215,15 +215,27 @@ describe('history tiers', () => {
     const back = await store.history.get([{ device: 'pc-999', tier: 1, startMs: T0 }]);
     const cols = decodeChunk(tierById(1), T0, back[0]!.data).get(storedKey('cpu', 'cpu'))!;
     expect([0, 1, 2, 3, 4].map((i) => aggAt(cols, i)?.sum)).toEqual([0, 0.1, 0.2, 0.3, 0.4].map((v) => expect.closeTo(v, 6) as number));
+    expect(aggAt(decodeChunk(tierById(1), T0, back[0]!.data).get(storedKey('memory', 'memory')), 0)).toMatchObject({ n: 1 });
+    // The written minutes' arrays are reused for the next ones: nothing of the old values shows through.
+    for (let m = 5; m < 10; m++) {
+      now = T0 + m * MIN + 30_000;
+      for (const name of fleet.slice(0, 10)) w.record(name, makeReport({ device: name, seq: ++seq, createdAt: now, sentAt: now, samples: [{ metric: 'stationwatch_cpu_utilisation_ratio', value: 0.9 }] }), now);
+    }
+    now = T0 + 10 * MIN + 6_000;
+    await w.flush();
+    const next = await store.history.get([{ device: 'pc-3', tier: 1, startMs: T0 + 5 * MIN }]);
+    const lines = decodeChunk(tierById(1), T0 + 5 * MIN, next[0]!.data);
+    expect([0, 1, 2, 3, 4].map((i) => aggAt(lines.get(storedKey('cpu', 'cpu')), i))).toEqual(Array.from({ length: 5 }, () => expect.objectContaining({ n: 1, min: expect.closeTo(0.9, 6) as number, max: expect.closeTo(0.9, 6) as number })));
+    expect(aggAt(lines.get(storedKey('memory', 'memory')), 0)).toBeUndefined();
   });
 
   it('the collector\'s own reporting view, per minute, for every known device', async () => {
     now = T0 + 20_000;
-    w.sampleReporting(); // never heard from: not reporting
+    await w.sampleReporting(); // never heard from: not reporting
     now = T0 + 30_000;
     devices.accept('pc', 's', makeReport({ device: 'pc', createdAt: now, sentAt: now }), now);
     now = T0 + MIN + 5_000; // 35 s after its report, within 3 × 15 s
-    w.sampleReporting();
+    await w.sampleReporting();
     now = T0 + 3 * MIN;
     await w.flush();
     const times = [T0, T0 + MIN, T0 + 2 * MIN];
