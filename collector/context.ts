@@ -1,5 +1,6 @@
 // What the route plugins share: the store, the registries and the collector's own counters.
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+import { registerMemorySeries } from './memory-metrics.js';
 import type { CollectorConfig } from './config.js';
 import { DeviceStore } from './device-store.js';
 import { businessHoursOf, type Calendar } from './business-hours.js';
@@ -56,5 +57,6 @@ export async function createContext(config: CollectorConfig, nowMs: () => number
 
   const backfill = config.remoteWrite ? new Backfill(config.remoteWrite, collectorRegistry) : undefined;
   const history = config.history.enabled && log ? new HistoryWriter(db, store, nowMs, log.child({ component: 'history' }), { flushEveryMs: config.history.flushEverySeconds * 1000 }) : undefined;
+  registerMemorySeries(collectorRegistry, history ? { historyHeldBytes: () => history.heldBytes } : {});
   return { config, store, nowMs, collectorRegistry, exposition: new DeviceExposition(), reportsReceived, samplesDropped, db, deviceState, enrolment: db.enrolment, siteOpen, ...(backfill ? { backfill } : {}), ...(history ? { history } : {}) };
 }

@@ -14,6 +14,7 @@ import { CachedInspections } from './cached-inspections.js';
 import { badgeIndicators } from './badges.js';
 import { registerInspectionSeries } from './inspection-metrics.js';
 import { StatusMonitor } from './monitor.js';
+import { registerMemorySeries } from '../memory-metrics.js';
 import type { Notifier } from '../notify/service.js';
 
 export interface StatusService {
@@ -48,6 +49,7 @@ export async function createStatusService(ctx: CollectorContext, log: Logger): P
   registerInspectionSeries([ctx.collectorRegistry], ctx.store, inspections, maintenance, ctx.nowMs);
   const indicators = badgeIndicators(catalog);
   const monitor = new StatusMonitor(ctx, thresholds, indicators, db, inspections, maintenance, log);
+  registerMemorySeries(ctx.collectorRegistry, { evaluation: () => monitor.lastStats });
   let pruner: NodeJS.Timeout | undefined;
   const prune = async () => {
     const now = ctx.nowMs();
