@@ -39,7 +39,7 @@ export { startupGraceMs } from './evaluation-engine.js';
  * A pass usually has fewer; but when a fleet's alerts start and end by the thousand (or a fleet's first
  * states are recorded) one transaction of them all held the event loop for tens of milliseconds.
  */
-const WRITE_BATCH = 300;
+const WRITE_BATCH = 100;
 /** Devices (or bytes of their lines) per message to the worker: each is one memcpy on the event loop. */
 const LINES_BATCH_DEVICES = 500;
 const LINES_BATCH_BYTES = 2 << 20;
