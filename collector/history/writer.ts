@@ -159,6 +159,8 @@ export class HistoryWriter {
     const slicer = new TimeSlicer();
     for (const d of this.devices.list()) {
       if (slicer.due()) await slicer.next();
+      // Forgotten while this pass waited for its turn: sampling it would bring its state back.
+      if (!this.devices.get(d.name)) continue;
       const st = this.state(d.name);
       st.open.put(bucket, st.table.slot(key, 'gauge'), this.devices.isReporting(d, now) ? 1 : 0, now);
     }
