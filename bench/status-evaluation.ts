@@ -4,6 +4,7 @@
 // event loop shows as latency and as a gap without answers. Then the evaluator's counter histories
 // after 24 simulated hours of reports (a fake clock: 5,760 evaluations 15 s apart), compact and
 // tiered, against what the former object-per-sample lists kept for the same series.
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { catalog } from '../alerts/catalog/index.js';
 import { CatalogEvaluator, type Series } from '../alerts/evaluate.js';
@@ -97,7 +98,10 @@ export async function statusEvaluation(opts: BenchOptions): Promise<Section> {
     const devices = loadgenDevices(n, SEED);
     // Not pinned: the evaluation worker is a thread of the collector's process, and pinning the process
     // to one core would make it take turns with the event loop there instead of using the other core.
-    const collector = await startCollector(scope, devices, { name: 'status-eval', extra: { statusPage: { evaluateEverySeconds: 15 } } });
+    // Diagnosis: STATIONWATCH_BENCH_EVAL_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p --trace-gc") runs
+    // the collector with these Node.js flags; STATIONWATCH_BENCH_EVAL_LOG saves what it printed.
+    const nodeArgs = (process.env.STATIONWATCH_BENCH_EVAL_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const collector = await startCollector(scope, devices, { name: 'status-eval', extra: { statusPage: { evaluateEverySeconds: 15 } }, nodeArgs });
     const args: LoadgenArgs = { url: collector.url, agents: n, seconds: warmS + measureS + 5, intervalSeconds: 15, concurrency: 64, tokenSeed: SEED, site: 'loadgen' };
     const gen = scope.startNode(join(benchDist, 'loadgen-worker.js'), [JSON.stringify(args)], { core: 1 });
     opts.log(`status-eval: ${n} devices reporting every 15 s; warming up ${warmS} s`);
@@ -110,10 +114,17 @@ export async function statusEvaluation(opts: BenchOptions): Promise<Section> {
     const [target, health] = await Promise.all([probe(`${collector.url}${path}`, 50, measureS * 1000), probe(`${collector.url}/healthz`, 50, measureS * 1000)]);
     const rate = ((await acceptedReports(collector.url)) - taken0) / ((performance.now() - t0) / 1000);
     const rss = rssMiB(collector.proc.pid);
+    const memory = await memoryParts(collector.url);
     const status = (await (await fetch(`${collector.url}/api/v1/status`)).json()) as { evaluatedAt: string; degraded: unknown; devices: unknown[] };
     await gen.stop('SIGKILL');
+    // A profiled collector writes its profile as it exits: give its clean stop time (history flush).
+    if (nodeArgs.length > 0) {
+      collector.proc.child.kill('SIGTERM');
+      await Promise.race([collector.proc.exited, sleep(180_000)]);
+    }
     await collector.proc.stop();
-    return { target, health, rate, rss, evaluatedDevices: status.devices.length, degraded: status.degraded !== null };
+    if (process.env.STATIONWATCH_BENCH_EVAL_LOG) await writeFile(process.env.STATIONWATCH_BENCH_EVAL_LOG, collector.proc.output());
+    return { target, health, rate, rss, memory, evaluatedDevices: status.devices.length, degraded: status.degraded !== null };
   });
   const memDevices = opts.smoke ? 3 : 200;
   opts.log(`status-eval: 24 simulated hours of counters for ${memDevices} devices`);
@@ -147,6 +158,19 @@ export async function statusEvaluation(opts: BenchOptions): Promise<Section> {
         ],
       },
       {
+        caption: '**Where the collector\'s memory is at the end** (MiB, from its own series on /collector/metrics)',
+        headers: ['part', 'MiB'],
+        rows: [
+          ['resident (RSS)', fmt(live.rss)],
+          ['main thread: JavaScript heap used (of allocated)', `${fmt(live.memory.heapUsed)} (${fmt(live.memory.heapTotal)})`],
+          ['main thread: memory outside the heap (buffers: rendered exposition text, history arrays)', fmt(live.memory.external)],
+          ['— of which the history held until written (open and closed minutes, roll-ups)', fmt(live.memory.history)],
+          ['evaluation worker: heap used after its last pass', fmt(live.memory.workerHeap)],
+          ['— counter histories of its increase() windows (buffers)', fmt(live.memory.counters)],
+          ['the rest (code, stacks, allocator and V8 reserve, SQLite cache, freed but not returned)', fmt(live.rss - live.memory.heapTotal - live.memory.external - live.memory.workerHeap)],
+        ],
+      },
+      {
         caption: `**Counter histories after 24 simulated hours** (${mem.devices} devices, fake clock, ${fmt(mem.seconds)} s to simulate)`,
         headers: ['figure', 'now (typed arrays, tiered)', 'former ({t, v} objects)'],
         rows: [
@@ -163,6 +187,23 @@ export async function statusEvaluation(opts: BenchOptions): Promise<Section> {
     ],
     reproduce: `npm run bench -- --only statuseval${opts.smoke ? ' --smoke' : ''}`,
     data: { targetP99Ms: p99, devices: n, counterBytesPerDevice: perDevice },
+  };
+}
+
+/** Where the collector's memory is, from its own series (collector/memory-metrics.ts and prom-client's process metrics), in MiB. */
+async function memoryParts(url: string): Promise<{ heapUsed: number; heapTotal: number; external: number; history: number; workerHeap: number; counters: number }> {
+  const text = await (await fetch(`${url}/collector/metrics`)).text();
+  const read = (name: string) => {
+    const line = text.split('\n').find((l) => l.startsWith(`stationwatch_collector_${name} `));
+    return line === undefined ? NaN : Number(line.slice(line.lastIndexOf(' ') + 1)) / 2 ** 20;
+  };
+  return {
+    heapUsed: read('nodejs_heap_size_used_bytes'),
+    heapTotal: read('nodejs_heap_size_total_bytes'),
+    external: read('nodejs_external_memory_bytes'),
+    history: read('history_held_bytes'),
+    workerHeap: read('evaluation_heap_used_bytes'),
+    counters: read('evaluation_counter_history_bytes'),
   };
 }
 

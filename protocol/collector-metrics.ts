@@ -32,4 +32,8 @@ export const collectorMetrics = {
   notifications: 'stationwatch_notifications_total',
   notificationQueue: 'stationwatch_notification_queue_length',
   notificationLastFailure: 'stationwatch_notification_last_failure_timestamp_seconds',
+  // where the collector's memory goes (collector/memory-metrics.ts)
+  historyHeldBytes: 'stationwatch_collector_history_held_bytes',
+  evaluationHeapBytes: 'stationwatch_collector_evaluation_heap_used_bytes',
+  evaluationCounterBytes: 'stationwatch_collector_evaluation_counter_history_bytes',
 } as const;

@@ -7,6 +7,32 @@ import type { LineKind } from './charts.js';
 
 const F = 6;
 
+/**
+ * Arrays of written buckets, kept for the next minutes' buckets instead of allocating anew: at
+ * 10,000 devices every minute brings 10,000 new arrays (60 MiB), and allocating them as fast as the
+ * old ones are dropped made the garbage collector run more often and longer (issue 18). Bounded.
+ */
+const spare = new Map<number, Float64Array[]>();
+let spareBytes = 0;
+const SPARE_LIMIT_BYTES = 64 << 20;
+
+function take(length: number): Float64Array {
+  const a = spare.get(length)?.pop();
+  if (!a) return new Float64Array(length);
+  spareBytes -= a.byteLength;
+  a.fill(0);
+  return a;
+}
+
+/** Hands an array back once nothing refers to it any more (its bucket was written, or merged into another). */
+export function release(a: Float64Array): void {
+  if (spareBytes + a.byteLength > SPARE_LIMIT_BYTES) return;
+  let list = spare.get(a.length);
+  if (!list) spare.set(a.length, (list = []));
+  list.push(a);
+  spareBytes += a.byteLength;
+}
+
 export class LineTable {
   readonly index = new Map<string, number>();
   readonly keys: string[] = [];
@@ -28,6 +54,8 @@ export class LineTable {
   }
 }
 
+const roundUp = (n: number) => Math.ceil(n / (16 * F)) * 16 * F;
+
 /** Buckets by start, each an array of `table.size` slots (grown when the device gains a line). */
 export class BucketArrays {
   readonly buckets = new Map<number, Float64Array>();
@@ -36,10 +64,12 @@ export class BucketArrays {
   array(bucketMs: number): Float64Array {
     let a = this.buckets.get(bucketMs);
     const need = this.table.size * F;
-    if (!a) this.buckets.set(bucketMs, (a = new Float64Array(Math.max(need, 8 * F))));
+    // Sizes rounded up to a multiple of 16 slots, so that arrays of devices of about the same size can be reused.
+    if (!a) this.buckets.set(bucketMs, (a = take(roundUp(Math.max(need, 8 * F)))));
     else if (a.length < need) {
-      const b = new Float64Array(Math.max(need, a.length * 2));
+      const b = take(roundUp(Math.max(need, a.length * 2)));
       b.set(a);
+      release(a);
       this.buckets.set(bucketMs, (a = b));
     }
     return a;

@@ -12,7 +12,8 @@
 //     gauge: f32[P] min, f32[P] avg, f32[P] max | sum: f32[P] sum |
 //     last: f32[P] last, f32[P] min, f32[P] max, u16[P] seconds of the last sample into its bucket
 // Decoded, a line is columns of numbers (no object per bucket: reading a quarter of hours stays cheap).
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { deflateRaw, deflateRawSync, inflateRaw, inflateRawSync } from 'node:zlib';
 import type { Agg, BucketLines } from './aggregate.js';
 import type { LineKind } from './charts.js';
 import type { Tier } from './tiers.js';
@@ -92,6 +93,32 @@ export function aggAt(c: Columns | undefined, i: number): Agg | undefined {
 const payload = (k: LineKind) => (k === 'gauge' ? 12 : k === 'sum' ? 4 : 14);
 
 export function encodeChunk(tier: Tier, startMs: number, lines: ChunkLines, compress: boolean): Uint8Array {
+  const buf = encodeRaw(tier, startMs, lines);
+  return compress ? deflated(deflateRawSync(buf.subarray(1), { level: 6 })) : buf;
+}
+
+const deflateAsync = promisify(deflateRaw);
+const inflateAsync = promisify(inflateRaw);
+
+/**
+ * The same bytes as encodeChunk, the deflating done on libuv's thread pool: the history writer
+ * encodes thousands of chunks at a time, and deflating them on the event loop held it for hundreds
+ * of milliseconds (issue 18).
+ */
+export async function encodeChunkAsync(tier: Tier, startMs: number, lines: ChunkLines, compress: boolean): Promise<Uint8Array> {
+  const buf = encodeRaw(tier, startMs, lines);
+  return compress ? deflated(await deflateAsync(buf.subarray(1), { level: 6 })) : buf;
+}
+
+function deflated(packed: Buffer): Uint8Array {
+  const out = Buffer.alloc(packed.length + 1);
+  out.writeUInt8(2, 0);
+  packed.copy(out, 1);
+  return out;
+}
+
+/** The chunk in format 1 (uncompressed). */
+function encodeRaw(tier: Tier, startMs: number, lines: ChunkLines): Buffer {
   const B = tier.bucketsPerChunk;
   let size = 3;
   const keys = new Map<string, Buffer>();
@@ -144,27 +171,31 @@ export function encodeChunk(tier: Tier, startMs: number, lines: ChunkLines, comp
       }
     }
   }
-  if (!compress) return buf;
-  const packed = deflateRawSync(buf.subarray(1), { level: 6 });
-  const out = Buffer.alloc(packed.length + 1);
-  out.writeUInt8(2, 0);
-  packed.copy(out, 1);
-  return out;
+  return buf;
 }
 
 export function decodeChunk(tier: Tier, startMs: number, data: Uint8Array): ChunkLines {
-  const B = tier.bucketsPerChunk;
   const raw = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const format = formatOf(raw);
+  return format === 2 ? parseBody(tier, startMs, inflateRawSync(raw.subarray(1)), 0) : parseBody(tier, startMs, raw, 1);
+}
+
+/** decodeChunk with the inflating done on libuv's thread pool (see encodeChunkAsync). */
+export async function decodeChunkAsync(tier: Tier, startMs: number, data: Uint8Array): Promise<ChunkLines> {
+  const raw = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const format = formatOf(raw);
+  return format === 2 ? parseBody(tier, startMs, await inflateAsync(raw.subarray(1)), 0) : parseBody(tier, startMs, raw, 1);
+}
+
+function formatOf(raw: Buffer): 1 | 2 {
   const format = raw.readUInt8(0);
-  let buf: Buffer;
-  let o: number;
-  if (format === 2) {
-    buf = inflateRawSync(raw.subarray(1));
-    o = 0;
-  } else if (format === 1) {
-    buf = raw;
-    o = 1;
-  } else throw new Error(`history chunk format ${format} is unknown (written by a newer stationwatch?)`);
+  if (format !== 1 && format !== 2) throw new Error(`history chunk format ${format} is unknown (written by a newer stationwatch?)`);
+  return format;
+}
+
+/** A chunk's lines from its uncompressed body, which starts at `o` in `buf`. */
+function parseBody(tier: Tier, startMs: number, buf: Buffer, o: number): ChunkLines {
+  const B = tier.bucketsPerChunk;
   const count = buf.readUInt16LE(o);
   o += 2;
   const heads: { key: string; kind: LineKind }[] = [];

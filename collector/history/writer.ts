@@ -17,10 +17,11 @@ import type { Logger } from '../../common/logger.js';
 import type { Report } from '../../protocol/report.js';
 import type { DeviceStore } from '../device-store.js';
 import type { HistoryChunk, Store } from '../store/store.js';
+import { TimeSlicer } from '../../common/time-slice.js';
 import type { BucketLines } from './aggregate.js';
-import { BucketArrays, LineTable } from './accumulators.js';
+import { BucketArrays, LineTable, release } from './accumulators.js';
 import { storedKey } from './charts.js';
-import { decodeChunk, encodeChunk, mergeIntoChunk, type ChunkLines } from './chunk.js';
+import { decodeChunkAsync, encodeChunkAsync, mergeIntoChunk, type ChunkLines } from './chunk.js';
 import { extract, newMemory, type DeviceMemory, type HistoryMark } from './extract.js';
 import { bucketStart, chunkSpanMs, chunkStart, markRetentionMs, minuteTier, rollupTiers, tierById, tiers, type Tier } from './tiers.js';
 
@@ -34,17 +35,30 @@ export interface HistoryWriterOptions {
   pruneEveryMs: number;
 }
 
-export const defaultWriterOptions: HistoryWriterOptions = { flushEveryMs: 20_000, sampleEveryMs: 15_000, graceMs: 10_000, batchChunks: 400, pruneEveryMs: 3_600_000 };
+// 100 chunks per transaction: writing one (a few hundred KiB and a commit) holds the event loop a few
+// milliseconds, where 400 held it for tens (issue 18).
+export const defaultWriterOptions: HistoryWriterOptions = { flushEveryMs: 20_000, sampleEveryMs: 15_000, graceMs: 10_000, batchChunks: 100, pruneEveryMs: 3_600_000 };
+
+/** Marks per transaction. */
+const MARKS_BATCH = 500;
 
 /** Whether a tier's chunks are deflated: all are, as each chunk is written about once (deflate level 6: ~30 % smaller on real-looking series). */
 export const compressed = (_t: Tier) => true;
 
+/**
+ * A bucket due to be written: its array as it was held (turned into lines only when its batch is
+ * written, a few at a time — turning a whole flush's buckets into line objects at once was hundreds
+ * of milliseconds on the event loop at 10,000 devices, issue 18).
+ */
 interface Pending {
   device: string;
   tier: Tier;
   bucketMs: number;
-  lines: BucketLines;
+  from: BucketArrays;
+  a: Float64Array;
 }
+
+const linesOf = (p: Pending): BucketLines => p.from.lines(p.a);
 
 
 /** Per agent process (startedAt), the seq ranges already recorded: a resend is not counted twice. */
@@ -137,26 +151,31 @@ export class HistoryWriter {
     if (marks.length > 0) this.marks.push(...marks);
   }
 
-  /** The collector's view of every known device, now, into the current minute. */
-  sampleReporting(): void {
+  /** The collector's view of every known device, now, into the current minute (in time slices: 10,000 devices are tens of milliseconds). */
+  async sampleReporting(): Promise<void> {
     const now = this.nowMs();
     const bucket = bucketStart(minuteTier, now);
     const key = storedKey('reporting', 'reporting');
+    const slicer = new TimeSlicer();
     for (const d of this.devices.list()) {
+      if (slicer.due()) await slicer.next();
+      // Forgotten while this pass waited for its turn: sampling it would bring its state back.
+      if (!this.devices.get(d.name)) continue;
       const st = this.state(d.name);
       st.open.put(bucket, st.table.slot(key, 'gauge'), this.devices.isReporting(d, now) ? 1 : 0, now);
     }
   }
 
   start(): void {
-    this.sampleReporting();
+    const sample = () => void this.sampleReporting().catch((err: unknown) => this.log.error({ err }, 'could not sample the reporting view'));
+    sample();
     void this.prune().catch((err: unknown) => this.log.error({ err }, 'could not prune the history'));
     const every = (ms: number, fn: () => void) => {
       const t = setInterval(fn, ms);
       t.unref();
       this.timers.push(t);
     };
-    every(this.opts.sampleEveryMs, () => this.sampleReporting());
+    every(this.opts.sampleEveryMs, sample);
     every(this.opts.flushEveryMs, () => void this.flush().catch((err: unknown) => this.log.error({ err }, 'could not write the history')));
     every(this.opts.pruneEveryMs, () => void this.prune().catch((err: unknown) => this.log.error({ err }, 'could not prune the history')));
   }
@@ -181,11 +200,17 @@ export class HistoryWriter {
     if (this.states.has(device)) this.leaving.add(device);
   }
 
-  private collect(allDevices: boolean): Pending[] {
+  /**
+   * Takes what is due out of every device's state. In time slices (common/time-slice.ts): a pass over
+   * 10,000 devices held the event loop for up to a second. A device is taken in one piece, and reports
+   * recorded between slices land in buckets as ever (this flush or the next takes them).
+   */
+  private async collect(allDevices: boolean, slicer: TimeSlicer): Promise<Pending[]> {
     const now = this.nowMs();
     const span = chunkSpanMs(minuteTier);
     const out: Pending[] = [];
     for (const [device, st] of this.states) {
+      if (slicer.due()) await slicer.next();
       const all = allDevices || this.leaving.has(device);
       const closed = (t: Tier, bucketMs: number) => all || bucketMs + t.stepMs + this.opts.graceMs <= now;
       // closed minutes: rolled up at once, held until their chunk closes
@@ -193,21 +218,23 @@ export class HistoryWriter {
         if (!closed(minuteTier, bucketMs)) continue;
         st.open.buckets.delete(bucketMs);
         // Moved, not copied, unless a late report's minute is already held.
-        if (st.closed.buckets.has(bucketMs)) st.closed.mergeArray(bucketMs, a);
-        else st.closed.buckets.set(bucketMs, a);
         for (const t of rollupTiers) {
           const r = st.rollups.get(t.id)!;
           const rb = bucketStart(t, bucketMs);
           if (!r.arrays.buckets.has(rb)) r.since.set(rb, now);
           r.arrays.mergeArray(rb, a);
         }
+        if (st.closed.buckets.has(bucketMs)) {
+          st.closed.mergeArray(bucketMs, a);
+          release(a);
+        } else st.closed.buckets.set(bucketMs, a);
       }
       // A minute chunk is written once, when its span has closed (a late minute: at the next flush):
       // rewriting every device's open chunk every flush cost more than the rest of the history.
       for (const [bucketMs, a] of st.closed.buckets) {
         if (!all && chunkStart(minuteTier, bucketMs) + span + this.opts.graceMs > now) continue;
         st.closed.buckets.delete(bucketMs);
-        out.push({ device, tier: minuteTier, bucketMs, lines: st.closed.lines(a) });
+        out.push({ device, tier: minuteTier, bucketMs, from: st.closed, a });
       }
       for (const t of rollupTiers) {
         const r = st.rollups.get(t.id)!;
@@ -216,7 +243,7 @@ export class HistoryWriter {
           if (!closed(t, bucketMs) && now - (r.since.get(bucketMs) ?? now) < tierById(15).stepMs) continue;
           r.arrays.buckets.delete(bucketMs);
           r.since.delete(bucketMs);
-          out.push({ device, tier: t, bucketMs, lines: r.arrays.lines(a) });
+          out.push({ device, tier: t, bucketMs, from: r.arrays, a });
         }
       }
       if (this.leaving.delete(device)) this.states.delete(device);
@@ -225,13 +252,15 @@ export class HistoryWriter {
   }
 
   private async flushNow(all: boolean): Promise<void> {
-    const pending = [...this.retry, ...this.collect(all)];
+    const slicer = new TimeSlicer();
+    const pending = [...this.retry, ...(await this.collect(all, slicer))];
     this.retry = [];
     const marks = this.marks;
     this.marks = [];
     // Grouped by chunk: several buckets of one chunk are one read and one write.
     const byChunk = new Map<string, { device: string; tier: Tier; startMs: number; items: Pending[] }>();
     for (const p of pending) {
+      if (slicer.due()) await slicer.next();
       const startMs = chunkStart(p.tier, p.bucketMs);
       const id = `${p.device}\u0000${p.tier.id}\u0000${startMs}`;
       let g = byChunk.get(id);
@@ -239,18 +268,22 @@ export class HistoryWriter {
       g.items.push(p);
     }
     const groups = [...byChunk.values()];
-    if (marks.length > 0) {
+    // In transactions of MARKS_BATCH: a fleet's first reports bring thousands of marks at once.
+    for (let i = 0; i < marks.length; i += MARKS_BATCH) {
       try {
-        await this.store.history.addMarks(marks);
+        await this.store.history.addMarks(marks.slice(i, i + MARKS_BATCH));
       } catch (err) {
-        this.marks.unshift(...marks);
+        this.marks.unshift(...marks.slice(i));
         throw err;
       }
+      if (i + MARKS_BATCH < marks.length) await slicer.next();
     }
     for (let i = 0; i < groups.length; i += this.opts.batchChunks) {
       const batch = groups.slice(i, i + this.opts.batchChunks);
       try {
-        await this.writeBatch(batch);
+        await this.writeBatch(batch, slicer);
+        // Written: nothing refers to these arrays any more.
+        for (const g of batch) for (const p of g.items) release(p.a);
         this.stats.batches++;
         this.stats.chunksWritten += batch.length;
       } catch (err) {
@@ -266,23 +299,36 @@ export class HistoryWriter {
         throw err;
       }
       // Let device-state commits and requests in between batches.
-      if (i + this.opts.batchChunks < groups.length) await new Promise((r) => setImmediate(r));
+      if (i + this.opts.batchChunks < groups.length) await slicer.next();
     }
   }
 
-  private async writeBatch(batch: { device: string; tier: Tier; startMs: number; items: Pending[] }[]): Promise<void> {
-    await this.store.transaction(async (tx) => {
-      const existing = await tx.history.get(batch.map((g) => ({ device: g.device, tier: g.tier.id, startMs: g.startMs })));
-      const found = new Map(existing.map((c) => [`${c.device}\u0000${c.tier}\u0000${c.startMs}`, c]));
-      const out: HistoryChunk[] = [];
-      for (const g of batch) {
-        const stored = found.get(`${g.device}\u0000${g.tier.id}\u0000${g.startMs}`);
-        const chunk: ChunkLines = stored ? decodeChunk(g.tier, g.startMs, stored.data) : new Map();
-        for (const p of g.items) mergeIntoChunk(g.tier, g.startMs, chunk, p.bucketMs, p.lines);
-        out.push({ device: g.device, tier: g.tier.id, startMs: g.startMs, data: encodeChunk(g.tier, g.startMs, chunk, compressed(g.tier)) });
-      }
-      await tx.history.put(out);
-    });
+  /**
+   * Merges a batch's buckets into their stored chunks and writes them (one statement, one
+   * transaction). The stored chunks are read before, outside that transaction, so that no
+   * transaction stays open while the batch is merged in slices and deflated on the thread pool:
+   * only this writer writes chunks, and its flushes never overlap.
+   */
+  private async writeBatch(batch: { device: string; tier: Tier; startMs: number; items: Pending[] }[], slicer: TimeSlicer): Promise<void> {
+    const existing = await this.store.history.get(batch.map((g) => ({ device: g.device, tier: g.tier.id, startMs: g.startMs })));
+    // All inflated at once on the thread pool, each parsed as it arrives.
+    const found = new Map(
+      existing.map((c) => {
+        const decoding = decodeChunkAsync(tierById(c.tier), c.startMs, c.data);
+        // Awaited below unless an earlier chunk of the batch failed: then it must not be an unhandled rejection.
+        decoding.catch(() => undefined);
+        return [`${c.device}\u0000${c.tier}\u0000${c.startMs}`, decoding] as const;
+      }),
+    );
+    const encoding: Promise<HistoryChunk>[] = [];
+    for (const g of batch) {
+      if (slicer.due()) await slicer.next();
+      const stored = found.get(`${g.device}\u0000${g.tier.id}\u0000${g.startMs}`);
+      const chunk: ChunkLines = stored ? await stored : new Map();
+      for (const p of g.items) mergeIntoChunk(g.tier, g.startMs, chunk, p.bucketMs, linesOf(p));
+      encoding.push(encodeChunkAsync(g.tier, g.startMs, chunk, compressed(g.tier)).then((data) => ({ device: g.device, tier: g.tier.id, startMs: g.startMs, data })));
+    }
+    await this.store.history.put(await Promise.all(encoding));
   }
 
   /** Deletes what is past each tier's retention (a chunk goes once its last bucket is). */
@@ -312,8 +358,23 @@ export class HistoryWriter {
         for (const [bucketMs, a] of r.arrays.buckets) out.push({ bucketMs, lines: r.arrays.lines(a) });
       }
     }
-    for (const p of this.retry) if (p.device === device && p.tier.id === t.id) out.push({ bucketMs: p.bucketMs, lines: p.lines });
+    for (const p of this.retry) if (p.device === device && p.tier.id === t.id) out.push({ bucketMs: p.bucketMs, lines: linesOf(p) });
     return out;
+  }
+
+  /** Bytes of the buckets held in memory, and of the writes waiting to be retried (collector/memory-metrics.ts). */
+  get heldBytes(): number {
+    let n = 0;
+    const add = (b: BucketArrays) => {
+      for (const a of b.buckets.values()) n += a.byteLength;
+    };
+    for (const st of this.states.values()) {
+      add(st.open);
+      add(st.closed);
+      for (const r of st.rollups.values()) add(r.arrays);
+    }
+    for (const p of this.retry) n += p.a.byteLength;
+    return n;
   }
 
   /** Buckets held in memory (benchmark, tests). */

@@ -15,6 +15,7 @@
 // through the store interface (collector/store/store.ts: SQLite or PostgreSQL).
 // Inspections and maintenance re-evaluate only the device concerned (`update`).
 import { setImmediate as yieldTurn } from 'node:timers/promises';
+import { TimeSlicer } from '../../common/time-slice.js';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../common/logger.js';
 import { CatalogEvaluator, type Series } from '../../alerts/evaluate.js';
@@ -39,7 +40,7 @@ export { startupGraceMs } from './evaluation-engine.js';
  * A pass usually has fewer; but when a fleet's alerts start and end by the thousand (or a fleet's first
  * states are recorded) one transaction of them all held the event loop for tens of milliseconds.
  */
-const WRITE_BATCH = 300;
+const WRITE_BATCH = 100;
 /** Devices (or bytes of their lines) per message to the worker: each is one memcpy on the event loop. */
 const LINES_BATCH_DEVICES = 500;
 const LINES_BATCH_BYTES = 2 << 20;
@@ -327,12 +328,16 @@ export class StatusMonitor {
     const storeValues = this.rosterMetrics.map(() => new Float64Array(devices.length));
     const reporting = new Uint8Array(devices.length);
     const heard = new Uint8Array(devices.length);
-    devices.forEach((d, i) => {
+    // In time slices: 10,000 devices' store series are tens of milliseconds (issue 18).
+    const slicer = new TimeSlicer();
+    for (let i = 0; i < devices.length; i++) {
+      if (slicer.due()) await slicer.next();
+      const d = devices[i]!;
       reporting[i] = this.ctx.store.isReporting(d, now) ? 1 : 0;
       heard[i] = d.receivedAtMs === undefined ? 0 : 1;
       const values = storeSeriesOf(d.name, reads);
       this.rosterMetrics.forEach((m, k) => (storeValues[k]![i] = m === cm.deviceReporting ? reporting[i]! : (values[m] ?? NaN)));
-    });
+    }
     return { names: devices.map((d) => d.name), sites: devices.map((d) => d.site), reporting, heard, storeMetrics: this.rosterMetrics, storeValues };
   }
 
@@ -399,7 +404,9 @@ export class StatusMonitor {
     } else {
       const inRoster = new Set(roster.names);
       for (const name of this.results.keys()) if (!inRoster.has(name)) this.results.delete(name);
+      const slicer = new TimeSlicer();
       for (let i = 0; i < roster.names.length; i++) {
+        if (slicer.due()) await slicer.next();
         const device = this.ctx.store.get(roster.names[i]!);
         if (device) devices.push(statusOf(device, roster.reporting[i] === 1));
       }

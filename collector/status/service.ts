@@ -14,6 +14,7 @@ import { CachedInspections } from './cached-inspections.js';
 import { badgeIndicators } from './badges.js';
 import { registerInspectionSeries } from './inspection-metrics.js';
 import { StatusMonitor } from './monitor.js';
+import { registerMemorySeries } from '../memory-metrics.js';
 import type { Notifier } from '../notify/service.js';
 
 export interface StatusService {
@@ -55,6 +56,7 @@ export async function createStatusService(ctx: CollectorContext, log: Logger): P
     };
     ctx.fleet.onFullRead = () => inspections.invalidate();
   }
+  registerMemorySeries(ctx.collectorRegistry, { evaluation: () => monitor.lastStats });
   let pruner: NodeJS.Timeout | undefined;
   const prune = async () => {
     const now = ctx.nowMs();

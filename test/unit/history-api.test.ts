@@ -142,7 +142,7 @@ describe('history API (embedded source)', () => {
     await post(report(T0 + 29 * MIN, [cpu(0.5)]));
     now = T0 + 31 * MIN + 10_000;
     await post(report(now, [cpu(0.5)]));
-    c.ctx.history!.sampleReporting();
+    await c.ctx.history!.sampleReporting();
     now += 2 * MIN;
     await c.ctx.history!.flush();
     const tl = await get<SiteTimeline>('/api/v1/history/sites/branch-a/timeline?range=1h');
