@@ -18,7 +18,7 @@ import { detectionLatency } from './detection-latency.js';
 import { scaleOut } from './scale-out.js';
 import { statusEvaluation } from './status-evaluation.js';
 import { historyBench } from './history.js';
-import { assemble } from './lib/assemble.js';
+import { assemble, noteFile } from './lib/assemble.js';
 import { describeMachine } from './lib/machine.js';
 import { repoRoot } from './lib/processes.js';
 import { runDocument, type Section } from './lib/report.js';
@@ -45,8 +45,14 @@ const sectionOrder = ['Agent footprint', 'Collector ingest', 'Scrape cost', 'Bac
 async function assembleBenchmarks(): Promise<string> {
   const files = (await readdir(runsDir)).filter((f) => f.endsWith('.md')).sort();
   const runs = await Promise.all(files.map(async (f) => ({ source: `bench/runs/${f}`, text: await readFile(join(runsDir, f), 'utf8') })));
+  const notesDir = join(repoRoot, 'bench', 'notes');
+  const notes = new Map<string, string>();
+  for (const title of [...sectionOrder, ...runs.flatMap((r) => [...r.text.matchAll(/^## (.+)$/gm)].map((m) => m[1]!.trim()))]) {
+    const text = await readFile(join(notesDir, noteFile(title)), 'utf8').catch(() => undefined);
+    if (text) notes.set(title, text);
+  }
   const target = join(repoRoot, 'BENCHMARKS.md');
-  await writeFile(target, assemble(runs, sectionOrder));
+  await writeFile(target, assemble(runs, sectionOrder, notes));
   return target;
 }
 

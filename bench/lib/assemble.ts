@@ -60,6 +60,9 @@ export function parseRun(run: RunOutput): ParsedRun {
   return { startedIso, machine, sections };
 }
 
+/** The file in bench/notes/ whose text is printed after a section's figures. */
+export const noteFile = (title: string): string => `${title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}.md`;
+
 /** The headline rows of a section's "**Headline**" table: figure, measured, target, met. */
 export function headlineRows(body: string): string[][] {
   const at = body.indexOf('**Headline**');
@@ -84,7 +87,7 @@ export function headlineRows(body: string): string[][] {
  * order first seen. The machine table is the newest run's, minus the load average (each section
  * states its own).
  */
-export function assemble(runs: readonly RunOutput[], order: readonly string[]): string {
+export function assemble(runs: readonly RunOutput[], order: readonly string[], notes: ReadonlyMap<string, string> = new Map()): string {
   const parsed = runs.map(parseRun).sort((a, b) => a.startedIso.localeCompare(b.startedIso));
   if (parsed.length === 0) throw new Error('nothing to assemble');
   const latest = new Map<string, ParsedSection>();
@@ -111,7 +114,9 @@ export function assemble(runs: readonly RunOutput[], order: readonly string[]): 
     ...(glance.length > 0 ? [markdownTable({ caption: '**Targets at a glance**', headers: ['benchmark', 'figure', 'measured', 'target', 'met'], rows: glance })] : []),
     ...titles.map((t) => {
       const s = latest.get(t)!;
-      return `## ${t}\n\n${s.stamp}\n\n${s.body}\n`;
+      // Analysis written by hand (what was found, changed, compared with earlier runs) follows the figures.
+      const note = notes.get(t);
+      return `## ${t}\n\n${s.stamp}\n\n${s.body}\n${note ? `\n**Analysis** (kept by hand in \`bench/notes/${noteFile(t)}\`; the runs it quotes are named in it)\n\n${note.trim()}\n` : ''}`;
     }),
   ].join('\n');
 }

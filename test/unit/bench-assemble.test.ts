@@ -1,7 +1,7 @@
 // BENCHMARKS.md is assembled from several partial runs: the newest run of a section wins, every
 // section carries the stamp of the run that measured it, and the targets table covers them all.
 import { describe, expect, it } from 'vitest';
-import { assemble, headlineRows, parseRun } from '../../bench/lib/assemble.js';
+import { assemble, headlineRows, noteFile, parseRun } from '../../bench/lib/assemble.js';
 import { runDocument, type Section } from '../../bench/lib/report.js';
 
 const machine = (node: string, load: string): Array<[string, string]> => [
@@ -55,6 +55,12 @@ describe('assembling BENCHMARKS.md from partial runs', () => {
       ['Alpha figure', '9 ms', '≤ 5 ms', '**no**'],
       ['Alpha untargeted', '7', '—', '—'],
     ]);
+  });
+
+  it('prints a section\'s hand-kept analysis after its figures', () => {
+    const doc = assemble([{ source: 'new.md', text: newer }], ['Alpha'], new Map([['Alpha', 'Found: the writer held the loop.\n']]));
+    expect(noteFile('Status evaluation under load')).toBe('status-evaluation-under-load.md');
+    expect(doc).toMatch(/Reproduce: `npm run bench -- --only alpha`\n\n\*\*Analysis\*\* \(kept by hand in `bench\/notes\/alpha\.md`[^\n]*\n\nFound: the writer held the loop\.\n$/);
   });
 
   it('refuses smoke runs, runs with failures and files that are not run outputs', () => {
