@@ -20,6 +20,9 @@ import { killAllChildren } from './exec/children.js';
 
 /** The agent's stop takes at most this long (the process exits by 5 s: cli/agent-run.ts). */
 export const STOP_BUDGET_MS = 3500;
+/** Bounds of the slow-probe timer: never a busy loop, and a clock that jumped is looked at again within a minute. */
+const SLOW_TIMER_MIN_MS = 250;
+const SLOW_TIMER_MAX_MS = 60_000;
 
 export interface AgentDeps {
   log: Logger;
@@ -119,9 +122,20 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   };
   timer = setTimeout(loop, 0);
   // Slow probes also start between reports, when their (staggered) time comes; a report shows each
-  // one's latest outcome. Fast probes run with the report, so it carries their fresh values.
-  const slowTicker = setInterval(() => void runner.runDue('slow'), Math.max(250, Math.min(SLOW_STAGGER_MS, fastMs / Math.max(1, slowCount))));
-  slowTicker.unref();
+  // one's latest outcome. Fast probes run with the report, so it carries their fresh values. One timer
+  // set to the next slow probe's due time, not a ticker: a ticker every ~1.2 s woke the agent 13 times
+  // per report all day long, for probes due every minute at most (BENCHMARKS.md, agent footprint).
+  let slowTimer: NodeJS.Timeout | undefined;
+  const scheduleSlow = (): void => {
+    const due = runner.nextDueMono('slow');
+    if (stopped || due === undefined) return;
+    slowTimer = setTimeout(() => {
+      void runner.runDue('slow');
+      scheduleSlow();
+    }, Math.min(SLOW_TIMER_MAX_MS, Math.max(SLOW_TIMER_MIN_MS, due - clock.monoMs())));
+    slowTimer.unref();
+  };
+  scheduleSlow();
   log.info({ collector: config.collector.url, probes: scheduled.map((p) => p.definition.name), intervalSeconds: config.intervals.fastSeconds }, 'agent started');
 
   return {
@@ -134,7 +148,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       const left = () => Math.max(0, STOP_BUDGET_MS - (clock.monoMs() - t0));
       stopped = true;
       clearTimeout(timer);
-      clearInterval(slowTicker);
+      clearTimeout(slowTimer);
       queue.stop();
       await runner.stop(Math.min(1000, left()));
       killAllChildren();

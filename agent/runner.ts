@@ -93,6 +93,13 @@ export class ProbeRunner {
     return Promise.all(started).then(() => undefined);
   }
 
+  /** When the next probe of class `only` falls due (monotonic ms); undefined when there is none. */
+  nextDueMono(only: 'fast' | 'slow'): number | undefined {
+    let next: number | undefined;
+    for (const state of this.states) if (state.probe.definition.interval === only && (next === undefined || state.nextDueMono < next)) next = state.nextDueMono;
+    return next;
+  }
+
   /** Its last run timed out and has still not ended: say so on this cycle too, rather than repeat an old outcome. */
   private stillRunning(state: State, now: number): void {
     const since = state.timedOutAtMono;

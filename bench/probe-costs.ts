@@ -2,6 +2,7 @@
 // process): CPU per run, child processes per run and in the background, and what that adds up to
 // per hour at the default intervals.
 import { join } from 'node:path';
+import { AGENT_V8_FLAGS } from '../agent/lean-v8.js';
 import type { ProbeCost } from './probe-costs-worker.js';
 import { fmt, type Table } from './lib/report.js';
 import { benchDist, type Scope } from './lib/processes.js';
@@ -25,7 +26,8 @@ const perHour = (c: ProbeCost) => {
 };
 
 export async function measureProbeCosts(scope: Scope, smoke: boolean): Promise<ProbeCosts> {
-  const worker = scope.startNode(join(benchDist, 'probe-costs-worker.js'), smoke ? ['1', '1', '1'] : ['10', '3', '30']);
+  // With the V8 flags the agent runs with (agent/lean-v8.ts), so a probe costs here what it costs there.
+  const worker = scope.startNode(join(benchDist, 'probe-costs-worker.js'), smoke ? ['1', '1', '1'] : ['10', '3', '30'], { nodeArgs: [...AGENT_V8_FLAGS] });
   const code = await new Promise<number | null>((resolve) => worker.child.once('exit', resolve));
   const line = worker.output().trim().split('\n').reverse().find((l) => l.startsWith('['));
   if (code !== 0 || !line) throw new Error(`the probe cost worker failed (exit ${code}):\n${worker.output().slice(-3000)}`);

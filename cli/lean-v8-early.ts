@@ -1,7 +1,17 @@
-// Imported FIRST by the CLI entry points (cli/stationwatch.ts, cli/agent-exe.ts), so that for
-// `stationwatch agent …` the agent's V8 settings (agent/lean-v8.ts) hold before any other module is
-// loaded: set after the CommonJS packages (pino, yaml) were imported they saved a sixth as much
-// (measured, see there).
-import { applyAgentV8Flags } from '../agent/lean-v8.js';
+// Imported FIRST by the CLI entry points (cli/stationwatch.ts, cli/agent-exe.ts): for
+// `stationwatch agent …` the process re-executes itself with the agent's V8 flags (agent/lean-v8.ts)
+// before any other module is loaded, so nothing is loaded twice and the pid stays the same.
+import { isSea } from 'node:sea';
+import { relaunchWithAgentV8Flags } from '../agent/lean-v8.js';
 
-if (process.argv[2] === 'agent') applyAgentV8Flags();
+if (process.argv[2] === 'agent') {
+  relaunchWithAgentV8Flags({
+    platform: process.platform,
+    execPath: process.execPath,
+    execArgv: process.execArgv,
+    argv: process.argv,
+    isSea: isSea(),
+    // Experimental in Node.js 24; POSIX only (absent on Windows).
+    ...(typeof process.execve === 'function' ? { execve: (file: string, args: string[]) => process.execve!(file, args, process.env) } : {}),
+  });
+}

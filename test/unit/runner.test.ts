@@ -77,17 +77,24 @@ describe('probe runner', () => {
     const runner = new ProbeRunner([probe('a', 'slow'), probe('f', 'fast'), probe('b', 'slow'), probe('c', 'slow')], silentLogger, () => mono, () => 0, { slowStaggerMs: 500 });
     await runner.runDue();
     expect(ran).toEqual(['a', 'f']);
+    // The agent's slow-probe timer is set to this, not ticking: the next staggered start.
+    expect(runner.nextDueMono('slow')).toBe(1500);
     mono = 1499;
     await runner.runDue('slow');
     expect(ran).toEqual(['a', 'f']);
     mono = 1500;
     await runner.runDue('slow');
     expect(ran).toEqual(['a', 'f', 'b']);
+    expect(runner.nextDueMono('slow')).toBe(2000);
     mono = 2000;
     await runner.runDue('fast');
     expect(ran).toEqual(['a', 'f', 'b']);
     await runner.runDue();
     expect(ran).toEqual(['a', 'f', 'b', 'c']);
+    // Once each has run, the next is a whole interval away: the first one's.
+    expect(runner.nextDueMono('slow')).toBe(1000 + 60_000);
+    expect(runner.nextDueMono('fast')).toBe(1000 + 60_000);
+    expect(new ProbeRunner([probe('f', 'fast')], silentLogger, () => mono, () => 0).nextDueMono('slow')).toBeUndefined();
   });
 
   it('stop aborts running probes (their commands killed) and starts nothing new', async () => {
