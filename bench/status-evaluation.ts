@@ -92,7 +92,9 @@ function memoryAfterADay(devices: number) {
 export async function statusEvaluation(opts: BenchOptions): Promise<Section> {
   const override = Number(process.env.STATIONWATCH_BENCH_EVAL_DEVICES);
   const n = opts.smoke ? 40 : Number.isFinite(override) && override > 0 ? override : 10_000;
-  const warmS = opts.smoke ? 20 : 40;
+  // Smoke: a 3 s report interval and an evaluation every 2 s, so a few seconds see every device and a pass.
+  const warmS = opts.smoke ? 5 : 40;
+  const every = opts.smoke ? { report: 3, evaluate: 2 } : { report: 15, evaluate: 15 };
   const measureS = opts.smoke ? 6 : 90;
   const live = await withScope(async (scope) => {
     const devices = loadgenDevices(n, SEED);
@@ -101,10 +103,10 @@ export async function statusEvaluation(opts: BenchOptions): Promise<Section> {
     // Diagnosis: STATIONWATCH_BENCH_EVAL_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p --trace-gc") runs
     // the collector with these Node.js flags; STATIONWATCH_BENCH_EVAL_LOG saves what it printed.
     const nodeArgs = (process.env.STATIONWATCH_BENCH_EVAL_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    const collector = await startCollector(scope, devices, { name: 'status-eval', extra: { statusPage: { evaluateEverySeconds: 15 } }, nodeArgs });
-    const args: LoadgenArgs = { url: collector.url, agents: n, seconds: warmS + measureS + 5, intervalSeconds: 15, concurrency: 64, tokenSeed: SEED, site: 'loadgen' };
+    const collector = await startCollector(scope, devices, { name: 'status-eval', extra: { statusPage: { evaluateEverySeconds: every.evaluate } }, nodeArgs });
+    const args: LoadgenArgs = { url: collector.url, agents: n, seconds: warmS + measureS + 5, intervalSeconds: every.report, concurrency: 64, tokenSeed: SEED, site: 'loadgen' };
     const gen = scope.startNode(join(benchDist, 'loadgen-worker.js'), [JSON.stringify(args)], { core: 1 });
-    opts.log(`status-eval: ${n} devices reporting every 15 s; warming up ${warmS} s`);
+    opts.log(`status-eval: ${n} devices reporting every ${every.report} s; warming up ${warmS} s`);
     await sleep(warmS * 1000);
     const sd = (await (await fetch(`${collector.url}/sd`)).json()) as Array<{ targets: string[]; labels: Record<string, string> }>;
     const path = sd[Math.floor(sd.length / 2)]?.labels.__metrics_path__ ?? `/devices/${devices[0]!.name}/metrics`;
@@ -133,7 +135,7 @@ export async function statusEvaluation(opts: BenchOptions): Promise<Section> {
   const p99 = percentile(live.target.times, 0.99);
   return {
     title: 'Status evaluation under load',
-    method: `The collector (built CLI, not pinned: its evaluation worker is a thread of the same process) with ${n} configured devices, each reporting every 15 s through the load generator (tools/loadgen on core 1, ~130 series per report); the status page's catalog evaluation runs every 15 s in its worker thread. After ${warmS} s of warm-up, a per-device target from /sd and /healthz are each requested every 50 ms for ${measureS} s without waiting for answers: latency is request to last byte, the longest gap the longest time without any answer. Then, in the benchmark's own process, the catalog evaluator takes ${mem.devices} simulated devices' counters (the load generator's shape) every 15 s for 24 simulated hours (a fake clock, 5,761 evaluations); the figures per device scale linearly (each series' history is its own). Full run: \`STATIONWATCH_BENCH_EVAL_DEVICES\` sets the fleet (default 10,000).`,
+    method: `The collector (built CLI, not pinned: its evaluation worker is a thread of the same process) with ${n} configured devices, each reporting every ${every.report} s through the load generator (tools/loadgen on core 1, ~130 series per report); the status page's catalog evaluation runs every ${every.evaluate} s in its worker thread. After ${warmS} s of warm-up, a per-device target from /sd and /healthz are each requested every 50 ms for ${measureS} s without waiting for answers: latency is request to last byte, the longest gap the longest time without any answer. Then, in the benchmark's own process, the catalog evaluator takes ${mem.devices} simulated devices' counters (the load generator's shape) every 15 s for 24 simulated hours (a fake clock, 5,761 evaluations); the figures per device scale linearly (each series' history is its own). Full run: \`STATIONWATCH_BENCH_EVAL_DEVICES\` sets the fleet (default 10,000).`,
     headlines: [
       { what: `per-device target while ${n} devices report and the evaluation runs (p50 / p99 / max)`, value: `${fmt(percentile(live.target.times, 0.5))} / ${fmt(p99)} / ${fmt(Math.max(...live.target.times))} ms`, target: '≤ 5 ms p99', met: p99 <= 5 },
       { what: `/healthz at ${n} devices (p50 / p99), longest gap without an answer`, value: `${fmt(percentile(live.health.times, 0.5))} / ${fmt(percentile(live.health.times, 0.99))} ms, ${fmt(Math.max(live.health.longestGapMs, live.target.longestGapMs))} ms` },
@@ -141,7 +143,7 @@ export async function statusEvaluation(opts: BenchOptions): Promise<Section> {
     ],
     tables: [
       {
-        caption: `**Answers while ${n} devices report every 15 s and the evaluation runs** (${measureS} s, a request every 50 ms each)`,
+        caption: `**Answers while ${n} devices report every ${every.report} s and the evaluation runs** (${measureS} s, a request every 50 ms each)`,
         headers: ['endpoint', 'answers', 'failed', 'p50 ms', 'p99 ms', 'max ms', 'longest gap ms'],
         rows: [
           ['per-device target', live.target.times.length, live.target.failed, fmt(percentile(live.target.times, 0.5)), fmt(p99), fmt(Math.max(...live.target.times)), fmt(live.target.longestGapMs)],
@@ -152,7 +154,7 @@ export async function statusEvaluation(opts: BenchOptions): Promise<Section> {
         caption: '**Collector during the run**',
         headers: ['figure', 'value'],
         rows: [
-          ['reports taken per second (offered: devices / 15 s)', `${fmt(live.rate)} (${fmt(n / 15)})`],
+          [`reports taken per second (offered: devices / ${every.report} s)`, `${fmt(live.rate)} (${fmt(n / every.report)})`],
           ['devices on the status page / evaluation degraded', `${live.evaluatedDevices} / ${live.degraded ? 'yes' : 'no'}`],
           ['collector RSS at the end (MiB; main thread and worker)', fmt(live.rss)],
         ],
