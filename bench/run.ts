@@ -1,7 +1,7 @@
 // `npm run bench`: runs the benchmarks in order of value and writes BENCHMARKS.md (tables with
 // medians and ratios, the machine, the command for each figure); prints the headline figures.
 //   --smoke        a few seconds per benchmark (the test suite runs this; numbers mean nothing)
-//   --only a,b     run only these (agent, ingest, scrape, backup, detection, scaleout, statuseval, history)
+//   --only a,b     run only these (agent, ingest, scrape, backup, detection, scaleout, statuseval, history, sharedstore)
 //   --out FILE     where to write (default BENCHMARKS.md in the repository root; a smoke run: the temp dir)
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,7 @@ import { detectionLatency } from './detection-latency.js';
 import { scaleOut } from './scale-out.js';
 import { statusEvaluation } from './status-evaluation.js';
 import { historyBench } from './history.js';
+import { sharedStore } from './shared-store.js';
 import { describeMachine } from './lib/machine.js';
 import { repoRoot } from './lib/processes.js';
 import { markdownTable, sectionMarkdown, type Section } from './lib/report.js';
@@ -29,6 +30,7 @@ const benchmarks: Record<string, (opts: BenchOptions) => Promise<Section>> = {
   scaleout: scaleOut,
   statuseval: statusEvaluation,
   history: historyBench,
+  sharedstore: sharedStore,
 };
 
 const { values } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, only: { type: 'string' }, out: { type: 'string' } } });

@@ -108,3 +108,37 @@ export function descendantsCpuBetween(before: ReadonlyMap<number, number>, after
   for (const [p, s] of before) if (!after.has(p)) cpu -= s;
   return cpu;
 }
+
+export interface GroupStats {
+  processes: number;
+  /** CPU seconds of every member (own, and its reaped children's: a PostgreSQL backend that ended is in the postmaster's). */
+  cpu: number;
+  /** Proportional set size summed (shared pages split among the processes that map them: shared_buffers counted once). */
+  pssMiB: number;
+}
+
+/** CPU and memory of every process in a process group (a server and its worker processes), from /proc. */
+export function processGroupStats(pgid: number): GroupStats {
+  const out: GroupStats = { processes: 0, cpu: 0, pssMiB: 0 };
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(f[2]) !== pgid) continue; // field 5: the process group
+    const n = (i: number) => Number(f[i - 3]);
+    out.processes++;
+    out.cpu += (n(14) + n(15) + n(16) + n(17)) / TICKS_PER_SECOND;
+    try {
+      const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${entry}/smaps_rollup`, 'utf8'));
+      if (m) out.pssMiB += Number(m[1]) / 1024;
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
