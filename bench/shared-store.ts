@@ -23,7 +23,7 @@ import type { LoadgenArgs, LoadgenOutput } from './loadgen-worker.js';
 import { startCollector, type RunningCollector } from './lib/collector.js';
 import { du } from './lib/disk.js';
 import { timedGet } from './lib/http-time.js';
-import { cpuSeconds, processGroupStats, rssMiB } from './lib/proc-stats.js';
+import { cpuSeconds, processTreeStats, rssMiB } from './lib/proc-stats.js';
 import { benchDist, sleep, withScope, type Proc, type Scope } from './lib/processes.js';
 import { fmt, percentile, ratio, type Section } from './lib/report.js';
 import type { BenchOptions } from './options.js';
@@ -199,14 +199,14 @@ async function storeRun(
   const s0 = await collectorSeries(collector.url);
   const c0 = await contents();
   const a0 = p.url ? await pgActivity(p.url) : undefined;
-  const g0 = p.postgres ? processGroupStats(p.postgres.processGroup()!) : undefined;
+  const g0 = p.postgres ? processTreeStats(p.postgres.processGroup()!) : undefined;
   const cpu0 = cpuSeconds(collector.proc.pid).own;
   const t0 = performance.now();
   await sleep(p.measureS * 1000);
   const s1 = await collectorSeries(collector.url);
   const c1 = await contents();
   const a1 = p.url ? await pgActivity(p.url) : undefined;
-  const g1 = p.postgres ? processGroupStats(p.postgres.processGroup()!) : undefined;
+  const g1 = p.postgres ? processTreeStats(p.postgres.processGroup()!) : undefined;
   const cpu1 = cpuSeconds(collector.proc.pid).own;
   const wall = (performance.now() - t0) / 1000;
   const rss = rssMiB(collector.proc.pid);
@@ -372,7 +372,7 @@ export async function sharedStore(opts: BenchOptions): Promise<Section> {
   const intervalS = opts.smoke ? 1 : 15;
   const warmS = opts.smoke ? 1.5 : 30;
   const measureS = opts.smoke ? 1 : 60;
-  const pageRequests = opts.smoke ? 1 : 10;
+  const pageRequests = opts.smoke ? 1 : 5;
   const outageS = opts.smoke ? 1 : 120;
   const retryS = opts.smoke ? 0.25 : 5;
   const rawN = opts.smoke ? 100 : 4_000;
@@ -424,7 +424,7 @@ export async function sharedStore(opts: BenchOptions): Promise<Section> {
     const perTenK = (x: number) => (x * 10_000) / n;
     return {
       title: 'Shared store (issue 21)',
-      method: `A private PostgreSQL 15 (Debian, initdb in a temporary directory, loopback only) with crash-safe settings (fsync on, full-page writes, synchronous commit: PostgreSQL's defaults; shared_buffers ${settings.shared_buffers}, max_connections ${settings.max_connections}), against the embedded SQLite (WAL, synchronous=FULL), on the same machine in the same run. For each store a real collector (built CLI, \`store.postgres\` with maxConnections 10 for PostgreSQL) with ${n} configured devices, the load generator (tools/loadgen on core ${LOADGEN_CORE}) reporting every ${intervalS} s each, the status evaluation on (every 15 s), history on. After ${warmS} s of warm-up, ${measureS} s are measured: reports the collector acknowledged per second (its own counter) and the rows each store took, read from the database itself (device-state writes = growth of the summed per-device report count, events = new event rows, indicator-state writes = new rows + one per event); PostgreSQL's commits, tuples written and WAL from pg_stat_database and the WAL position; CPU from /proc (PostgreSQL: its whole process group, backends included; memory as PSS, shared buffers counted once). Ingest latency is the load generator's, over its whole run. The pages are then requested one after another while the fleet keeps reporting (time to the last byte over loopback). Raw throughput: device-state rows the size of the load generator's reports saved through the store in batches of 500, in this process, before anything else runs. Outage: on the PostgreSQL collector a new load generator run, PostgreSQL stopped with a fast shutdown for ${outageS} s and started again on the same data; the collector's spool series polled every second; drain = from the restart until the spool is empty and the store reachable (the spool retries every ${retryS} s and may hold ${spoolMiB} MiB, \`outageSpoolMegabytes\`; the default is 512); then the acknowledged reports (collector counter) against the report counts in PostgreSQL, and the status page's badge states against the indicator states in PostgreSQL.`,
+      method: `A private PostgreSQL 15 (Debian, initdb in a temporary directory, loopback only) with crash-safe settings (fsync on, full-page writes, synchronous commit: PostgreSQL's defaults; shared_buffers ${settings.shared_buffers}, max_connections ${settings.max_connections}), against the embedded SQLite (WAL, synchronous=FULL), on the same machine in the same run. For each store a real collector (built CLI, \`store.postgres\` with maxConnections 10 for PostgreSQL) with ${n} configured devices, the load generator (tools/loadgen on core ${LOADGEN_CORE}) reporting every ${intervalS} s each, the status evaluation on (every 15 s), history on. After ${warmS} s of warm-up, ${measureS} s are measured: reports the collector acknowledged per second (its own counter) and the rows each store took, read from the database itself (device-state writes = growth of the summed per-device report count, events = new event rows, indicator-state writes = new rows + one per event); PostgreSQL's commits, tuples written and WAL from pg_stat_database and the WAL position; CPU from /proc (PostgreSQL: the server and every process under it, backends included; memory as PSS, shared buffers counted once). Ingest latency is the load generator's, over its whole run. The pages are then requested one after another while the fleet keeps reporting (time to the last byte over loopback). Raw throughput: device-state rows the size of the load generator's reports saved through the store in batches of 500, in this process, before anything else runs. Outage: on the PostgreSQL collector a new load generator run, PostgreSQL stopped with a fast shutdown for ${outageS} s and started again on the same data; the collector's spool series polled every second; drain = from the restart until the spool is empty and the store reachable (the spool retries every ${retryS} s and may hold ${spoolMiB} MiB, \`outageSpoolMegabytes\`; the default is 512); then the acknowledged reports (collector counter) against the report counts in PostgreSQL, and the status page's badge states against the indicator states in PostgreSQL.`,
       headlines: [
         { what: `state rows written per second at ${n} devices reporting every ${intervalS} s, PostgreSQL vs SQLite`, value: `${fmt(total(onPg.run))} vs ${fmt(total(sqlite.run))} (reports acknowledged ${fmt(onPg.run.reportsPerSecond)} vs ${fmt(sqlite.run.reportsPerSecond)} /s)` },
         { what: `raw device-state saves (saveMany, batches of ${rawBatches[0]}), PostgreSQL vs SQLite`, value: `${fmt(rawPg)} vs ${fmt(rawSqlite)} rows/s (${ratio(rawPg, rawSqlite)})` },

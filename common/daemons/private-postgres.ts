@@ -34,7 +34,7 @@ export interface PrivatePostgres {
   resume(): Promise<void>;
   /** Fast shutdown (SIGKILL after a grace period), then removes the cluster's directory. Safe to call twice. */
   stop(): Promise<void>;
-  /** While it runs: its process group (runuser, the postmaster and every backend), for CPU and memory figures. */
+  /** While it runs: the pid of its process group's leader (runuser; the postmaster and its backends descend from it), for CPU and memory figures. */
   processGroup(): number | undefined;
   /** The cluster's directory (data/ in it), for its size on disk. */
   dir: string;
