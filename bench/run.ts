@@ -1,7 +1,7 @@
 // `npm run bench`: runs the benchmarks in order of value and writes BENCHMARKS.md (tables with
 // medians and ratios, the machine, the command for each figure); prints the headline figures.
 //   --smoke        a few seconds per benchmark (the test suite runs this; numbers mean nothing)
-//   --only a,b     run only these (agent, ingest, scrape, backup, detection, scaleout, statuseval, history)
+//   --only a,b     run only these (agent, ingest, scrape, backup, detection, scaleout, statuseval, history, sharedstore)
 //   --out FILE     write this run's document here instead (a smoke run: the temp dir by default)
 //   --assemble     only rebuild BENCHMARKS.md from bench/runs/*.md (no benchmark runs)
 // A real run without --out keeps its document in bench/runs/ and rebuilds BENCHMARKS.md from every run
@@ -19,6 +19,7 @@ import { scaleOut } from './scale-out.js';
 import { statusEvaluation } from './status-evaluation.js';
 import { historyBench } from './history.js';
 import { assemble, noteFile } from './lib/assemble.js';
+import { sharedStore } from './shared-store.js';
 import { describeMachine } from './lib/machine.js';
 import { repoRoot } from './lib/processes.js';
 import { runDocument, type Section } from './lib/report.js';
@@ -33,6 +34,7 @@ const benchmarks: Record<string, (opts: BenchOptions) => Promise<Section>> = {
   scaleout: scaleOut,
   statuseval: statusEvaluation,
   history: historyBench,
+  sharedstore: sharedStore,
 };
 
 const { values } = parseArgs({

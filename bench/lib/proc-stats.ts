@@ -108,3 +108,49 @@ export function descendantsCpuBetween(before: ReadonlyMap<number, number>, after
   for (const [p, s] of before) if (!after.has(p)) cpu -= s;
   return cpu;
 }
+
+export interface TreeStats {
+  processes: number;
+  /** CPU seconds of every member (own, and its reaped children's: a PostgreSQL backend that ended is in the postmaster's). */
+  cpu: number;
+  /** Proportional set size summed (shared pages split among the processes that map them: shared_buffers counted once). */
+  pssMiB: number;
+}
+
+/**
+ * CPU and memory of a process and all its descendants, from /proc. By parentage, not by process
+ * group: PostgreSQL's backends each call setsid(), so they leave the postmaster's group.
+ */
+export function processTreeStats(root: number): TreeStats {
+  const parent = new Map<number, number>();
+  const fields = new Map<number, string[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parent.set(Number(entry), Number(f[1])); // field 4: the parent
+      fields.set(Number(entry), f);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const inTree = (pid: number): boolean => {
+    for (let p: number | undefined = pid, depth = 0; p !== undefined && p > 1 && depth < 64; p = parent.get(p), depth++) if (p === root) return true;
+    return false;
+  };
+  const out: TreeStats = { processes: 0, cpu: 0, pssMiB: 0 };
+  for (const [pid, f] of fields) {
+    if (!inTree(pid)) continue;
+    const n = (i: number) => Number(f[i - 3]);
+    out.processes++;
+    out.cpu += (n(14) + n(15) + n(16) + n(17)) / TICKS_PER_SECOND;
+    try {
+      const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+      if (m) out.pssMiB += Number(m[1]) / 1024;
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}

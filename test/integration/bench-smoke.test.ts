@@ -12,7 +12,7 @@ import { repoRoot } from './fixtures/processes.js';
 import { suiteTimer } from './fixtures/prometheus.js';
 
 const runner = join(repoRoot, 'dist', 'bench', 'run.js');
-const sections = ['Agent footprint', 'Collector ingest', 'Scrape cost', 'Backup verification', 'Detection latency', 'Scale-out exercise', 'Status evaluation under load', 'History (issue 19)'];
+const sections = ['Agent footprint', 'Collector ingest', 'Scrape cost', 'Backup verification', 'Detection latency', 'Scale-out exercise', 'Status evaluation under load', 'History (issue 19)', 'Shared store (issue 21)'];
 
 /** Every markdown table in the text: header cells and rows of cells. */
 function tables(md: string): Array<{ header: string[]; rows: string[][] }> {

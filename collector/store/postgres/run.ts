@@ -22,6 +22,11 @@ function on(c: Pool | PoolClient, atomic: PgRun['atomic']): PgRun {
 export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
+  // A checked-out connection that the server ends (a fast shutdown sends 57P01) emits 'error'; with no
+  // listener that event ended the collector (the sharedstore benchmark hit it at 10,000 devices). The
+  // statement in flight fails on its own and the outage spool takes the write; the connection is dropped.
+  const lost = (e: Error) => void (broken ??= e);
+  client.on('error', lost);
   try {
     await client.query('BEGIN');
     try {
@@ -34,6 +39,7 @@ export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) =>
       throw err;
     }
   } finally {
+    client.off('error', lost);
     client.release(broken);
   }
 }
