@@ -29,6 +29,8 @@ export interface CollectorContext {
   exposition: DeviceExposition;
   reportsReceived: Counter<'result'>;
   samplesDropped: Counter<'reason'>;
+  /** Reports whose state was committed and applied (fresh or late but newer): one device-state write each. */
+  reportsApplied: Counter;
   /** The persistent store (SQLite or PostgreSQL, collector/store/store.ts), shared by every part of the collector; closed with the app. */
   db: Store;
   /** Device state saves, batched per event-loop turn (the ingest route awaits each commit). */
@@ -60,6 +62,9 @@ export async function createContext(config: CollectorConfig, nowMs: () => number
   // prom-client names these gauges `_total`, which promtool (rightly) rejects; the rest are fine.
   for (const kind of ['handles', 'requests', 'resources']) collectorRegistry.removeSingleMetric(`stationwatch_collector_nodejs_active_${kind}_total`);
   const reportsReceived = new Counter({ name: cm.reportsReceived, help: 'Reports received, by outcome', labelNames: ['result'], registers: [collectorRegistry] });
+  // "late" in reportsReceived counts late reports that were applied and those that were not; this one counts
+  // exactly the acknowledged state writes, which is what a store can be reconciled against.
+  const reportsApplied = new Counter({ name: cm.reportsApplied, help: 'Reports whose device state was committed and applied (each one state write)', registers: [collectorRegistry] });
   const samplesDropped = new Counter({ name: cm.samplesDropped, help: 'Samples dropped from accepted reports (unknown metric, wrong labels, duplicates, series limit, negative counters)', labelNames: ['reason'], registers: [collectorRegistry] });
   const siteOpen = businessHoursOf(config.businessHours, calendar);
   registerFleetSeries(collectorRegistry, store, nowMs, siteOpen);
@@ -69,5 +74,5 @@ export async function createContext(config: CollectorConfig, nowMs: () => number
   const history = config.history.enabled && log ? new HistoryWriter(db, store, nowMs, log.child({ component: 'history' }), { flushEveryMs: config.history.flushEverySeconds * 1000 }) : undefined;
   registerMemorySeries(collectorRegistry, history ? { historyHeldBytes: () => history.heldBytes } : {});
   const fleet = db.kind === 'postgres' ? new RemoteFleet(db, store, self, nowMs, (log ?? silentLogger).child({ component: 'fleet' }), { everyMs: Math.max(200, config.statusPage.evaluateEverySeconds * 1000) }) : undefined;
-  return { ...(fleet ? { fleet } : {}), config, store, nowMs, collectorRegistry, exposition: new DeviceExposition(), reportsReceived, samplesDropped, db, deviceState, enrolment: db.enrolment, siteOpen, self, ...(backfill ? { backfill } : {}), ...(history ? { history } : {}) };
+  return { ...(fleet ? { fleet } : {}), config, store, nowMs, collectorRegistry, exposition: new DeviceExposition(), reportsReceived, reportsApplied, samplesDropped, db, deviceState, enrolment: db.enrolment, siteOpen, self, ...(backfill ? { backfill } : {}), ...(history ? { history } : {}) };
 }

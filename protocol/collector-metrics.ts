@@ -12,6 +12,7 @@ export const collectorMetrics = {
   metricAvailable: 'stationwatch_metric_available',
   agentInfo: 'stationwatch_agent_info',
   reportsReceived: 'stationwatch_collector_reports_received_total',
+  reportsApplied: 'stationwatch_collector_reports_applied_total',
   samplesDropped: 'stationwatch_collector_samples_dropped_total',
   devices: 'stationwatch_collector_devices',
   // inspection — physical inspections recorded on the status page or with `stationwatch inspect`

@@ -170,6 +170,7 @@ export async function ingestRoutes(app: FastifyInstance, { ctx }: { ctx: Collect
         throw new ApiError('store_unavailable');
       }
       const d = ctx.store.apply(plan.next);
+      ctx.reportsApplied.inc();
       // Rendered now, while the report is at hand, so that scrapes only concatenate text (device-exposition.ts).
       ctx.exposition.prepare(d);
       return plan.result;

@@ -120,6 +120,21 @@ describe('ingest', () => {
   });
 });
 
+describe('the applied-reports counter', () => {
+  it('counts each committed state write: fresh and late-but-newer reports, not late ones that are older or resent', async () => {
+    const applied = async () => Number(/^stationwatch_collector_reports_applied_total (\S+)$/m.exec((await c.app.inject('/collector/metrics')).body)?.[1]);
+    expect(await applied()).toBe(0);
+    const agent = { version: '0.1.0', platform: 'linux' as const, startedAt: now - 3_600_000 };
+    expect((await post(makeReport({ seq: 1, createdAt: now - 660_000, sentAt: now - 660_000, agent }))).json().status).toBe('accepted');
+    // Made ten minutes ago and sent only now (an outbox replay): late, yet newer than what is held.
+    expect((await post(makeReport({ seq: 2, createdAt: now - 600_000, sentAt: now, agent }))).json().status).toBe('late');
+    expect((await post(makeReport({ seq: 1, createdAt: now - 660_000, sentAt: now, agent }))).json().status).toBe('late');
+    expect((await post(makeReport({ seq: 2, createdAt: now - 600_000, sentAt: now, agent }))).json().status).toBe('late');
+    expect(c.ctx.store.get('pc-01')!.reportsAccepted).toBe(2);
+    expect(await applied()).toBe(2);
+  });
+});
+
 describe('staleness and per-device targets', () => {
   it('a device that stops reporting is shown as not reporting, with no frozen values', async () => {
     await post(makeReport());
