@@ -205,7 +205,7 @@ async function memoryParts(url: string): Promise<{ heapUsed: number; heapTotal: 
     external: read('nodejs_external_memory_bytes'),
     history: read('history_held_bytes'),
     workerHeap: read('evaluation_heap_used_bytes'),
-    counters: read('evaluation_counter_history_bytes'),
+    counters: read('evaluation_increase_history_bytes'),
   };
 }
 

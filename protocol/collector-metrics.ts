@@ -36,5 +36,5 @@ export const collectorMetrics = {
   // where the collector's memory goes (collector/memory-metrics.ts)
   historyHeldBytes: 'stationwatch_collector_history_held_bytes',
   evaluationHeapBytes: 'stationwatch_collector_evaluation_heap_used_bytes',
-  evaluationCounterBytes: 'stationwatch_collector_evaluation_counter_history_bytes',
+  evaluationCounterBytes: 'stationwatch_collector_evaluation_increase_history_bytes',
 } as const;

@@ -5,7 +5,9 @@
 // the agent goes on with B, which takes the device over from the store. Afterwards the store shows
 // every report the agent made applied exactly once (reports accepted = last seq + 1: a resend applied
 // twice would count one more, a lost report one fewer) and the indicator transitions as one chain
-// per indicator (no transition recorded twice, no state skipped).
+// per indicator (no transition recorded twice, no state skipped). Then PostgreSQL is stopped for two
+// minutes under B and the agent: B keeps acknowledging, spools the state writes and the transitions of
+// the agent going silent and coming back, and drains all of it once PostgreSQL is back.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -24,6 +26,8 @@ const run = promisify(execFile);
 const DEVICE = 'fleet-pc-01';
 const SITE = 'fleet-site';
 const PASSWORD = 'fleet-tech-password-01';
+// Issue 21's acceptance: "PostgreSQL stopped for 2 minutes and restarted → queued state drained, no event lost".
+const OUTAGE_MS = 120_000;
 
 async function cli(args: string[]): Promise<string> {
   const { stdout } = await run(process.execPath, [cliPath, ...args], { timeout: 30_000 });
@@ -44,6 +48,7 @@ describe('two collectors on one PostgreSQL store: the whole fleet on each page, 
   let a: Proc | undefined;
   let b: Proc | undefined;
   let agent: Proc | undefined;
+  let agentYaml = '';
   const base: Record<'a' | 'b', string> = { a: '', b: '' };
   const done = suiteTimer('fleet-failover');
 
@@ -82,7 +87,7 @@ describe('two collectors on one PostgreSQL store: the whole fleet on each page, 
     // Enrolled through A with a one-time code; B is the failover address.
     const code = (await cli(['collector', 'enrol-code', '--site', SITE, '--config', join(dir, 'a.yaml')])).trim();
     const probes = probeDefinitions.map((p) => `  ${p.name}: { enabled: ${p.name === 'resources'} }`).join('\n');
-    const agentYaml = join(dir, 'agent.yaml');
+    agentYaml = join(dir, 'agent.yaml');
     await writeFile(
       agentYaml,
       `device: ${DEVICE}\nsite: ${SITE}\ncollector: { url: "${base.a}", failoverUrls: ["${base.b}"], returnToFirstMinutes: 60 }\nintervals: { fastSeconds: 0.5, slowSeconds: 60 }\nstateDir: ${join(dir, 'agent-state')}\noutbox: { drainPerSecond: 50, maxRetrySeconds: 1 }\nprobes:\n${probes}\nlog: { level: warn }\n`,
@@ -172,4 +177,65 @@ describe('two collectors on one PostgreSQL store: the whole fleet on each page, 
     expect(after).toContain(note);
     expect(after).toMatch(/id="held-by" data-collector="collector-b"/);
   }, 60_000);
+
+  it('PostgreSQL stopped for two minutes under B: every report acknowledged and applied once, the silent spell recorded, all drained when it is back', async () => {
+    const metric = async (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(await (await fetch(`${base.b}/collector/metrics`)).text())?.[1]);
+    const refusedUnavailable = () => metric('stationwatch_collector_reports_received_total\\{result="store_unavailable"\\}');
+    // A is gone: the agent, started again, fails over to B at once.
+    agent = startCli(['agent', '--config', agentYaml]);
+    const reportsOnB = async () => (await json<{ reportsAccepted: number }>(`${base.b}/api/devices/${DEVICE}`)).reportsAccepted;
+    const start = await reportsOnB();
+    await waitFor('the agent to report to B again', async () => ((await reportsOnB()) > start + 2 ? true : undefined), 20_000).catch((e: Error) => {
+      throw new Error(`${e.message}${output()}`);
+    });
+    const refusedBefore = (await refusedUnavailable()) || 0;
+
+    await postgres!.pause();
+    const awayFrom = Date.now();
+    await waitFor('B to notice the store is away', async () => ((await metric('stationwatch_collector_store_reachable')) === 0 ? true : undefined), 20_000);
+    const duringOutage = await reportsOnB();
+    // The agent goes silent for a while, then comes back: both transitions happen while the store is away.
+    await new Promise((r) => setTimeout(r, 20_000));
+    await agent.stop('SIGINT');
+    await waitFor('B to see the device not reporting', async () => ((await statusOn('b'))?.reporting === false ? true : undefined), 20_000);
+    agent = startCli(['agent', '--config', agentYaml]);
+    await waitFor('B to see the device reporting again', async () => ((await statusOn('b'))?.reporting ? true : undefined), 20_000);
+    await new Promise((r) => setTimeout(r, Math.max(0, OUTAGE_MS - (Date.now() - awayFrom))));
+    const spooled = await metric('stationwatch_collector_store_spool_entries');
+    expect(spooled, 'state writes waiting in the spool after two minutes away').toBeGreaterThan(0);
+    expect(await reportsOnB(), 'B kept applying reports while the store was away').toBeGreaterThan(duringOutage + 100);
+    await postgres!.resume();
+    const backAt = Date.now();
+    await waitFor('the spool to drain', async () => ((await metric('stationwatch_collector_store_spool_entries')) === 0 && (await metric('stationwatch_collector_store_reachable')) === 1 ? true : undefined), 60_000).catch((e: Error) => {
+      throw new Error(`${e.message}${output()}`);
+    });
+    // No report was refused for the store being away: every one was acknowledged (and is in the store below).
+    expect(((await refusedUnavailable()) || 0) - refusedBefore).toBe(0);
+    await agent.stop('SIGINT');
+    agent = undefined;
+    // What the agent sent last may still be in the spool's last batch: wait until it is drained too.
+    await waitFor('the last reports to drain', async () => ((await metric('stationwatch_collector_store_spool_entries')) === 0 ? true : undefined), 20_000);
+
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      const { rows: [state] } = await c.query<{ report: string; reports_accepted: string }>('SELECT report, reports_accepted FROM device_state WHERE device = $1', [DEVICE]);
+      const last = JSON.parse(state!.report) as { seq: number; agent: { startedAt: number } };
+      // The agent restarted (a new process: seq starts again), so count by what B holds in memory and the store.
+      expect(Number(state!.reports_accepted)).toBe(await reportsOnB());
+      expect(last.seq).toBeGreaterThan(0);
+      const { rows: events } = await c.query<{ indicator: string; from_state: string; to_state: string; at_ms: string }>('SELECT indicator, from_state, to_state, at_ms FROM events WHERE device = $1 ORDER BY at_ms, id', [DEVICE]);
+      const inOutage = events.filter((e) => Number(e.at_ms) >= awayFrom && Number(e.at_ms) < backAt);
+      // Both transitions of the silent spell, recorded during the outage, reached the store with their times.
+      expect(inOutage.some((e) => e.to_state === 'not_reporting'), JSON.stringify(events)).toBe(true);
+      expect(inOutage.some((e) => e.from_state === 'not_reporting'), JSON.stringify(events)).toBe(true);
+      const lastTo = new Map<string, string>();
+      for (const e of events) {
+        if (lastTo.has(e.indicator)) expect(e.from_state, `${e.indicator} at ${e.at_ms}: ${JSON.stringify(events)}`).toBe(lastTo.get(e.indicator));
+        lastTo.set(e.indicator, e.to_state);
+      }
+    } finally {
+      await c.end();
+    }
+  }, OUTAGE_MS + 120_000);
 });

@@ -33,7 +33,7 @@ describe('memory series', () => {
     // One open minute of one device: at least its array of 16 lines × 6 numbers.
     expect(sample(text, 'stationwatch_collector_history_held_bytes')).toBeGreaterThanOrEqual(16 * 6 * 8);
     expect(sample(text, 'stationwatch_collector_evaluation_heap_used_bytes')).toBeGreaterThan(1 << 20);
-    expect(sample(text, 'stationwatch_collector_evaluation_counter_history_bytes')).toBeGreaterThanOrEqual(0);
+    expect(sample(text, 'stationwatch_collector_evaluation_increase_history_bytes')).toBeGreaterThanOrEqual(0);
   });
 
   it('an evaluation that has not run yet is NaN, not 0', async () => {
