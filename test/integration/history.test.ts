@@ -142,13 +142,15 @@ describe('history through the ingest path', () => {
     let k = 0;
     // At least 5 s, and until Prometheus holds two growing samples of the ping counters (a loaded
     // machine may scrape late): every chart then has data in Prometheus as in the store.
-    const grown = `increase(stationwatch_network_ping_sent_total{device="${DEVICE}"}[30s]) > 0 and on (device) increase(stationwatch_failed_logins_total{device="${DEVICE}"}[30s]) > 0`;
+    // Each counter chart needs its own growth (the loss ratio divides lost by sent): all three are waited for.
+    const grown = `increase(stationwatch_network_ping_sent_total{device="${DEVICE}"}[30s]) > 0 and on (device) increase(stationwatch_network_ping_lost_total{device="${DEVICE}"}[30s]) > 0 and on (device) increase(stationwatch_failed_logins_total{device="${DEVICE}"}[30s]) > 0`;
     while (Date.now() - t0 < 5_000 || (Date.now() - t0 < 25_000 && (await query(grown)).length === 0)) {
       const now = Date.now();
       await post(makeReport({ device: DEVICE, site: 'branch-h', seq: ++seq, createdAt: now, sentAt: now, agent: { version: '0.1.0', platform: 'linux', startedAt }, samples: sample(k, { lost: 200 + k, sent: 2000 + 10 * k, logins: 100 + k }) }));
       k++;
       await new Promise((r) => setTimeout(r, 400));
     }
+    expect((await query(grown)).length, `Prometheus holds growing ping and login counters after ${Date.now() - t0} ms`).toBeGreaterThan(0);
     await waitForSeries(`count_over_time(stationwatch_failed_logins_total{device="${DEVICE}"}[1m]) >= 3`);
     await c.ctx.history!.flush({ all: true });
     const embedded = await history('1h');
