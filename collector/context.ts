@@ -18,6 +18,7 @@ import { collectorName } from './fleet/identity.js';
 import { RemoteFleet } from './fleet/remote-fleet.js';
 import { silentLogger } from '../common/logger.js';
 import type { Logger } from '../common/logger.js';
+import { KnownTokens } from './store/outage/known-tokens.js';
 
 export interface CollectorContext {
   config: CollectorConfig;
@@ -31,6 +32,8 @@ export interface CollectorContext {
   samplesDropped: Counter<'reason'>;
   /** Reports whose state was committed and applied (fresh or late but newer): one device-state write each. */
   reportsApplied: Counter;
+  /** Enrolled devices' tokens the store vouched for, honoured while a shared store is away (store/outage/known-tokens.ts). */
+  knownTokens: KnownTokens;
   /** The persistent store (SQLite or PostgreSQL, collector/store/store.ts), shared by every part of the collector; closed with the app. */
   db: Store;
   /** Device state saves, batched per event-loop turn (the ingest route awaits each commit). */
@@ -74,5 +77,5 @@ export async function createContext(config: CollectorConfig, nowMs: () => number
   const history = config.history.enabled && log ? new HistoryWriter(db, store, nowMs, log.child({ component: 'history' }), { flushEveryMs: config.history.flushEverySeconds * 1000 }) : undefined;
   registerMemorySeries(collectorRegistry, history ? { historyHeldBytes: () => history.heldBytes } : {});
   const fleet = db.kind === 'postgres' ? new RemoteFleet(db, store, self, nowMs, (log ?? silentLogger).child({ component: 'fleet' }), { everyMs: Math.max(200, config.statusPage.evaluateEverySeconds * 1000) }) : undefined;
-  return { ...(fleet ? { fleet } : {}), config, store, nowMs, collectorRegistry, exposition: new DeviceExposition(), reportsReceived, reportsApplied, samplesDropped, db, deviceState, enrolment: db.enrolment, siteOpen, self, ...(backfill ? { backfill } : {}), ...(history ? { history } : {}) };
+  return { ...(fleet ? { fleet } : {}), config, store, nowMs, collectorRegistry, exposition: new DeviceExposition(), reportsReceived, reportsApplied, knownTokens: new KnownTokens(), samplesDropped, db, deviceState, enrolment: db.enrolment, siteOpen, self, ...(backfill ? { backfill } : {}), ...(history ? { history } : {}) };
 }

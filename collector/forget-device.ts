@@ -21,6 +21,7 @@ export async function forgetDevice(svc: StatusService, name: string): Promise<Fo
   // A save still queued or under way (a report accepted just before) is dropped or deleted after it.
   await ctx.deviceState.forget(name);
   ctx.store.forget(name);
+  ctx.knownTokens.forgetDevice(name);
   ctx.history?.forget(name);
   await svc.monitor.forget(name);
   await svc.inspections.forgetFirstSeen(name);

@@ -12,6 +12,7 @@ import { contentCoding, inflated } from '../content-encoding.js';
 import { ApiError } from '../errors.js';
 import { RateLimiter } from '../rate-limit.js';
 import { reportCheckProblems } from '../report-checks.js';
+import { isStoreUnavailable } from '../store/outage/unavailable.js';
 
 interface TokenOwner {
   name: string;
@@ -96,8 +97,17 @@ export async function ingestRoutes(app: FastifyInstance, { ctx }: { ctx: Collect
       return;
     }
     ctx.enrolment.deviceForToken(token).then(
-      (e) => admit(req, reply, e && { name: e.device, site: e.site }, done),
+      (e) => {
+        ctx.knownTokens.remember(token, e);
+        admit(req, reply, e && { name: e.device, site: e.site }, done);
+      },
       (err: unknown) => {
+        // The shared store is away: a token it vouched for before still admits its device (known-tokens.ts).
+        const known = isStoreUnavailable(err) ? ctx.knownTokens.recall(token) : undefined;
+        if (known) {
+          admit(req, reply, { name: known.device, site: known.site }, done);
+          return;
+        }
         req.log.error({ err }, 'could not look the device token up in the store');
         ctx.reportsReceived.inc({ result: 'store_unavailable' });
         done(new ApiError('store_unavailable'));

@@ -199,7 +199,9 @@ describe('two collectors on one PostgreSQL store: the whole fleet on each page, 
     await agent.stop('SIGINT');
     await waitFor('B to see the device not reporting', async () => ((await statusOn('b'))?.reporting === false ? true : undefined), 20_000);
     agent = startCli(['agent', '--config', agentYaml]);
-    await waitFor('B to see the device reporting again', async () => ((await statusOn('b'))?.reporting ? true : undefined), 20_000);
+    await waitFor('B to see the device reporting again', async () => ((await statusOn('b'))?.reporting ? true : undefined), 20_000).catch((e: Error) => {
+      throw new Error(`${e.message}${output()}`);
+    });
     await new Promise((r) => setTimeout(r, Math.max(0, OUTAGE_MS - (Date.now() - awayFrom))));
     const spooled = await metric('stationwatch_collector_store_spool_entries');
     expect(spooled, 'state writes waiting in the spool after two minutes away').toBeGreaterThan(0);
