@@ -138,7 +138,7 @@ describe('resources probe on a fixture tree', () => {
   it('says so when no filesystem can be measured, and fails loudly without procfs', async () => {
     const blind = createResources(setup({ procRoot: join(fixtures, 'proc-basic') }), { ...io, statfs: () => Promise.reject(new Error('EACCES')) });
     expect(table(await blind.collect(ctx)).stationwatch_filesystem_size_bytes).toBe('unavailable: no local disk filesystem could be measured');
-    await expect(createResources(setup({ procRoot: join(fixtures, 'missing') }), io).collect(ctx)).rejects.toThrow(/read .*missing\/(stat|meminfo|loadavg)/);
+    await expect(createResources(setup({ procRoot: join(fixtures, 'missing') }), io).collect(ctx)).rejects.toThrow(/read .*missing\/(stat|meminfo|loadavg|mounts)$/);
   });
 });
 
