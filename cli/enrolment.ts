@@ -5,22 +5,15 @@
 // collector's API as an admin, because the running collector holds the device in memory too.
 // The agent's side, `stationwatch agent enrol`, is cli/agent-enrol.ts (no native code: it is in the agent executable).
 import { loadCollectorConfig, type CollectorConfig } from '../collector/config.js';
-import { openStore } from '../collector/store/open.js';
+import { withCollectorStore, type LoadedCollectorConfig } from './collector-store.js';
 import type { EnrolmentStore } from '../collector/store/store.js';
 import { COMMANDS, devicesForgetCommand, devicesListCommand, devicesRevokeCommand, enrolCodeCommand } from './commands.js';
 import { api, firstLine } from './inspect.js';
 import { consoleIo, groupHelp, parseCommand, usageError, type LineIo } from './usage.js';
 
 /** Opens the collector's store for the length of `use`. */
-async function withStore<T>(configFile: string | undefined, env: NodeJS.ProcessEnv, use: (store: EnrolmentStore, config: Awaited<ReturnType<typeof loadCollectorConfig>>) => Promise<T>): Promise<T> {
-  const config = await loadCollectorConfig(configFile, env);
-  const db = await openStore(config, { client: true });
-  try {
-    return await use(db.enrolment, config);
-  } finally {
-    await db.close();
-  }
-}
+const withStore = <T>(configFile: string | undefined, env: NodeJS.ProcessEnv, use: (store: EnrolmentStore, config: LoadedCollectorConfig) => Promise<T>): Promise<T> =>
+  withCollectorStore(configFile, env, (db, config) => use(db.enrolment, config));
 
 /** The running collector's URL: --collector, STATIONWATCH_COLLECTOR_URL, else its listen address. */
 function collectorUrl(explicit: string | undefined, env: NodeJS.ProcessEnv, config: CollectorConfig): string {

@@ -5,8 +5,7 @@
 // with SQLite's short lock wait beside a running collector. Passwords are read from standard input
 // (a prompt on a terminal), never from the command line, where the process list and the shell
 // history would keep them. The configuration file's users are listed, and changed only in the file.
-import { loadCollectorConfig } from '../collector/config.js';
-import { openStore } from '../collector/store/open.js';
+import { withCollectorStore, type LoadedCollectorConfig } from './collector-store.js';
 import type { StoredUser, UserChanges, UserStore } from '../collector/store/store.js';
 import { checkRole, checkRoleSites, checkSites, checkUserName, UserInputError } from '../collector/store/user-rules.js';
 import { hashPassword } from '../collector/store/users.js';
@@ -14,17 +13,10 @@ import { COMMANDS, usersAddCommand, usersListCommand, usersRemoveCommand, usersS
 import { readPassword } from './user.js';
 import { consoleIo, groupHelp, parseCommand, usageError, type LineIo } from './usage.js';
 
-type Config = Awaited<ReturnType<typeof loadCollectorConfig>>;
+type Config = LoadedCollectorConfig;
 
-async function withUsers(configFile: string | undefined, env: NodeJS.ProcessEnv, use: (users: UserStore, config: Config) => Promise<number>): Promise<number> {
-  const config = await loadCollectorConfig(configFile, env);
-  const db = await openStore(config, { client: true });
-  try {
-    return await use(db.users, config);
-  } finally {
-    await db.close();
-  }
-}
+const withUsers = (configFile: string | undefined, env: NodeJS.ProcessEnv, use: (users: UserStore, config: Config) => Promise<number>): Promise<number> =>
+  withCollectorStore(configFile, env, (db, config) => use(db.users, config));
 
 const refusals = {
   exists: (n: string) => `a user named ${n} exists already`,
