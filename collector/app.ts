@@ -45,6 +45,16 @@ export async function buildCollector(config: CollectorConfig, opts: { log: Logge
     requestTimeout: timeoutMs,
     ...tls,
   });
+  // Fastify runs onClose hooks last-added first: added before every other part, the store closes after
+  // all of them have stopped (the notification loops settle their in-flight sends, the status
+  // service its last pass). Closed first, a send in flight at a restart stayed leased for its whole
+  // lease, and its notification came ~40 s late.
+  app.addHook('onClose', async () => {
+    // Written before the store closes: open buckets included.
+    await ctx.history?.stop().catch((err: unknown) => opts.log.error({ err }, 'could not write the history at stop'));
+    ctx.backfill?.close();
+    await ctx.db.close();
+  });
   // A callback hook, not an async one: it runs on every answer, and a promise per answer showed in the ingest profile.
   app.addHook('onSend', (_req, reply, payload, done) => {
     // Every answer, the status page's included: no sniffing, no framing, no referrer leaks.
@@ -85,12 +95,6 @@ export async function buildCollector(config: CollectorConfig, opts: { log: Logge
   await app.register(deviceRoutes, { ctx, viewScope });
   await app.register(historyRoutes, { source: historySource(ctx, status), devices: fleetDevices(ctx), viewScope });
   app.addHook('onReady', async () => ctx.history?.start());
-  app.addHook('onClose', async () => {
-    // Written before the store closes: open buckets included.
-    await ctx.history?.stop().catch((err: unknown) => opts.log.error({ err }, 'could not write the history at stop'));
-    ctx.backfill?.close();
-    await ctx.db.close();
-  });
 
   // The poller runs while the server does: started when it is ready, stopped when it closes.
   if (opts.pollSnmp !== false && config.snmp.targets.length > 0) {

@@ -68,7 +68,7 @@ describe('status page history, server side', () => {
     expect(scripts.length).toBeGreaterThanOrEqual(3);
     for (const attrs of scripts) expect(attrs).toContain(`nonce="${nonce}"`);
     expect(page).toContain(`<script type="module" nonce="${nonce}" src="${staticAssets().url('history-page.js')}">`);
-    expect(page).toMatch(new RegExp(`<link rel="stylesheet" nonce="${nonce}" href="/static/[0-9a-f]{16}/uplot.min.css">`));
+    expect(page).toMatch(new RegExp(`<link rel="stylesheet" nonce="${nonce.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}" href="/static/[0-9a-f]{16}/uplot.min.css">`));
     expect(page).toContain('data-history-url="/api/v1/history/devices/pc-01"');
     expect(page).toContain('data-range="7d"');
     expect(page).toMatch(/<button type="button" data-range="7d" aria-pressed="true">7 天<\/button>/);
