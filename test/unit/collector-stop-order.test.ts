@@ -44,7 +44,7 @@ it('a send in flight at stop is released for the next start, not left leased', a
   await c.app.ready();
   const now = Date.now();
   await c.ctx.db.notifications.enqueue(
-    [{ channel: 'hook', notification: { id: 'n-1', groupKey: 'site-a/pc-1', site: 'site-a', device: 'pc-1', status: 'firing', repeat: false, alerts: [], mentions: {}, source: 'test', createdMs: now } }],
+    [{ channel: 'hook', notification: { id: 'n-1', groupKey: 'site-a/pc-1', site: 'site-a', device: 'pc-1', status: 'firing', repeat: false, alerts: [], mentions: { mobiles: [], userIds: [], all: false }, source: 'test', createdMs: now } }],
     now,
   );
   const end = Date.now() + 5000;
