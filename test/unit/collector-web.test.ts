@@ -113,7 +113,8 @@ describe('login rate limits', () => {
     const codes = [];
     for (let i = 0; i < 4; i++) codes.push((await apiLogin(d, 'viewer', 'viewer-password', '10.0.0.4')).statusCode);
     expect(codes).toEqual([201, 201, 201, 429]);
-  });
+    // Twelve scrypt hashes (32 MiB each): seconds on a loaded 2-core machine, past vitest's default 5 s.
+  }, 30_000);
 });
 
 describe('post-login redirect', () => {
