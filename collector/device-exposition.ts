@@ -30,11 +30,11 @@ export const deviceFamilies: readonly Family[] = [
 const familyIndex = new Map(deviceFamilies.map((f, i) => [f.name, i]));
 // As prom-client escapes (registry.js): backslash and newline in HELP, also the quote in label values.
 // Label values rarely need it: testing first is several times cheaper than three replaces.
-const escapeHelp = (s: string) => s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+export const escapeHelp = (s: string) => s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 const needsEscape = /[\\\n"]/;
-const escapeLabel = (s: string) => (needsEscape.test(s) ? s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"') : s);
+export const escapeLabel = (s: string) => (needsEscape.test(s) ? s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"') : s);
 // As prom-client's getValueAsString.
-const value = (v: number) => (Number.isNaN(v) ? 'Nan' : !Number.isFinite(v) ? (v < 0 ? '-Inf' : '+Inf') : `${v}`);
+export const value = (v: number) => (Number.isNaN(v) ? 'Nan' : !Number.isFinite(v) ? (v < 0 ? '-Inf' : '+Inf') : `${v}`);
 // HELP and TYPE of each family, and the same after the blank line that separates families.
 const headers = deviceFamilies.map((f) => Buffer.from(`# HELP ${f.name} ${escapeHelp(f.help)}\n# TYPE ${f.name} ${f.type}\n`));
 const separatedHeaders = headers.map((h) => Buffer.concat([Buffer.from('\n'), h]));
