@@ -1,8 +1,8 @@
 // Where a worker thread's script is. Built (dist/), it is the compiled .js file given. Run from the
 // TypeScript sources (vitest, tsx), a worker cannot load .ts files whose imports name .js siblings,
 // so the entry is bundled once per process with esbuild (a dev dependency, as for packaging) into
-// the temp directory. The built collector never needs it. (The status evaluation's worker has its
-// own copy of this in collector/status/worker-script.ts.)
+// the temp directory. The built collector never needs it. Used by the ingest workers and the status
+// evaluation's worker.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
