@@ -128,7 +128,9 @@ export async function statusEvaluation(opts: BenchOptions): Promise<Section> {
     if (process.env.STATIONWATCH_BENCH_EVAL_LOG) await writeFile(process.env.STATIONWATCH_BENCH_EVAL_LOG, collector.proc.output());
     return { target, health, rate, rss, memory, evaluatedDevices: status.devices.length, degraded: status.degraded !== null };
   });
-  const memDevices = opts.smoke ? 3 : 200;
+  // STATIONWATCH_BENCH_EVAL_DAY_DEVICES: fewer devices for the 24-hour simulation (a quicker run when only the live figures matter).
+  const dayOverride = Number(process.env.STATIONWATCH_BENCH_EVAL_DAY_DEVICES);
+  const memDevices = opts.smoke ? 3 : Number.isFinite(dayOverride) && dayOverride > 0 ? dayOverride : 200;
   opts.log(`status-eval: 24 simulated hours of counters for ${memDevices} devices`);
   const mem = memoryAfterADay(memDevices);
   const perDevice = mem.bytes / mem.devices;

@@ -5,7 +5,8 @@ import type { CollectorConfig } from './config.js';
 import { DeviceStore } from './device-store.js';
 import { businessHoursOf, type Calendar } from './business-hours.js';
 import { DeviceExposition } from './device-exposition.js';
-import { registerFleetSeries } from './exposition.js';
+import { fleetStateSource, registerFleetSeries } from './exposition.js';
+import { FleetExposition } from './fleet-exposition.js';
 import { collectorMetrics as cm } from '../protocol/collector-metrics.js';
 import { Backfill } from './remote-write/backfill.js';
 import { openStore } from './store/open.js';
@@ -28,6 +29,8 @@ export interface CollectorContext {
   collectorRegistry: Registry;
   /** Each device's series as text, rendered once per report: what /metrics and the per-device targets serve. */
   exposition: DeviceExposition;
+  /** The collector's own per-device series (fleet state, inspections) as text, after the registry's on /collector/metrics and /metrics. */
+  fleetSeries: FleetExposition;
   reportsReceived: Counter<'result'>;
   samplesDropped: Counter<'reason'>;
   /** Reports whose state was committed and applied (fresh or late but newer): one device-state write each. */
@@ -71,11 +74,13 @@ export async function createContext(config: CollectorConfig, nowMs: () => number
   const samplesDropped = new Counter({ name: cm.samplesDropped, help: 'Samples dropped from accepted reports (unknown metric, wrong labels, duplicates, series limit, negative counters)', labelNames: ['reason'], registers: [collectorRegistry] });
   const siteOpen = businessHoursOf(config.businessHours, calendar);
   registerFleetSeries(collectorRegistry, store, nowMs, siteOpen);
+  const fleetSeries = new FleetExposition(store, nowMs);
+  fleetSeries.add(fleetStateSource(store));
   if ('outage' in db) registerOutageSeries(collectorRegistry, db as SpooledStore);
 
   const backfill = config.remoteWrite ? new Backfill(config.remoteWrite, collectorRegistry) : undefined;
   const history = config.history.enabled && log ? new HistoryWriter(db, store, nowMs, log.child({ component: 'history' }), { flushEveryMs: config.history.flushEverySeconds * 1000 }) : undefined;
   registerMemorySeries(collectorRegistry, history ? { historyHeldBytes: () => history.heldBytes } : {});
   const fleet = db.kind === 'postgres' ? new RemoteFleet(db, store, self, nowMs, (log ?? silentLogger).child({ component: 'fleet' }), { everyMs: Math.max(200, config.statusPage.evaluateEverySeconds * 1000) }) : undefined;
-  return { ...(fleet ? { fleet } : {}), config, store, nowMs, collectorRegistry, exposition: new DeviceExposition(), reportsReceived, reportsApplied, knownTokens: new KnownTokens(), samplesDropped, db, deviceState, enrolment: db.enrolment, siteOpen, self, ...(backfill ? { backfill } : {}), ...(history ? { history } : {}) };
+  return { ...(fleet ? { fleet } : {}), config, store, nowMs, collectorRegistry, exposition: new DeviceExposition(), fleetSeries, reportsReceived, reportsApplied, knownTokens: new KnownTokens(), samplesDropped, db, deviceState, enrolment: db.enrolment, siteOpen, self, ...(backfill ? { backfill } : {}), ...(history ? { history } : {}) };
 }

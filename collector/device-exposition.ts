@@ -30,11 +30,11 @@ export const deviceFamilies: readonly Family[] = [
 const familyIndex = new Map(deviceFamilies.map((f, i) => [f.name, i]));
 // As prom-client escapes (registry.js): backslash and newline in HELP, also the quote in label values.
 // Label values rarely need it: testing first is several times cheaper than three replaces.
-const escapeHelp = (s: string) => s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+export const escapeHelp = (s: string) => s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 const needsEscape = /[\\\n"]/;
-const escapeLabel = (s: string) => (needsEscape.test(s) ? s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"') : s);
+export const escapeLabel = (s: string) => (needsEscape.test(s) ? s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"') : s);
 // As prom-client's getValueAsString.
-const value = (v: number) => (Number.isNaN(v) ? 'Nan' : !Number.isFinite(v) ? (v < 0 ? '-Inf' : '+Inf') : `${v}`);
+export const value = (v: number) => (Number.isNaN(v) ? 'Nan' : !Number.isFinite(v) ? (v < 0 ? '-Inf' : '+Inf') : `${v}`);
 // HELP and TYPE of each family, and the same after the blank line that separates families.
 const headers = deviceFamilies.map((f) => Buffer.from(`# HELP ${f.name} ${escapeHelp(f.help)}\n# TYPE ${f.name} ${f.type}\n`));
 const separatedHeaders = headers.map((h) => Buffer.concat([Buffer.from('\n'), h]));
@@ -112,6 +112,27 @@ export function deviceSeries(d: DeviceRecord, wanted?: ReadonlySet<string>): Ser
   return out;
 }
 
+/**
+ * renderDevice's text as UTF-8 bytes, with each family's [start, end) in bytes at 2i and 2i + 1
+ * (both -1 for a family without series).
+ */
+export function renderDeviceBytes(d: DeviceRecord): { body: Buffer; byteRanges: Int32Array } {
+  const { text, ranges } = renderDevice(d);
+  const body = Buffer.from(text);
+  // Plain ASCII (the usual case): character offsets are byte offsets. Otherwise count the bytes.
+  if (body.length === text.length) return { body, byteRanges: ranges };
+  const byteRanges = ranges.map((chars) => (chars === -1 ? -1 : Buffer.byteLength(text.slice(0, chars))));
+  return { body, byteRanges };
+}
+
+/** A device's rendering made off the event loop, with what it was made for. */
+export interface PreRendered {
+  site: string;
+  clockOffsetSeconds: number | undefined;
+  body: Uint8Array;
+  byteRanges: Int32Array;
+}
+
 export class DeviceExposition {
   private readonly cache = new WeakMap<DeviceRecord, Rendered>();
 
@@ -119,21 +140,31 @@ export class DeviceExposition {
   private rendered(d: DeviceRecord): Rendered {
     const c = this.cache.get(d);
     if (c && c.report === d.report && c.samples === d.samplesByMetric && c.site === d.site && c.clockOffsetSeconds === d.clockOffsetSeconds) return c;
-    const { text, ranges } = renderDevice(d);
-    const body = Buffer.from(text);
-    // Plain ASCII (the usual case): character offsets are byte offsets. Otherwise count the bytes.
-    const ascii = body.length === text.length;
-    const bytesAt = (chars: number) => (ascii ? chars : Buffer.byteLength(text.slice(0, chars)));
+    const { body, byteRanges } = renderDeviceBytes(d);
+    return this.keep(d, body, byteRanges);
+  }
+
+  private keep(d: DeviceRecord, body: Buffer, byteRanges: Int32Array): Rendered {
     // Filled, not holey: a scrape reads every family of every device, and holes are slow to read.
     const families: Rendered['families'] = new Array(deviceFamilies.length).fill(undefined);
     for (let i = 0; i < deviceFamilies.length; i++) {
-      if (ranges[2 * i] === -1) continue;
-      const start = bytesAt(ranges[2 * i]!);
-      families[i] = new Uint8Array(body.buffer, body.byteOffset + start, bytesAt(ranges[2 * i + 1]!) - start);
+      const start = byteRanges[2 * i]!;
+      if (start === -1) continue;
+      families[i] = new Uint8Array(body.buffer, body.byteOffset + start, byteRanges[2 * i + 1]! - start);
     }
     const fresh: Rendered = { report: d.report, samples: d.samplesByMetric, site: d.site, clockOffsetSeconds: d.clockOffsetSeconds, body, families };
     this.cache.set(d, fresh);
     return fresh;
+  }
+
+  /**
+   * Takes a rendering made elsewhere (the ingest worker, collector/ingest-prepare.ts) from the same
+   * report, samples, site and clock offset `d` now holds; when site or offset differ it is left out
+   * and the device is rendered here on first use.
+   */
+  install(d: DeviceRecord, r: PreRendered): void {
+    if (r.site !== d.site || r.clockOffsetSeconds !== d.clockOffsetSeconds) return;
+    this.keep(d, Buffer.from(r.body.buffer, r.body.byteOffset, r.body.length), r.byteRanges);
   }
 
   /** Renders a device now (when its report is accepted), so that scrapes find it ready. */

@@ -157,18 +157,20 @@ export class DeviceStore {
     return Object.assign(d, next);
   }
 
-  /** What accepting `report` would make of the device; changes nothing (see AcceptPlan). */
-  plan(name: string, configuredSite: string | undefined, report: Report, receivedAtMs: number): AcceptPlan {
+  /**
+   * What accepting `report` would make of the device; changes nothing (see AcceptPlan). `indexed`:
+   * indexSamples of this report with this store's series limit, when done already (the ingest worker).
+   */
+  plan(name: string, configuredSite: string | undefined, report: Report, receivedAtMs: number, indexed?: Indexed): AcceptPlan {
     const d: DeviceRecord = this.devices.get(name) ?? { name, site: configuredSite ?? this.defaultSite, kind: 'agent', configured: false, samplesByMetric: new Map(), reportsAccepted: 0, gaps: [] };
     // Age on the device's own clock (sent minus made), so a wrong device clock does not matter.
     const age = report.sentAt - report.createdAt;
     const late = age > this.windowMs(report.intervalSeconds);
     let backfill: AcceptResult['backfill'];
-    let indexed: ReturnType<typeof indexSamples> | undefined;
     if (late) {
       const atMs = report.createdAt - (report.sentAt - receivedAtMs);
       if (this.wasNotReporting(d, atMs, receivedAtMs)) {
-        indexed = indexSamples(report.samples, this.limits.maxSeriesPerDevice);
+        indexed ??= indexSamples(report.samples, this.limits.maxSeriesPerDevice);
         backfill = { atMs, samples: [...indexed.byMetric.values()].flat() };
       }
     }
@@ -234,7 +236,7 @@ function isNewer(d: DeviceRecord, report: Report, late: boolean, receivedAtMs: n
 }
 
 /** The report with only the "unavailable" entries of known metrics (the report itself when all are). */
-function knownUnavailable(report: Report): Report {
+export function knownUnavailable(report: Report): Report {
   return report.unavailable.every((u) => metricByName(u.metric)) ? report : { ...report, unavailable: report.unavailable.filter((u) => metricByName(u.metric)) };
 }
 
@@ -260,6 +262,8 @@ function hasExactly(labels: Record<string, string> | undefined, names: readonly 
   for (const l of names) if (labels![l] === undefined) return false;
   return true;
 }
+
+export type Indexed = ReturnType<typeof indexSamples>;
 
 /** Keeps samples of known metrics with exactly the metric's labels (counters not negative); says why others were dropped. */
 export function indexSamples(samples: readonly Sample[], maxSeries = Infinity): { byMetric: Map<string, Sample[]>; dropped: AcceptResult['dropped'] } {

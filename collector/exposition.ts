@@ -1,5 +1,6 @@
 // Series computed at scrape time by prom-client collect callbacks that read the device store: the
-// fleet series (every known device, reporting or not) in the collector's registry. Device series are
+// fleet series (every known device, reporting or not) in the collector's registry, their per-device
+// families as text (fleetStateSource). Device series are
 // served as text rendered once per report (device-exposition.ts); registerDeviceSeries is their
 // prom-client definition, which that text is tested against and the benchmark's baseline measures.
 // Only devices that are reporting expose values: a silent device's series vanish, so Prometheus
@@ -8,6 +9,7 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import { agentMetrics } from '../protocol/metrics.js';
 import type { DeviceRecord, DeviceStore } from './device-store.js';
 import { collectorMetrics as cm } from '../protocol/collector-metrics.js';
+import type { FleetSource } from './fleet-exposition.js';
 
 type Source = () => DeviceRecord[];
 
@@ -68,7 +70,11 @@ export function registerDeviceSeries(registry: Registry, source: Source): void {
   });
 }
 
-/** Fleet state: every known device, reporting or not, so "not reporting" is itself a series. */
+/**
+ * Fleet state: every known device, reporting or not, so "not reporting" is itself a series. The
+ * per-device families are text (fleet-exposition.ts, `fleetStateSource`); the registry keeps the
+ * site and count gauges.
+ */
 export function registerFleetSeries(registry: Registry, store: DeviceStore, nowMs: () => number, siteOpen: (site: string, at: Date) => boolean): void {
   new Gauge({
     name: cm.siteBusinessHours,
@@ -79,27 +85,6 @@ export function registerFleetSeries(registry: Registry, store: DeviceStore, nowM
       this.reset();
       const at = new Date(nowMs());
       for (const site of new Set(store.list().map((d) => d.site))) this.set({ site }, siteOpen(site, at) ? 1 : 0);
-    },
-  });
-  new Gauge({
-    name: cm.deviceReporting,
-    help: 'Whether the device has reported within its staleness window (0: not reporting)',
-    labelNames: [...base],
-    registers: [registry],
-    collect() {
-      this.reset();
-      const now = nowMs();
-      for (const d of store.list()) this.set(labelsOf(d), store.isReporting(d, now) ? 1 : 0);
-    },
-  });
-  new Gauge({
-    name: cm.lastReport,
-    help: 'When the collector last received a report from the device (collector clock)',
-    labelNames: [...base],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const d of store.list()) if (d.receivedAtMs !== undefined) this.set(labelsOf(d), d.receivedAtMs / 1000);
     },
   });
   new Gauge({
@@ -116,4 +101,24 @@ export function registerFleetSeries(registry: Registry, store: DeviceStore, nowM
       this.set({ state: 'not_reporting' }, all.length - reporting);
     },
   });
+}
+
+/** Whether each device reports, and when it last did: per-device families of /collector/metrics (fleet-exposition.ts). */
+export function fleetStateSource(store: DeviceStore): FleetSource {
+  return {
+    families: [
+      { name: cm.deviceReporting, help: 'Whether the device has reported within its staleness window (0: not reporting)' },
+      { name: cm.lastReport, help: 'When the collector last received a report from the device (collector clock)' },
+    ],
+    values(devices, nowMs) {
+      const reporting = new Float64Array(devices.length);
+      const last = new Float64Array(devices.length);
+      for (let i = 0; i < devices.length; i++) {
+        const d = devices[i]!;
+        reporting[i] = store.isReporting(d, nowMs) ? 1 : 0;
+        last[i] = d.receivedAtMs === undefined ? NaN : d.receivedAtMs / 1000;
+      }
+      return [reporting, last];
+    },
+  };
 }

@@ -13,6 +13,8 @@ import { ApiError } from '../errors.js';
 import { RateLimiter } from '../rate-limit.js';
 import { reportCheckProblems } from '../report-checks.js';
 import { isStoreUnavailable } from '../store/outage/unavailable.js';
+import { IngestPool } from '../ingest-pool.js';
+import type { Prepared } from '../ingest-prepare.js';
 
 interface TokenOwner {
   name: string;
@@ -27,6 +29,10 @@ declare module 'fastify' {
     tokenOwner?: TokenOwner;
     /** The report's JSON text as received: what the durable device state stores (no re-serialising). */
     reportText?: string;
+    /** When the report's body was read (collector clock): its receipt time, also for the rendering made with it. */
+    receivedAtMs?: number;
+    /** What the ingest worker made of the body (collector/ingest-prepare.ts); unset when fastify's parser parsed it. */
+    prepared?: Prepared;
   }
 }
 
@@ -34,6 +40,10 @@ export async function ingestRoutes(app: FastifyInstance, { ctx }: { ctx: Collect
   // Declared up front, so every request object has the same shape (fastify's decorateRequest).
   app.decorateRequest('tokenOwner', undefined);
   app.decorateRequest('reportText', undefined);
+  app.decorateRequest('receivedAtMs', undefined);
+  app.decorateRequest('prepared', undefined);
+  const pool = new IngestPool(app.log);
+  app.addHook('onClose', () => pool.close());
   // Looked up by the token's digest, then compared in constant time: a token's prefix cannot be
   // guessed from response timing (the map's own comparisons see only digests, which reveal nothing
   // about a token), and the lookup does not grow with the fleet — a scan of every configured digest
@@ -48,16 +58,33 @@ export async function ingestRoutes(app: FastifyInstance, { ctx }: { ctx: Collect
     const c = candidate && timingSafeEqual(candidate.digest, digest) ? candidate : undefined;
     return c && { name: c.name, ...(c.site ? { site: c.site } : {}) };
   };
-  // fastify's own JSON parser (the same prototype-poisoning checks; the route's body limit still
-  // applies while reading), keeping the text it parsed: storing it costs nothing, while
+  // The body's bytes go to an ingest worker (collector/ingest-pool.ts), which parses, checks, indexes
+  // and renders the report off the event loop. A text it does not parse (invalid JSON, hostile keys)
+  // goes to fastify's own JSON parser (its prototype-poisoning checks and its errors; the route's
+  // body limit still applies while reading). The text is kept: storing it costs nothing, while
   // JSON.stringify of the parsed report cost more CPU than the parse itself.
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+    const bytes = body as Buffer;
+    req.receivedAtMs = ctx.nowMs();
+    const raw = bytes.toString('utf8');
     // Without the byte-order mark the parser skips: the stored text must be plain JSON.parse input.
-    const text = (body as string).charCodeAt(0) === 0xfeff ? (body as string).slice(1) : (body as string);
+    const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
     req.reportText = text;
-    parseJson(req, text, done);
+    const owner = req.tokenOwner;
+    if (!owner || text.length === 0) {
+      parseJson(req, text, done);
+      return;
+    }
+    pool.prepare({ text, configuredSite: owner.site, defaultSite: ctx.config.defaultSite, receivedAtMs: req.receivedAtMs, maxSeriesPerDevice: ctx.config.limits.maxSeriesPerDevice }, bytes).then((prepared) => {
+      if (prepared.kind === 'unparsed') {
+        parseJson(req, text, done);
+        return;
+      }
+      req.prepared = prepared;
+      done(null, prepared.kind === 'valid' ? prepared.report : null);
+    }, (err: Error) => done(err));
   });
   // Compressed bodies are inflated as a stream under the route's body limit (content-encoding.ts);
   // an encoding the collector cannot read is refused before anything is read.
@@ -132,13 +159,14 @@ export async function ingestRoutes(app: FastifyInstance, { ctx }: { ctx: Collect
   };
 
   app.post('/api/v1/reports', { bodyLimit: ctx.config.bodyLimitBytes }, async (req, reply) => {
-    const receivedAt = ctx.nowMs();
+    const receivedAt = req.receivedAtMs ?? ctx.nowMs();
     // fastify would hand a text/plain body to us as a string; reports are JSON only.
     if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
       ctx.reportsReceived.inc({ result: 'unsupported_media_type' });
       throw new ApiError('unsupported_media_type');
     }
-    const problems = reportProblems(req.body);
+    const prepared = req.prepared;
+    const problems = prepared ? (prepared.kind === 'invalid' ? prepared.problems : []) : reportProblems(req.body);
     if (problems.length > 0) {
       ctx.reportsReceived.inc({ result: 'invalid' });
       throw new ApiError('invalid_report', problems);
@@ -168,7 +196,7 @@ export async function ingestRoutes(app: FastifyInstance, { ctx }: { ctx: Collect
           throw new ApiError('store_unavailable');
         }
       }
-      const plan = ctx.store.plan(owner.name, owner.site, report, receivedAt);
+      const plan = ctx.store.plan(owner.name, owner.site, report, receivedAt, prepared?.kind === 'valid' ? prepared.indexed : undefined);
       if (!plan.next) return plan.result;
       try {
         // The text is that of the report `next` holds: a plan has `next` only when this report replaces the stored one.
@@ -181,7 +209,8 @@ export async function ingestRoutes(app: FastifyInstance, { ctx }: { ctx: Collect
       }
       const d = ctx.store.apply(plan.next);
       ctx.reportsApplied.inc();
-      // Rendered now, while the report is at hand, so that scrapes only concatenate text (device-exposition.ts).
+      // Rendered by the worker, or now while the report is at hand, so that scrapes only concatenate text (device-exposition.ts).
+      if (prepared?.kind === 'valid') ctx.exposition.install(d, prepared.rendered);
       ctx.exposition.prepare(d);
       return plan.result;
     });

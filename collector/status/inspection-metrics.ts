@@ -1,9 +1,11 @@
 // Fleet series from the store, computed at scrape time for every device the collector knows (like
 // stationwatch_device_reporting, they exist whether or not the device reports): the age of its last
 // inspection — or, never inspected, the time since the collector first saw it — whether that
-// inspection found a fault, and whether the device is under maintenance now.
-import { Gauge, type Registry } from 'prom-client';
-import type { DeviceRecord, DeviceStore } from '../device-store.js';
+// inspection found a fault, and whether the device is under maintenance now. Served as text
+// (fleet-exposition.ts): at 10,000 devices prom-client gauges of them cost hundreds of milliseconds per scrape.
+import type { DeviceRecord } from '../device-store.js';
+import type { FleetSource } from '../fleet-exposition.js';
+import { TimeSlicer } from '../../common/time-slice.js';
 import { collectorMetrics as cm } from '../../protocol/collector-metrics.js';
 import type { Inspection, InspectionStore, MaintenanceStore } from '../store/store.js';
 
@@ -41,27 +43,27 @@ export function storeSeriesOf(name: string, r: StoreReads): Record<string, numbe
 /** The metrics storeSeriesOf gives. */
 export const storeSeriesMetrics: readonly string[] = [cm.deviceFirstSeen, cm.inspectionAge, cm.inspectionLast, cm.inspectionLastFault, cm.deviceMaintenance];
 
-export function registerInspectionSeries(registries: Registry[], store: DeviceStore, inspections: InspectionStore, maintenance: MaintenanceStore, nowMs: () => number): void {
-  const labelNames = ['device', 'site'];
-  const gauge = (name: string, help: string) =>
-    new Gauge({
-      name,
-      help,
-      labelNames,
-      registers: registries,
-      async collect() {
-        const devices = store.list();
-        const reads = await storeReads(devices, inspections, maintenance, nowMs());
-        this.reset();
-        for (const d of devices) {
-          const v = storeSeriesOf(d.name, reads)[name];
-          if (v !== undefined) this.set({ device: d.name, site: d.site }, v);
-        }
-      },
-    });
-  gauge(cm.deviceFirstSeen, 'When the collector first saw the device (a device never inspected is overdue counted from here)');
-  gauge(cm.inspectionAge, 'Time since the device\'s last recorded physical inspection, or since the collector first saw it if it was never inspected');
-  gauge(cm.inspectionLast, 'When the device\'s last physical inspection was recorded (absent if never)');
-  gauge(cm.inspectionLastFault, 'Whether the device\'s last physical inspection found a fault (1) or not (0); absent if never inspected');
-  gauge(cm.deviceMaintenance, 'Whether a technician has marked the device as under maintenance now (1) or not (0)');
+/** The store's series of every device, per-device families of /collector/metrics as text (fleet-exposition.ts): one read of the store per scrape for all five. */
+export function inspectionSource(inspections: InspectionStore, maintenance: MaintenanceStore): FleetSource {
+  const families = [
+    { name: cm.deviceFirstSeen, help: 'When the collector first saw the device (a device never inspected is overdue counted from here)' },
+    { name: cm.inspectionAge, help: 'Time since the device\'s last recorded physical inspection, or since the collector first saw it if it was never inspected' },
+    { name: cm.inspectionLast, help: 'When the device\'s last physical inspection was recorded (absent if never)' },
+    { name: cm.inspectionLastFault, help: 'Whether the device\'s last physical inspection found a fault (1) or not (0); absent if never inspected' },
+    { name: cm.deviceMaintenance, help: 'Whether a technician has marked the device as under maintenance now (1) or not (0)' },
+  ];
+  return {
+    families,
+    async values(devices, nowMs) {
+      const reads = await storeReads(devices, inspections, maintenance, nowMs);
+      const out = families.map(() => new Float64Array(devices.length));
+      const slicer = new TimeSlicer();
+      for (let i = 0; i < devices.length; i++) {
+        if (slicer.due()) await slicer.next();
+        const v = storeSeriesOf(devices[i]!.name, reads);
+        for (let k = 0; k < families.length; k++) out[k]![i] = v[families[k]!.name] ?? NaN;
+      }
+      return out;
+    },
+  };
 }

@@ -12,7 +12,7 @@ import { UserDirectory } from '../store/users.js';
 import { LastKnownMaintenance } from './last-known-maintenance.js';
 import { CachedInspections } from './cached-inspections.js';
 import { badgeIndicators } from './badges.js';
-import { registerInspectionSeries } from './inspection-metrics.js';
+import { inspectionSource } from './inspection-metrics.js';
 import { StatusMonitor } from './monitor.js';
 import { registerMemorySeries } from '../memory-metrics.js';
 import type { Notifier } from '../notify/service.js';
@@ -46,7 +46,7 @@ export async function createStatusService(ctx: CollectorContext, log: Logger): P
   const { events, sessions } = db;
   const inspections = new CachedInspections(db.inspections);
   const maintenance = new LastKnownMaintenance(db.maintenance);
-  registerInspectionSeries([ctx.collectorRegistry], ctx.store, inspections, maintenance, ctx.nowMs);
+  ctx.fleetSeries.add(inspectionSource(inspections, maintenance));
   const indicators = badgeIndicators(catalog);
   const monitor = new StatusMonitor(ctx, thresholds, indicators, db, inspections, maintenance, log);
   if (ctx.fleet) {

@@ -33,6 +33,7 @@ export async function snapshotOf(registry: Registry, wanted?: ReadonlySet<string
  */
 export async function metricsSnapshot(ctx: CollectorContext, nowMs: number, wanted?: ReadonlySet<string>): Promise<Series[]> {
   const out = await snapshotOf(ctx.collectorRegistry, wanted);
+  for (const s of await ctx.fleetSeries.series(wanted)) out.push(s);
   for (const d of ctx.store.list()) if (ctx.store.isReporting(d, nowMs)) for (const s of ctx.exposition.series(d, wanted)) out.push(s);
   return out;
 }
