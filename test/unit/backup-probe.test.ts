@@ -254,6 +254,8 @@ describe('backup probe', () => {
     let s = await settled((x) => x['runs_total{backup_job=remote-db,result=ok}'] === 1);
     expect(s['last_success_timestamp_seconds{backup_job=remote-db}']).toBe((wall - HOUR) / 1000);
     expect(s['reported_duration_seconds{backup_job=remote-db}']).toBe(42);
+    // The spool is applied file by file: the good report may come before the bad ones are moved aside.
+    await waitUntil('the three bad reports moved to rejected/', async () => ((await readdir(join(spool, 'rejected')).catch(() => [])).length >= 3 ? true : undefined));
     expect((await readdir(join(spool, 'rejected'))).length).toBe(3);
     expect((await stat(spool)).mode & 0o777).toBe(0o700);
 
