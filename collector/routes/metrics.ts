@@ -9,11 +9,12 @@ import type { CollectorContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { scrapeGuard } from '../scrape-auth.js';
 import { writePooledBody } from '../pooled-body.js';
+import { registryText } from '../registry-text.js';
 import { securityHeaders } from '../security-headers.js';
 
 export async function metricsRoutes(app: FastifyInstance, { ctx }: { ctx: CollectorContext }): Promise<void> {
   app.addHook('onRequest', scrapeGuard(ctx.config.scrapeAuth));
-  const expose = async (registry: Registry, reply: import('fastify').FastifyReply) => reply.type(registry.contentType).send(await registry.metrics());
+  const expose = async (registry: Registry, reply: import('fastify').FastifyReply) => reply.type(registry.contentType).send(await registryText(registry));
 
   // At 10,000 devices the text is ~200 MiB: written through a few reused buffers, in slices of a few
   // milliseconds (pooled-body.ts), the answer written here rather than through fastify's send.
@@ -21,7 +22,7 @@ export async function metricsRoutes(app: FastifyInstance, { ctx }: { ctx: Collec
   app.get('/metrics', async (req, reply) => {
     const now = ctx.nowMs();
     const reporting = ctx.store.list().filter((d) => ctx.store.isReporting(d, now));
-    const collectorText = await ctx.collectorRegistry.metrics();
+    const collectorText = await registryText(ctx.collectorRegistry);
     const body = ctx.exposition.reader(reporting);
     reply.hijack();
     reply.raw.writeHead(200, headers);
