@@ -66,7 +66,7 @@ describe('per-device exposition text', () => {
     store.accept('pc-02', undefined, { ...makeReport({ device: 'pc-02' }), site: 'branch-b' }, T0 + 2000);
     const exposition = new DeviceExposition();
     const [a, b] = [store.get('pc-01')!, store.get('pc-02')!];
-    const text = (d: DeviceRecord) => exposition.deviceText(d).toString('utf8');
+    const text = (d: DeviceRecord) => exposition.deviceText(d);
     // Read through one reused buffer, as /metrics does; small buffers cut headers and lines in two.
     const all = (bufferBytes = 1 << 20) => {
       const reader = exposition.reader([a, b]);
