@@ -11,6 +11,7 @@ import { historyRoutes, historySource } from './routes/history.js';
 import { fleetDevices } from './fleet/fleet-devices.js';
 import { readFile } from 'node:fs/promises';
 import { metricsRoutes } from './routes/metrics.js';
+import { securityHeaders } from './security-headers.js';
 import { runbookRoutes } from './routes/runbooks.js';
 import { serviceDiscoveryRoutes } from './routes/service-discovery.js';
 import { SnmpPoller } from './snmp/poller.js';
@@ -56,10 +57,10 @@ export async function buildCollector(config: CollectorConfig, opts: { log: Logge
     await ctx.db.close();
   });
   // A callback hook, not an async one: it runs on every answer, and a promise per answer showed in the ingest profile.
+  // Every answer, the status page's included: no sniffing, no framing, no referrer leaks.
+  const headers = securityHeaders(config.listen.tls !== undefined);
   app.addHook('onSend', (_req, reply, payload, done) => {
-    // Every answer, the status page's included: no sniffing, no framing, no referrer leaks.
-    reply.header('x-content-type-options', 'nosniff').header('x-frame-options', 'DENY').header('referrer-policy', 'no-referrer');
-    if (config.listen.tls) reply.header('strict-transport-security', 'max-age=31536000');
+    reply.headers(headers);
     done(null, payload);
   });
 

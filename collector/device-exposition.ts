@@ -36,8 +36,9 @@ export const escapeLabel = (s: string) => (needsEscape.test(s) ? s.replace(/\\/g
 // As prom-client's getValueAsString.
 export const value = (v: number) => (Number.isNaN(v) ? 'Nan' : !Number.isFinite(v) ? (v < 0 ? '-Inf' : '+Inf') : `${v}`);
 // HELP and TYPE of each family, and the same after the blank line that separates families.
-const headers = deviceFamilies.map((f) => Buffer.from(`# HELP ${f.name} ${escapeHelp(f.help)}\n# TYPE ${f.name} ${f.type}\n`));
-const separatedHeaders = headers.map((h) => Buffer.concat([Buffer.from('\n'), h]));
+const headerTexts = deviceFamilies.map((f) => `# HELP ${f.name} ${escapeHelp(f.help)}\n# TYPE ${f.name} ${f.type}\n`);
+const separatedHeaderTexts = headerTexts.map((h) => `\n${h}`);
+const separatedHeaders = separatedHeaderTexts.map((h) => Buffer.from(h));
 
 /** What a rendering was made from: when any of it is replaced (a new report, a restore, a poll), it is stale. */
 interface Rendered {
@@ -194,50 +195,96 @@ export class DeviceExposition {
   /**
    * One device's target: its families with their headers, as registerDeviceSeries' registry prints
    * them except that families without a series are left out (their HELP texts were most of the bytes).
+   * A string, not a Buffer: a fresh 30 KiB Buffer per target is memory outside the JavaScript heap, and
+   * on Node.js 24 such allocations set off full garbage collections of the collector's heap (at 10,000
+   * targets every 15 s, one every few seconds); a string is young-generation garbage, swept cheaply.
    */
-  deviceText(d: DeviceRecord): Buffer {
-    const { families } = this.rendered(d);
-    const pieces: Uint8Array[] = [];
+  deviceText(d: DeviceRecord): string {
+    const { body, families } = this.rendered(d);
+    let text = '';
     for (let i = 0; i < deviceFamilies.length; i++) {
       const lines = families[i];
       if (lines === undefined) continue;
-      pieces.push(pieces.length === 0 ? headers[i]! : separatedHeaders[i]!, lines);
+      const at = lines.byteOffset - body.byteOffset;
+      text += (text.length === 0 ? headerTexts[i]! : separatedHeaderTexts[i]!) + body.toString('utf8', at, at + lines.length);
     }
-    return Buffer.concat(pieces);
+    return text;
   }
 
   /**
    * Every given device's series, family by family (HELP and TYPE once each, after the blank line that
-   * ends the text before it), in chunks of about `chunkBytes`, to be streamed: at 10,000 devices the
-   * whole text is over 100 MiB.
+   * ends the text before it), read into buffers the caller supplies (and reuses): at 10,000 devices the
+   * whole text is ~200 MiB, and on Node.js 24 allocating it as fresh 1 MiB buffers set off a full
+   * garbage collection of the collector's heap every ~100 MiB (bench/notes/scrape-cost.md). The devices'
+   * renderings are taken now: a report during the read does not mix two versions of a device.
    */
-  *chunks(devices: readonly DeviceRecord[], chunkBytes = 1 << 20): Generator<Buffer> {
-    const rendered = devices.map((d) => this.rendered(d).families);
-    let chunk = Buffer.allocUnsafe(chunkBytes);
+  reader(devices: readonly DeviceRecord[]): ExpositionReader {
+    return new ExpositionReader(devices.map((d) => this.rendered(d).families));
+  }
+}
+
+/** Reads the /metrics text of a set of device renderings in pieces (DeviceExposition.reader). */
+export class ExpositionReader {
+  private family = 0;
+  private device = 0;
+  private headed = false;
+  /** The rest of a header or of a device's lines that did not fit into the last buffer. */
+  private rest: Uint8Array | undefined;
+
+  constructor(private readonly rendered: ReadonlyArray<readonly (Uint8Array | undefined)[]>) {}
+
+  /** Copies the next bytes into `into` (filled unless the text ends) and says how many; 0 at the end. */
+  read(into: Uint8Array): number {
+    const cap = into.length;
     let used = 0;
+    if (this.rest !== undefined) {
+      const r = this.rest;
+      if (r.length > cap) {
+        into.set(r.subarray(0, cap));
+        this.rest = r.subarray(cap);
+        return cap;
+      }
+      into.set(r);
+      used = r.length;
+      this.rest = undefined;
+    }
+    const rendered = this.rendered;
+    const n = rendered.length;
     // Written out rather than through a helper: this runs for every family of every device (400,000
-    // times per scrape at 10,000 devices), and a native copy into the chunk beats any view or string.
-    for (let i = 0; i < deviceFamilies.length; i++) {
-      const header = separatedHeaders[i]!;
-      let headed = false;
-      for (let j = 0; j < rendered.length; j++) {
+    // times per scrape at 10,000 devices), and a native copy into the buffer beats any view or string.
+    for (let i = this.family; i < separatedHeaders.length; i++) {
+      let headed = i === this.family && this.headed;
+      for (let j = i === this.family ? this.device : 0; j < n; j++) {
         const lines = rendered[j]![i];
         if (lines === undefined) continue;
-        const need = headed ? lines.length : header.length + lines.length;
-        if (used + need > chunk.length) {
-          if (used > 0) yield chunk.subarray(0, used);
-          chunk = Buffer.allocUnsafe(Math.max(chunkBytes, need));
-          used = 0;
-        }
         if (!headed) {
-          chunk.set(header, used);
-          used += header.length;
           headed = true;
+          const header = separatedHeaders[i]!;
+          if (used + header.length > cap) {
+            // The header's start ends this buffer; the rest of it, then this device's lines, begin the next.
+            into.set(header.subarray(0, cap - used), used);
+            this.rest = header.subarray(cap - used);
+            this.family = i;
+            this.device = j;
+            this.headed = true;
+            return cap;
+          }
+          into.set(header, used);
+          used += header.length;
         }
-        chunk.set(lines, used);
+        if (used + lines.length > cap) {
+          into.set(lines.subarray(0, cap - used), used);
+          this.rest = lines.subarray(cap - used);
+          this.family = i;
+          this.device = j + 1;
+          this.headed = true;
+          return cap;
+        }
+        into.set(lines, used);
         used += lines.length;
       }
     }
-    if (used > 0) yield chunk.subarray(0, used);
+    this.family = separatedHeaders.length;
+    return used;
   }
 }

@@ -66,11 +66,18 @@ describe('per-device exposition text', () => {
     store.accept('pc-02', undefined, { ...makeReport({ device: 'pc-02' }), site: 'branch-b' }, T0 + 2000);
     const exposition = new DeviceExposition();
     const [a, b] = [store.get('pc-01')!, store.get('pc-02')!];
-    const text = (d: DeviceRecord) => exposition.deviceText(d).toString('utf8');
-    const all = (chunkBytes?: number) => Buffer.concat([...exposition.chunks([a, b], chunkBytes)]).toString('utf8');
+    const text = (d: DeviceRecord) => exposition.deviceText(d);
+    // Read through one reused buffer, as /metrics does; small buffers cut headers and lines in two.
+    const all = (bufferBytes = 1 << 20) => {
+      const reader = exposition.reader([a, b]);
+      const into = Buffer.alloc(bufferBytes);
+      const parts: Buffer[] = [];
+      for (let n = reader.read(into); n > 0; n = reader.read(into)) parts.push(Buffer.from(into.subarray(0, n)));
+      return Buffer.concat(parts).toString('utf8');
+    };
     expect(text(a)).toBe(await promClientText([a]));
     expect(text(b)).toBe(await promClientText([b]));
-    expect(all(64)).toBe(`\n${await promClientText([a, b])}`);
+    for (const size of [1, 7, 64, 1000]) expect(all(size)).toBe(`\n${await promClientText([a, b])}`);
     expect(sorted([...deviceSeries(a), ...deviceSeries(b)])).toEqual(await promClientSeries([a, b]));
 
     store.accept('pc-01', 'branch "a"', tricky(2, 0.75), T0 + 16_000);
