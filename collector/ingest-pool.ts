@@ -18,6 +18,17 @@ interface Slot {
   pending: Map<number, Pending>;
 }
 
+/**
+ * One worker per core beyond the event loop's, at most 2 (a 2-core machine: 1); none when the process
+ * may use a single core (a small VM, a container limited to one CPU, `taskset`): there a worker cannot
+ * run beside the event loop, it only adds the copy both ways — measured on one pinned core, the
+ * collector took 1,456 reports/s with a worker against 2,083 without (BENCHMARKS.md, "Collector
+ * ingest"). `availableParallelism()` follows the CPU affinity mask.
+ */
+export function defaultIngestWorkers(cores = availableParallelism()): number {
+  return Math.max(0, Math.min(2, cores - 1));
+}
+
 export class IngestPool {
   private slots: Slot[] | undefined;
   private starting: Promise<Slot[] | undefined> | undefined;
@@ -25,14 +36,15 @@ export class IngestPool {
   private turn = 0;
   private closed = false;
 
-  /** `size`: workers; by default one per core beyond the event loop's, at most 2 (a 2-core machine: 1). */
+  /** `size`: workers (0: none, every report prepared on the event loop); by default `defaultIngestWorkers()`. */
   constructor(
     private readonly log: { error(obj: object, msg: string): void },
-    private readonly size = Math.max(1, Math.min(2, availableParallelism() - 1)),
+    private readonly size = defaultIngestWorkers(),
   ) {}
 
   /** Prepares `input` (its text's UTF-8 bytes in `bytes`, which are transferred: do not use them after). */
   async prepare(input: PrepareInput, bytes: Uint8Array): Promise<Prepared> {
+    if (this.size < 1) return prepareReport(input);
     const slots = this.slots ?? (await (this.starting ??= this.start()));
     if (!slots || this.closed) return prepareReport(input);
     const slot = slots[this.turn++ % slots.length]!;

@@ -3,7 +3,7 @@
 // worker does not parse are left to fastify's parser; a worker that dies is replaced and the reports
 // it held are prepared on the event loop.
 import { afterEach, describe, expect, it } from 'vitest';
-import { IngestPool } from '../../collector/ingest-pool.js';
+import { defaultIngestWorkers, IngestPool } from '../../collector/ingest-pool.js';
 import { prepareReport, type PrepareInput } from '../../collector/ingest-prepare.js';
 import { simulatedReport } from '../../tools/loadgen/report-shape.js';
 
@@ -20,6 +20,22 @@ const input = (text: string): PrepareInput => ({ text, configuredSite: undefined
 const prepareIn = (pool: IngestPool, text: string) => pool.prepare(input(text), Buffer.from(text));
 
 describe('ingest workers', () => {
+  it('are one per core beyond the event loop\'s, at most two, and none on a single core', () => {
+    expect([1, 2, 3, 4, 16].map((n) => defaultIngestWorkers(n))).toEqual([0, 1, 2, 2, 2]);
+  });
+
+  it('without workers (one core) prepare on the event loop, the same result', async () => {
+    const pool = new IngestPool(log, 0);
+    pools.push(pool);
+    const text = JSON.stringify(simulatedReport('pc-02', 'branch-a', T - 60_000, 3, T, 15));
+    const got = await prepareIn(pool, text);
+    const inline = prepareReport(input(text));
+    if (got.kind !== 'valid' || inline.kind !== 'valid') throw new Error('not valid');
+    expect(got.report).toEqual(inline.report);
+    expect(Buffer.from(got.rendered.body).toString()).toBe(Buffer.from(inline.rendered.body).toString());
+    expect(errors).toEqual([]);
+  });
+
   it('prepare a report as the event loop would', async () => {
     const pool = new IngestPool(log, 2);
     pools.push(pool);
