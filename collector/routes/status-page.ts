@@ -32,6 +32,7 @@ export function storeAwayNotice(db: Store, caller: Caller): Html | '' {
 import { notificationsBanner, notificationsSection } from '../notify/render.js';
 import { historyRanges, type HistoryRange } from '../history/api.js';
 import { fleetSnapshot, holderOf, remoteDevicePage } from '../fleet/fleet-snapshot.js';
+import { jsonObjectStream } from '../status/json-stream.js';
 
 function filterOf(query: Record<string, string | undefined>): ListFilter {
   const state = badgeStates.find((s) => s === query.state) as BadgeState | undefined;
@@ -86,16 +87,20 @@ export async function statusPageRoutes(app: FastifyInstance, { svc }: { svc: Sta
     return sendPage(req, reply, gate.caller, name, body, { refreshSeconds, charts: true });
   });
 
-  app.get<{ Querystring: Record<string, string | undefined> }>('/api/v1/status', async (req) => {
+  app.get<{ Querystring: Record<string, string | undefined> }>('/api/v1/status', async (req, reply) => {
     const gate = await authorize(svc, req, 'view');
     if (!gate.ok) throw new ApiError('login_required');
     const snap = scopedSnapshot(await fleetSnapshot(svc), gate.caller);
-    return {
+    const head = {
       evaluatedAt: new Date(snap.atMs).toISOString(),
       notEvaluated: snap.notEvaluated,
       degraded: snap.degraded ? { reason: snap.degraded.reason, since: new Date(snap.degraded.sinceMs).toISOString(), restarts: snap.degraded.restarts } : null,
       store: storeStatus(svc.ctx.db),
-      devices: filterDevices(snap.devices, filterOf(req.query)).map((d) => {
+    };
+    // Each device is made into JSON as the answer is written, in time slices (json-stream.ts).
+    const devices = filterDevices(snap.devices, filterOf(req.query));
+    return reply.type('application/json; charset=utf-8').send(
+      jsonObjectStream(head, 'devices', devices, (d) => {
         const holder = holderOf(snap, d.device.name);
         return {
           name: d.device.name,
@@ -114,6 +119,6 @@ export async function statusPageRoutes(app: FastifyInstance, { svc }: { svc: Sta
           })),
         };
       }),
-    };
+    );
   });
 }
