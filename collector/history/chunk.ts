@@ -12,8 +12,8 @@
 //     gauge: f32[P] min, f32[P] avg, f32[P] max | sum: f32[P] sum |
 //     last: f32[P] last, f32[P] min, f32[P] max, u16[P] seconds of the last sample into its bucket
 // Decoded, a line is columns of numbers (no object per bucket: reading a quarter of hours stays cheap).
-import { promisify } from 'node:util';
-import { deflateRaw, deflateRawSync, inflateRaw, inflateRawSync } from 'node:zlib';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { historyZlib } from './zlib-offload.js';
 import type { Agg, BucketLines } from './aggregate.js';
 import type { LineKind } from './charts.js';
 import type { Tier } from './tiers.js';
@@ -97,17 +97,14 @@ export function encodeChunk(tier: Tier, startMs: number, lines: ChunkLines, comp
   return compress ? deflated(deflateRawSync(buf.subarray(1), { level: 6 })) : buf;
 }
 
-const deflateAsync = promisify(deflateRaw);
-const inflateAsync = promisify(inflateRaw);
-
 /**
- * The same bytes as encodeChunk, the deflating done on libuv's thread pool: the history writer
- * encodes thousands of chunks at a time, and deflating them on the event loop held it for hundreds
- * of milliseconds (issue 18).
+ * The same bytes as encodeChunk, the deflating done on the history's zlib thread (zlib-offload.ts):
+ * the history writer encodes thousands of chunks at a time, and deflating them on the event loop
+ * held it for hundreds of milliseconds (issue 18).
  */
 export async function encodeChunkAsync(tier: Tier, startMs: number, lines: ChunkLines, compress: boolean): Promise<Uint8Array> {
   const buf = encodeRaw(tier, startMs, lines);
-  return compress ? deflated(await deflateAsync(buf.subarray(1), { level: 6 })) : buf;
+  return compress ? deflated(await historyZlib.deflate(buf.subarray(1))) : buf;
 }
 
 function deflated(packed: Buffer): Uint8Array {
@@ -180,11 +177,11 @@ export function decodeChunk(tier: Tier, startMs: number, data: Uint8Array): Chun
   return format === 2 ? parseBody(tier, startMs, inflateRawSync(raw.subarray(1)), 0) : parseBody(tier, startMs, raw, 1);
 }
 
-/** decodeChunk with the inflating done on libuv's thread pool (see encodeChunkAsync). */
+/** decodeChunk with the inflating done on the history's zlib thread (see encodeChunkAsync). */
 export async function decodeChunkAsync(tier: Tier, startMs: number, data: Uint8Array): Promise<ChunkLines> {
   const raw = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   const format = formatOf(raw);
-  return format === 2 ? parseBody(tier, startMs, await inflateAsync(raw.subarray(1)), 0) : parseBody(tier, startMs, raw, 1);
+  return format === 2 ? parseBody(tier, startMs, await historyZlib.inflate(raw.subarray(1)), 0) : parseBody(tier, startMs, raw, 1);
 }
 
 function formatOf(raw: Buffer): 1 | 2 {
