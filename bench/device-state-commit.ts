@@ -6,7 +6,8 @@
 // route's are, beside a status-evaluation-like transaction every 200 ms (50 indicator states). Modes:
 // loop — commits on the collector's own connection (before issue 18, item 3); thread — on the commit
 // thread's connection (collector/store/sqlite/device-state-committer.ts); none — the driver alone
-// (saves answered at once), the floor of the per-report CPU. Prints, per mode: main-thread CPU per
+// (saves answered at once), the floor of the per-report CPU; thread-ck — thread, but the collector's
+// connection checkpoints the WAL at SQLite's default threshold too. Prints, per mode: main-thread CPU per
 // committed report, the synchronous time of each saveMany call on the event loop, the event-loop
 // delay (perf_hooks.monitorEventLoopDelay), commit latency and the other transaction's latency.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -37,10 +38,11 @@ async function run(mode: string): Promise<void> {
   // Put --dir on the disk the collector's state would be on (not a tmpfs): the fsync is half the story.
   const dir = mkdtempSync(join(values.dir!, 'sw-bench-device-state-'));
   try {
-    const store = openSqliteStore(dir, { commitThread: mode === 'thread' });
+    const store = openSqliteStore(dir, { commitThread: mode.startsWith('thread') });
     // The other transaction's BEGIN IMMEDIATE (a wait for the write lock would be here, asleep on the
     // event loop) and COMMIT (its fsync; a WAL checkpoint when its commit crosses the threshold).
     const beginUs = createHistogram();
+    let slowCommits = 0;
     const commitUs = createHistogram();
     const exec = store.raw.exec.bind(store.raw);
     store.raw.exec = (sql: string) => {
@@ -48,13 +50,18 @@ async function run(mode: string): Promise<void> {
       if (!h) return exec(sql);
       const t = performance.now();
       const r = exec(sql);
-      h.record(Math.max(1, Math.round((performance.now() - t) * 1000)));
+      const us = Math.max(1, Math.round((performance.now() - t) * 1000));
+      h.record(us);
+      if (h === commitUs && us > 20_000) slowCommits++;
       return r;
     };
     const rows = (from: number, to: number): DeviceStateRow[] =>
       names.slice(from, to).map((n, i) => ({ name: n, site: records[from + i]!.site, reportJson: texts[from + i]!, receivedAtMs: T0, clockOffsetSeconds: 0.01, reportsAccepted: 240, gaps: records[from + i]!.gaps, savedMs: T0, intervalSeconds: 15 }));
     for (let i = 0; i < devices; i += 1000) await store.devices.saveMany(rows(i, Math.min(devices, i + 1000)));
 
+    // thread-ck: the collector's connection checkpointing the WAL at SQLite's default threshold, as
+    // before the thread took the checkpoints over (walAutocheckpointPages).
+    if (mode === 'thread-ck') store.raw.pragma('wal_autocheckpoint = 1000');
     const syncUs = createHistogram();
     const batch = createHistogram();
     const latencyUs = createHistogram();
@@ -78,6 +85,7 @@ async function run(mode: string): Promise<void> {
     const eld = monitorEventLoopDelay({ resolution: 1 });
     let committed = 0;
     let failed = 0;
+    const failures = new Set<string>();
     let next = 0;
     let sent = 0;
     const start = performance.now();
@@ -108,7 +116,10 @@ async function run(mode: string): Promise<void> {
               committed++;
               latencyUs.record(Math.max(1, Math.round((performance.now() - t) * 1000)));
             },
-            () => failed++,
+            (err: unknown) => {
+              failed++;
+              failures.add(String((err as Error).message ?? err));
+            },
           );
         }
       }, 2);
@@ -124,7 +135,7 @@ async function run(mode: string): Promise<void> {
         `main-thread CPU ${(cpuUs / 1000).toFixed(0)} ms = ${(cpuUs / Math.max(1, committed)).toFixed(1)} µs/report, ${((cpuUs / 1000 / wall) * 100).toFixed(1)} % of a core; ` +
         `batches ${batch.count} (rows p50 ${q(batch, 50, 1)}, p99 ${q(batch, 99, 1)}); saveMany on the loop µs p50/p99/max ${q(syncUs, 50, 1)}/${q(syncUs, 99, 1)}/${syncUs.count ? syncUs.max : 'n/a'}; ` +
         `event-loop delay ms p50/p99/max ${q(eld, 50, 1e6)}/${q(eld, 99, 1e6)}/${(eld.max / 1e6).toFixed(2)}; commit latency ms p50/p99 ${q(latencyUs, 50, 1e3)}/${q(latencyUs, 99, 1e3)}; ` +
-        `other transaction ms p50/p99/max ${q(otherUs, 50, 1e3)}/${q(otherUs, 99, 1e3)}/${otherUs.count ? (otherUs.max / 1e3).toFixed(1) : 'n/a'} (${otherUs.count}), on the loop: BEGIN µs p99/max ${q(beginUs, 99, 1)}/${beginUs.count ? beginUs.max : 'n/a'}, COMMIT ms p50/p99/max ${q(commitUs, 50, 1e3)}/${q(commitUs, 99, 1e3)}/${commitUs.count ? (commitUs.max / 1e3).toFixed(1) : 'n/a'}`,
+        `other transaction ms p50/p99/max ${q(otherUs, 50, 1e3)}/${q(otherUs, 99, 1e3)}/${otherUs.count ? (otherUs.max / 1e3).toFixed(1) : 'n/a'} (${otherUs.count}), on the loop: BEGIN µs p99/max ${q(beginUs, 99, 1)}/${beginUs.count ? beginUs.max : 'n/a'}, COMMIT ms p50/p99/max ${q(commitUs, 50, 1e3)}/${q(commitUs, 99, 1e3)}/${commitUs.count ? (commitUs.max / 1e3).toFixed(1) : 'n/a'}, ${slowCommits} over 20 ms` + (failures.size ? `; failures: ${[...failures].join(' | ')}` : ''),
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -70,11 +70,17 @@ it("the store's own writes never wait for the commit thread's lock", async () =>
 });
 
 it('a thread that dies fails the batches it held, and the next batch gets a new thread', async () => {
+  const checkpointPages = () => store.raw.pragma('wal_autocheckpoint', { simple: true });
+  expect(checkpointPages()).toBe(1000);
   await store.devices.saveMany([row('pc-1', 1)]);
+  // While the thread runs it checkpoints the WAL, not the event loop's connection.
+  expect(checkpointPages()).toBe(10_000);
+  expect(await store.committer!.pragma('wal_autocheckpoint')).toEqual([{ wal_autocheckpoint: 1000 }]);
   const first = thread(store)!;
   const held = store.devices.saveMany([row('pc-1', 2)]);
   await first.terminate();
   await expect(held).rejects.toThrow(/commit thread exited/);
+  expect(checkpointPages()).toBe(1000);
   // Either outcome of the lost batch is whole: the row is the first or the second state, never torn.
   expect([1, 2]).toContain(onDisk().get('pc-1'));
   await store.devices.saveMany([row('pc-1', 3)]);

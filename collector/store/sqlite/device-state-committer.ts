@@ -21,6 +21,16 @@ import type { DeviceStateRow } from '../store.js';
 import { workerScript } from '../../worker-script.js';
 import type { CommitAnswer, CommitRequest, CommitWorkerData } from './device-state-worker.js';
 
+/**
+ * WAL checkpoint thresholds (pages), per connection: SQLite's own 1000 on the commit thread, 10 times
+ * that on the collector's while the thread runs. A checkpoint (copying the WAL's pages into the file,
+ * an fsync) runs in whichever connection's commit crosses the threshold; with the thread writing
+ * nearly all the pages (a report's text is ~3 pages) it is nearly always the thread's, and the higher
+ * threshold makes "nearly" "all but when the thread is stalled". Without it, the collector's own
+ * commits (status changes, history) crossed it now and then, a full checkpoint on the event loop.
+ */
+export const walAutocheckpointPages = { thread: 1000, collectorWhileThreadRuns: 10_000, collector: 1000 } as const;
+
 interface Waiting {
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
@@ -35,9 +45,11 @@ export class DeviceStateCommitter {
   private idle: { promise: Promise<void>; resolve: () => void } | undefined;
   private closed = false;
 
+  /** `onThread`: told when a thread starts (true) and when it is gone (false). */
   constructor(
     private readonly file: string,
     private readonly busyTimeoutMs: number,
+    private readonly onThread: (running: boolean) => void = () => undefined,
   ) {}
 
   /** Resolves once `rows` are committed on the commit thread's connection, in the order of the calls. */
@@ -107,7 +119,7 @@ export class DeviceStateCommitter {
 
   private async start(): Promise<Worker> {
     const script = await workerScript(new URL('./device-state-worker.js', import.meta.url));
-    const data: CommitWorkerData = { file: this.file, busyTimeoutMs: this.busyTimeoutMs, driver: createRequire(import.meta.url).resolve('better-sqlite3') };
+    const data: CommitWorkerData = { file: this.file, busyTimeoutMs: this.busyTimeoutMs, walAutocheckpointPages: walAutocheckpointPages.thread, driver: createRequire(import.meta.url).resolve('better-sqlite3') };
     const worker = new Worker(script, { name: 'device-state-commit', workerData: data });
     // Never what keeps the process alive: the store's close ends it.
     worker.unref();
@@ -120,11 +132,13 @@ export class DeviceStateCommitter {
       if (this.thread !== worker) return;
       this.thread = undefined;
       this.worker = undefined;
+      this.onThread(false);
       this.failAll(new Error(`the device-state commit thread ${why}; the batches it held are not known to be committed`));
     };
     worker.on('error', (err) => lost(`failed: ${err.message}`));
     worker.on('exit', (code) => lost(`exited (code ${code})`));
     this.thread = worker;
+    this.onThread(true);
     return worker;
   }
 }

@@ -11,6 +11,7 @@ import { UPSERT, upsertParams } from './device-state-upsert.js';
 export interface CommitWorkerData {
   file: string;
   busyTimeoutMs: number;
+  walAutocheckpointPages: number;
   /** better-sqlite3's entry, resolved by the collector: run from the sources, this script is bundled into the temp directory, where the package cannot be found by name (collector/worker-script.ts). */
   driver: string;
 }
@@ -18,7 +19,7 @@ export interface CommitWorkerData {
 export type CommitRequest = { id: number; rows: readonly DeviceStateRow[] } | { id: number; pragma: string };
 export type CommitAnswer = { id: number; value?: unknown } | { id: number; error: { name: string; message: string; code?: string } };
 
-const { file, busyTimeoutMs, driver } = workerData as CommitWorkerData;
+const { file, busyTimeoutMs, walAutocheckpointPages, driver } = workerData as CommitWorkerData;
 const Database = createRequire(import.meta.url)(driver) as typeof BetterSqlite3;
 let db: BetterSqlite3.Database | undefined;
 let upsert: BetterSqlite3.Statement | undefined;
@@ -31,6 +32,8 @@ function open(): BetterSqlite3.Database {
   try {
     c.pragma('synchronous = FULL');
     c.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    // This connection checkpoints the WAL, off the event loop (walAutocheckpointPages says why).
+    c.pragma(`wal_autocheckpoint = ${walAutocheckpointPages}`);
     upsert = c.prepare(UPSERT);
     // IMMEDIATE: the write lock is taken up front, so a busy store fails before any work.
     commit = c.transaction((rows: readonly DeviceStateRow[]) => {

@@ -8,7 +8,7 @@
 import { SqliteHistory } from './history.js';
 import type { Store, StoreConcerns } from '../store.js';
 import { busyTimeoutMs, openSqlite, migrations, storeFileName, type Db } from './db.js';
-import { DeviceStateCommitter } from './device-state-committer.js';
+import { DeviceStateCommitter, walAutocheckpointPages } from './device-state-committer.js';
 import { SqliteDeviceStates } from './device-state.js';
 import { SqliteEnrolment } from './enrolment.js';
 import { SqliteEvents, SqliteIndicators } from './events.js';
@@ -134,7 +134,11 @@ export function openSqliteStore(stateDir: string | undefined, opts: { client?: b
   const where = stateDir ? `SQLite ${join(stateDir, storeFileName)}` : 'SQLite in memory';
   const db = openSqlite(stateDir, opts);
   const thread = !!stateDir && (opts.commitThread ?? !opts.client);
-  return new SqliteStore(db, where, thread ? new DeviceStateCommitter(join(stateDir!, storeFileName), busyTimeoutMs.collector) : undefined);
+  // While the thread runs, it checkpoints the WAL (walAutocheckpointPages); the collector's connection again once it is gone.
+  const checkpoints = (running: boolean) => {
+    if (db.open) db.pragma(`wal_autocheckpoint = ${running ? walAutocheckpointPages.collectorWhileThreadRuns : walAutocheckpointPages.collector}`);
+  };
+  return new SqliteStore(db, where, thread ? new DeviceStateCommitter(join(stateDir!, storeFileName), busyTimeoutMs.collector, checkpoints) : undefined);
 }
 
 /** The number of SQLite migrations this version knows. */
