@@ -86,6 +86,7 @@ async function run(mode: string): Promise<void> {
     let committed = 0;
     let failed = 0;
     const failures = new Set<string>();
+    const outstanding = new Set<Promise<void>>();
     let next = 0;
     let sent = 0;
     const start = performance.now();
@@ -111,7 +112,10 @@ async function run(mode: string): Promise<void> {
           const i = next++ % devices;
           const d = { ...records[i]!, reportsAccepted: records[i]!.reportsAccepted + sent };
           const t = performance.now();
-          writer.save(d, texts[i]).then(
+          const saved = writer.save(d, texts[i]);
+          outstanding.add(saved);
+          void saved.finally(() => outstanding.delete(saved)).catch(() => undefined);
+          saved.then(
             () => {
               committed++;
               latencyUs.record(Math.max(1, Math.round((performance.now() - t) * 1000)));
@@ -128,6 +132,8 @@ async function run(mode: string): Promise<void> {
     const cpu = process.threadCpuUsage(cpu0);
     const wall = performance.now() - start;
     eld.disable();
+    // The saves still on their way are committed (and counted in the commit latency), not cut off by the close.
+    await Promise.allSettled([...outstanding]);
     await store.close();
     const cpuUs = cpu.user + cpu.system;
     console.log(
