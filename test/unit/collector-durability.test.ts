@@ -1,6 +1,7 @@
 // Durability as promised: a report is answered 202 only once its state is committed to SQLite, the
 // collector's memory changes only after that commit, and an agent's retry after a failed commit is
-// applied exactly once. The failures are real SQLite failures on the collector's own connection: the
+// applied exactly once. The failures are real SQLite failures on the connection that commits the
+// device states (the commit thread's own, collector/store/sqlite/device-state-committer.ts): the
 // database made read-only (PRAGMA query_only: SQLITE_READONLY) and full (PRAGMA max_page_count:
 // SQLITE_FULL, as on a full disk).
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -10,7 +11,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildCollector, type CollectorApp } from '../../collector/app.js';
 import { resolveCollectorConfig } from '../../collector/config.js';
-import { sqliteConnection, storeFileName } from '../../collector/store/sqlite/index.js';
+import { sqliteConnection, sqliteDeviceStatePragma, storeFileName } from '../../collector/store/sqlite/index.js';
 import { silentLogger } from '../../common/logger.js';
 import { makeReport } from '../helpers/reports.js';
 import type { Report } from '../../protocol/report.js';
@@ -56,24 +57,39 @@ function stored(device: string): { seq: number; reportsAccepted: number } | unde
   }
 }
 
-const faults: Array<[string, (c: CollectorApp) => () => void]> = [
+const pragma = (c: CollectorApp, text: string) => sqliteDeviceStatePragma(c.ctx.db, text);
+
+const faults: Array<[string, (c: CollectorApp) => Promise<() => Promise<unknown>>]> = [
   [
     'read-only (SQLITE_READONLY)',
-    (c) => {
-      sqliteConnection(c.ctx.db).pragma('query_only = ON');
-      return () => sqliteConnection(c.ctx.db).pragma('query_only = OFF');
+    async (c) => {
+      await pragma(c, 'query_only = ON');
+      return () => pragma(c, 'query_only = OFF');
     },
   ],
   [
     'full (SQLITE_FULL)',
-    (c) => {
+    async (c) => {
       // No page beyond those the file has: the next write that needs one fails as on a full disk.
       const pages = sqliteConnection(c.ctx.db).pragma('page_count', { simple: true }) as number;
-      sqliteConnection(c.ctx.db).pragma(`max_page_count = ${pages}`);
-      return () => sqliteConnection(c.ctx.db).pragma('max_page_count = 1073741823');
+      await pragma(c, `max_page_count = ${pages}`);
+      return () => pragma(c, 'max_page_count = 1073741823');
     },
   ],
 ];
+
+it('the faults below reach the connection that commits, which is not the event loop\'s', async () => {
+  const c = await collector();
+  expect(c.ctx.db.kind).toBe('sqlite');
+  await pragma(c, 'query_only = ON');
+  // Only the committing connection is read-only: the collector's own still writes (a test injecting
+  // the fault on the wrong connection would see every report accepted).
+  expect(sqliteConnection(c.ctx.db).pragma('query_only', { simple: true })).toBe(0);
+  expect(await pragma(c, 'query_only')).toEqual([{ query_only: 1 }]);
+  expect((await post(c, report(1))).statusCode).toBe(503);
+  await pragma(c, 'query_only = OFF');
+  expect((await post(c, report(1))).statusCode).toBe(202);
+});
 
 describe('a failed commit', () => {
   for (const [name, breakStore] of faults) {
@@ -82,7 +98,7 @@ describe('a failed commit', () => {
       expect((await post(c, report(1))).json().status).toBe('accepted');
       const exposedBefore = (await c.app.inject('/devices/pc-01/metrics')).body;
       now += 15_000;
-      const heal = breakStore(c);
+      const heal = await breakStore(c);
       // A report big enough to need new pages (for the full database).
       const big: Report = { ...report(2), unavailable: Array.from({ length: 200 }, (_, i) => ({ metric: 'stationwatch_temperature_celsius', reason: `padding ${i} `.repeat(20) })) };
       const failed = await post(c, big);
@@ -96,7 +112,7 @@ describe('a failed commit', () => {
       expect((await c.app.inject('/devices/pc-01/metrics')).body).toBe(exposedBefore);
       expect(stored('pc-01')).toEqual({ seq: 1, reportsAccepted: 1 });
 
-      heal();
+      await heal();
       now += 2000;
       // the agent retries the same report (same startedAt, seq and createdAt; a new sentAt)
       const retry = await post(c, { ...big, sentAt: now });
@@ -122,12 +138,12 @@ describe('a failed commit', () => {
 
   it('fails every report committed with it, and none of them is applied', async () => {
     const c = await collector();
-    sqliteConnection(c.ctx.db).pragma('query_only = ON');
+    await pragma(c, 'query_only = ON');
     const answers = await Promise.all([post(c, report(1)), post(c, report(1, 'pc-02'), OTHER)]);
     expect(answers.map((a) => a.statusCode)).toEqual([503, 503]);
     expect(c.ctx.store.get('pc-01')!.report).toBeUndefined();
     expect(c.ctx.store.get('pc-02')!.report).toBeUndefined();
-    sqliteConnection(c.ctx.db).pragma('query_only = OFF');
+    await pragma(c, 'query_only = OFF');
     const again = await Promise.all([post(c, report(1)), post(c, report(1, 'pc-02'), OTHER)]);
     expect(again.map((a) => a.json().status)).toEqual(['accepted', 'accepted']);
     expect([stored('pc-01'), stored('pc-02')]).toEqual([{ seq: 1, reportsAccepted: 1 }, { seq: 1, reportsAccepted: 1 }]);

@@ -2,17 +2,18 @@
 import type { DeviceStateRow, DeviceStateStore, DeviceSummary, SavedDevice } from '../store.js';
 import { deviceSummaryFromRow, savedDeviceFromRow, type DeviceStateStoredRow, type DeviceSummaryRow } from '../rows.js';
 import { prepared, type SqliteRun } from './run.js';
+import { UPSERT, upsertParams } from './device-state-upsert.js';
 
 type StoredRow = DeviceStateStoredRow;
 
-const UPSERT = `INSERT INTO device_state (device, site, report, received_at_ms, clock_offset_seconds, reports_accepted, gaps, holder, saved_ms, interval_seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (device) DO UPDATE SET site = excluded.site, report = excluded.report, received_at_ms = excluded.received_at_ms,
-         clock_offset_seconds = excluded.clock_offset_seconds, reports_accepted = excluded.reports_accepted, gaps = excluded.gaps,
-         holder = excluded.holder, saved_ms = excluded.saved_ms, interval_seconds = excluded.interval_seconds`;
 const SUMMARY = 'SELECT device, site, holder, saved_ms, received_at_ms, interval_seconds, reports_accepted FROM device_state';
 
 export class SqliteDeviceStates implements DeviceStateStore {
-  constructor(private readonly r: SqliteRun) {}
+  /** `commit`: where saveMany goes instead of `r` — the commit thread's connection (device-state-committer.ts). */
+  constructor(
+    private readonly r: SqliteRun,
+    private readonly commit?: (rows: readonly DeviceStateRow[]) => Promise<void>,
+  ) {}
 
   loadAll(holder?: string): Promise<SavedDevice[]> {
     return this.r.run((db) =>
@@ -34,11 +35,12 @@ export class SqliteDeviceStates implements DeviceStateStore {
   }
 
   saveMany(rows: readonly DeviceStateRow[]): Promise<void> {
+    if (this.commit) return rows.length === 0 ? Promise.resolve() : this.commit(rows);
     return this.r.run((db) => {
       if (rows.length === 0) return;
       const upsert = prepared(db, UPSERT);
       db.transaction(() => {
-        for (const d of rows) upsert.run(d.name, d.site, d.reportJson, d.receivedAtMs ?? null, d.clockOffsetSeconds ?? null, d.reportsAccepted, JSON.stringify(d.gaps), d.holder ?? null, d.savedMs ?? null, d.intervalSeconds ?? null);
+        for (const d of rows) upsert.run(...upsertParams(d));
       })();
     });
   }
