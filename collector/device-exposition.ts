@@ -7,8 +7,10 @@
 // family per metric name (promtool-clean).
 import type { Series } from '../protocol/series.js';
 import { agentMetrics } from '../protocol/metrics.js';
-import type { DeviceRecord } from './device-store.js';
+import type { Sample } from '../protocol/report.js';
+import { deviceSamples, type DeviceRecord } from './device-store.js';
 import { collectorMetrics as cm } from '../protocol/collector-metrics.js';
+import { parseLines } from './status/exposition-lines.js';
 
 interface Family {
   name: string;
@@ -43,7 +45,7 @@ const separatedHeaders = separatedHeaderTexts.map((h) => Buffer.from(h));
 /** What a rendering was made from: when any of it is replaced (a new report, a restore, a poll), it is stale. */
 interface Rendered {
   report: DeviceRecord['report'];
-  samples: DeviceRecord['samplesByMetric'];
+  polled: DeviceRecord['polled'];
   site: string;
   clockOffsetSeconds: number | undefined;
   /**
@@ -59,14 +61,17 @@ interface Rendered {
 
 type Visit = (familyIndex: number, extra: Record<string, string> | undefined, value: number) => void;
 
+/** A device's samples by metric (deviceSamples, or indexSamples' map where the report is at hand). */
+export type SamplesByMetric = ReadonlyMap<string, readonly Sample[]>;
+
 /**
  * Every series of one device, family by family in registerDeviceSeries' order: the one definition of
  * what a device exposes, which the text (renderDevice) and the numbers (deviceSeries) both follow.
  */
-function visitDevice(d: DeviceRecord, visit: Visit): void {
+function visitDevice(d: DeviceRecord, byMetric: SamplesByMetric, visit: Visit): void {
   for (let i = 0; i < agentMetrics.length; i++) {
     const def = agentMetrics[i]!;
-    const samples = d.samplesByMetric.get(def.name);
+    const samples = byMetric.get(def.name);
     if (!samples) continue;
     for (const s of samples) visit(i, s.labels, s.value); // counters are not negative (indexSamples drops those)
   }
@@ -78,7 +83,7 @@ function visitDevice(d: DeviceRecord, visit: Visit): void {
   for (const p of r?.probes ?? []) visit(at(cm.probeDuration), { probe: p.name }, p.durationSeconds);
   // One series per metric, first seen first; "unavailable" overrides a sample of the same metric.
   const available = new Map<string, number>();
-  for (const metric of d.samplesByMetric.keys()) available.set(metric, 1);
+  for (const metric of byMetric.keys()) available.set(metric, 1);
   for (const u of r?.unavailable ?? []) available.set(u.metric, 0);
   for (const [metric, v] of available) visit(at(cm.metricAvailable), { metric }, v);
   if (r) visit(at(cm.agentInfo), { version: r.agent.version, platform: r.agent.platform }, 1);
@@ -89,11 +94,11 @@ function visitDevice(d: DeviceRecord, visit: Visit): void {
  * in characters at 2i and 2i + 1, both -1 for a family without series. visitDevice goes family by
  * family in index order, so each family's lines are one stretch of the text.
  */
-export function renderDevice(d: DeviceRecord): { text: string; ranges: Int32Array } {
+export function renderDevice(d: DeviceRecord, byMetric: SamplesByMetric = deviceSamples(d)): { text: string; ranges: Int32Array } {
   const ranges = new Int32Array(deviceFamilies.length * 2).fill(-1);
   const base = `device="${escapeLabel(d.name)}",site="${escapeLabel(d.site)}"`;
   let text = '';
-  visitDevice(d, (i, extra, v) => {
+  visitDevice(d, byMetric, (i, extra, v) => {
     let labels = base;
     if (extra) for (const k in extra) labels += `,${k}="${escapeLabel(extra[k]!)}"`;
     if (ranges[2 * i] === -1) ranges[2 * i] = text.length;
@@ -104,9 +109,9 @@ export function renderDevice(d: DeviceRecord): { text: string; ranges: Int32Arra
 }
 
 /** The same series as numbers (what the status page's evaluation reads; only the `wanted` metrics if given), labels as a scrape would see them. */
-export function deviceSeries(d: DeviceRecord, wanted?: ReadonlySet<string>): Series[] {
+export function deviceSeries(d: DeviceRecord, wanted?: ReadonlySet<string>, byMetric: SamplesByMetric = deviceSamples(d)): Series[] {
   const out: Series[] = [];
-  visitDevice(d, (i, extra, v) => {
+  visitDevice(d, byMetric, (i, extra, v) => {
     const metric = deviceFamilies[i]!.name;
     if (!wanted || wanted.has(metric)) out.push({ metric, labels: { device: d.name, site: d.site, ...extra }, value: v });
   });
@@ -117,8 +122,8 @@ export function deviceSeries(d: DeviceRecord, wanted?: ReadonlySet<string>): Ser
  * renderDevice's text as UTF-8 bytes, with each family's [start, end) in bytes at 2i and 2i + 1
  * (both -1 for a family without series).
  */
-export function renderDeviceBytes(d: DeviceRecord): { body: Buffer; byteRanges: Int32Array } {
-  const { text, ranges } = renderDevice(d);
+export function renderDeviceBytes(d: DeviceRecord, byMetric: SamplesByMetric = deviceSamples(d)): { body: Buffer; byteRanges: Int32Array } {
+  const { text, ranges } = renderDevice(d, byMetric);
   const body = Buffer.from(text);
   // Plain ASCII (the usual case): character offsets are byte offsets. Otherwise count the bytes.
   if (body.length === text.length) return { body, byteRanges: ranges };
@@ -140,7 +145,7 @@ export class DeviceExposition {
   /** The device's current rendering, made now if it has none or its report changed since. */
   private rendered(d: DeviceRecord): Rendered {
     const c = this.cache.get(d);
-    if (c && c.report === d.report && c.samples === d.samplesByMetric && c.site === d.site && c.clockOffsetSeconds === d.clockOffsetSeconds) return c;
+    if (c && c.report === d.report && c.polled === d.polled && c.site === d.site && c.clockOffsetSeconds === d.clockOffsetSeconds) return c;
     const { body, byteRanges } = renderDeviceBytes(d);
     return this.keep(d, body, byteRanges);
   }
@@ -153,7 +158,7 @@ export class DeviceExposition {
       if (start === -1) continue;
       families[i] = new Uint8Array(body.buffer, body.byteOffset + start, byteRanges[2 * i + 1]! - start);
     }
-    const fresh: Rendered = { report: d.report, samples: d.samplesByMetric, site: d.site, clockOffsetSeconds: d.clockOffsetSeconds, body, families };
+    const fresh: Rendered = { report: d.report, polled: d.polled, site: d.site, clockOffsetSeconds: d.clockOffsetSeconds, body, families };
     this.cache.set(d, fresh);
     return fresh;
   }
@@ -176,10 +181,21 @@ export class DeviceExposition {
   /**
    * The device's series as numbers (deviceSeries), kept with its text until its next report: the
    * status page evaluates every 15 s, and the same objects let it keep what it worked out per series.
+   * Read back from the rendered text (only the `wanted` families), as the evaluation worker reads it:
+   * the record keeps no samples (device-store.ts), and these are exactly the numbers a scrape yields.
    */
   series(d: DeviceRecord, wanted?: ReadonlySet<string>): readonly Series[] {
     const r = this.rendered(d);
-    if (r.series?.wanted !== wanted) r.series = { wanted, list: deviceSeries(d, wanted) };
+    if (r.series?.wanted !== wanted) {
+      const list: Series[] = [];
+      for (let i = 0; i < deviceFamilies.length; i++) {
+        const lines = r.families[i];
+        if (lines === undefined || (wanted && !wanted.has(deviceFamilies[i]!.name))) continue;
+        const at = lines.byteOffset - r.body.byteOffset;
+        for (const s of parseLines(r.body.toString('utf8', at, at + lines.length))) list.push(s);
+      }
+      r.series = { wanted, list };
+    }
     return r.series!.list;
   }
 
