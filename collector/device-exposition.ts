@@ -186,7 +186,7 @@ export class DeviceExposition {
    */
   series(d: DeviceRecord, wanted?: ReadonlySet<string>): readonly Series[] {
     const r = this.rendered(d);
-    if (r.series?.wanted !== wanted) {
+    if (r.series === undefined || r.series.wanted !== wanted) {
       const list: Series[] = [];
       for (let i = 0; i < deviceFamilies.length; i++) {
         const lines = r.families[i];
