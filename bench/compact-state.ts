@@ -6,6 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
 import { buildCollector } from '../collector/app.js';
 import { resolveCollectorConfig } from '../collector/config.js';
 import { silentLogger } from '../common/logger.js';
@@ -50,6 +51,8 @@ try {
     perRound.push((cpu.user + cpu.system) / count);
   }
   const after = heapMiB();
+  // To see what the heap holds: STATIONWATCH_HEAP_SNAPSHOT=<file> (open in Chrome's DevTools).
+  if (process.env.STATIONWATCH_HEAP_SNAPSHOT) writeHeapSnapshot(process.env.STATIONWATCH_HEAP_SNAPSHOT);
   // A scrape of a per-device target and of /metrics still answers from the compact state.
   const one = await c.app.inject(`/devices/${devices[0]!.name}/metrics`);
   console.log(JSON.stringify({ devices: count, mainThreadMicrosPerReport: perRound.map((x) => Math.round(x)), heapMiB: { before: Math.round(before), after: Math.round(after), deviceState: Math.round(after - before) }, perDeviceTarget: { status: one.statusCode, bytes: one.body.length } }));

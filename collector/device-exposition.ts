@@ -53,8 +53,13 @@ interface Rendered {
    * encoding anything (writing strings made Node measure and encode 60 MiB per /metrics of 3,000 devices).
    */
   body: Buffer;
-  /** Each family's lines: views into `body`, made once so a scrape copies them without allocating. */
-  families: Array<Uint8Array | undefined>;
+  /**
+   * Each family's lines: [start, end) in `body` at 2i and 2i + 1, both -1 for a family without
+   * series. Offsets rather than a view per family: ~70 views per device were 700,000 long-lived
+   * objects on the main heap at 10,000 devices (issue 18); a scrape copies with Buffer#copy, which
+   * allocates nothing and is as fast as copying from a view.
+   */
+  ranges: Int32Array;
   /** The series as numbers for the status page, made on its first evaluation after the report. */
   series?: { wanted: ReadonlySet<string> | undefined; list: Series[] };
 }
@@ -151,14 +156,7 @@ export class DeviceExposition {
   }
 
   private keep(d: DeviceRecord, body: Buffer, byteRanges: Int32Array): Rendered {
-    // Filled, not holey: a scrape reads every family of every device, and holes are slow to read.
-    const families: Rendered['families'] = new Array(deviceFamilies.length).fill(undefined);
-    for (let i = 0; i < deviceFamilies.length; i++) {
-      const start = byteRanges[2 * i]!;
-      if (start === -1) continue;
-      families[i] = new Uint8Array(body.buffer, body.byteOffset + start, byteRanges[2 * i + 1]! - start);
-    }
-    const fresh: Rendered = { report: d.report, polled: d.polled, site: d.site, clockOffsetSeconds: d.clockOffsetSeconds, body, families };
+    const fresh: Rendered = { report: d.report, polled: d.polled, site: d.site, clockOffsetSeconds: d.clockOffsetSeconds, body, ranges: byteRanges };
     this.cache.set(d, fresh);
     return fresh;
   }
@@ -189,10 +187,9 @@ export class DeviceExposition {
     if (r.series === undefined || r.series.wanted !== wanted) {
       const list: Series[] = [];
       for (let i = 0; i < deviceFamilies.length; i++) {
-        const lines = r.families[i];
-        if (lines === undefined || (wanted && !wanted.has(deviceFamilies[i]!.name))) continue;
-        const at = lines.byteOffset - r.body.byteOffset;
-        for (const s of parseLines(r.body.toString('utf8', at, at + lines.length))) list.push(s);
+        const start = r.ranges[2 * i]!;
+        if (start === -1 || (wanted && !wanted.has(deviceFamilies[i]!.name))) continue;
+        for (const s of parseLines(r.body.toString('utf8', start, r.ranges[2 * i + 1]!))) list.push(s);
       }
       r.series = { wanted, list };
     }
@@ -200,12 +197,12 @@ export class DeviceExposition {
   }
 
   /**
-   * The device's sample lines family by family (views into one buffer; undefined for a family without
-   * series): the same array until the device's next report, so its identity says whether it changed.
-   * What the status evaluation's worker reads (collector/status/exposition-lines.ts).
+   * The device's sample lines family by family (familyBytes reads one): the same object until the
+   * device's next report, so its identity says whether it changed. What the status evaluation's worker
+   * reads (collector/status/exposition-lines.ts).
    */
-  familyLines(d: DeviceRecord): readonly (Uint8Array | undefined)[] {
-    return this.rendered(d).families;
+  familyLines(d: DeviceRecord): FamilyLines {
+    return this.rendered(d);
   }
 
   /**
@@ -216,13 +213,12 @@ export class DeviceExposition {
    * targets every 15 s, one every few seconds); a string is young-generation garbage, swept cheaply.
    */
   deviceText(d: DeviceRecord): string {
-    const { body, families } = this.rendered(d);
+    const { body, ranges } = this.rendered(d);
     let text = '';
     for (let i = 0; i < deviceFamilies.length; i++) {
-      const lines = families[i];
-      if (lines === undefined) continue;
-      const at = lines.byteOffset - body.byteOffset;
-      text += (text.length === 0 ? headerTexts[i]! : separatedHeaderTexts[i]!) + body.toString('utf8', at, at + lines.length);
+      const start = ranges[2 * i]!;
+      if (start === -1) continue;
+      text += (text.length === 0 ? headerTexts[i]! : separatedHeaderTexts[i]!) + body.toString('utf8', start, ranges[2 * i + 1]!);
     }
     return text;
   }
@@ -235,8 +231,20 @@ export class DeviceExposition {
    * renderings are taken now: a report during the read does not mix two versions of a device.
    */
   reader(devices: readonly DeviceRecord[]): ExpositionReader {
-    return new ExpositionReader(devices.map((d) => this.rendered(d).families));
+    return new ExpositionReader(devices.map((d) => this.rendered(d)));
   }
+}
+
+/** A device's rendered lines: `body`, and each family's [start, end) in it at 2i and 2i + 1 (-1: none). */
+export interface FamilyLines {
+  readonly body: Buffer;
+  readonly ranges: Int32Array;
+}
+
+/** Family `i`'s lines of a device, as a view into its body; undefined when it has no series. */
+export function familyBytes(lines: FamilyLines, i: number): Uint8Array | undefined {
+  const start = lines.ranges[2 * i]!;
+  return start === -1 ? undefined : lines.body.subarray(start, lines.ranges[2 * i + 1]!);
 }
 
 /** Reads the /metrics text of a set of device renderings in pieces (DeviceExposition.reader). */
@@ -247,7 +255,7 @@ export class ExpositionReader {
   /** The rest of a header or of a device's lines that did not fit into the last buffer. */
   private rest: Uint8Array | undefined;
 
-  constructor(private readonly rendered: ReadonlyArray<readonly (Uint8Array | undefined)[]>) {}
+  constructor(private readonly rendered: ReadonlyArray<FamilyLines>) {}
 
   /** Copies the next bytes into `into` (filled unless the text ends) and says how many; 0 at the end. */
   read(into: Uint8Array): number {
@@ -271,8 +279,10 @@ export class ExpositionReader {
     for (let i = this.family; i < separatedHeaders.length; i++) {
       let headed = i === this.family && this.headed;
       for (let j = i === this.family ? this.device : 0; j < n; j++) {
-        const lines = rendered[j]![i];
-        if (lines === undefined) continue;
+        const r = rendered[j]!;
+        const start = r.ranges[2 * i]!;
+        if (start === -1) continue;
+        const end = r.ranges[2 * i + 1]!;
         if (!headed) {
           headed = true;
           const header = separatedHeaders[i]!;
@@ -288,16 +298,16 @@ export class ExpositionReader {
           into.set(header, used);
           used += header.length;
         }
-        if (used + lines.length > cap) {
-          into.set(lines.subarray(0, cap - used), used);
-          this.rest = lines.subarray(cap - used);
+        if (used + end - start > cap) {
+          const fit = cap - used;
+          r.body.copy(into, used, start, start + fit);
+          this.rest = r.body.subarray(start + fit, end);
           this.family = i;
           this.device = j + 1;
           this.headed = true;
           return cap;
         }
-        into.set(lines, used);
-        used += lines.length;
+        used += r.body.copy(into, used, start, end);
       }
     }
     this.family = separatedHeaders.length;

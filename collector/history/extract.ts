@@ -59,6 +59,16 @@ function keyOf(chart: string, line: string, suffix = ''): string {
   return k;
 }
 
+// Stored keys as one string each, whoever made them: a feed from an ingest worker brings copies, and
+// the keys a device's memory and line table keep would otherwise be one copy per device (issue 18).
+const sharedKeys = new Map<string, string>();
+function sharedKey(key: string): string {
+  const known = sharedKeys.get(key);
+  if (known !== undefined) return known;
+  if (sharedKeys.size < 50_000) sharedKeys.set(key, key);
+  return key;
+}
+
 /** Where extract() puts each value: straight into the writer's bucket for the report's minute (nothing allocated per value). */
 export type Put = (key: string, kind: LineKind, value: number) => void;
 
@@ -162,7 +172,7 @@ export function applyFeed(device: string, feed: HistoryFeed, clockOffsetSeconds:
   const states = new Map<string, number>();
   const { keys, ops, values } = feed;
   for (let i = 0; i < keys.length; i++) {
-    const key = keys[i]!;
+    const key = sharedKey(keys[i]!);
     const v = values[i]!;
     switch (ops[i] as Op) {
       case Op.gauge:

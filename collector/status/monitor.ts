@@ -23,7 +23,7 @@ import { catalog } from '../../alerts/catalog/index.js';
 import type { Indicator, ResolvedThresholds } from '../../alerts/catalog/types.js';
 import type { CollectorContext } from '../context.js';
 import type { DeviceRecord } from '../device-store.js';
-import { deviceFamilies } from '../device-exposition.js';
+import { deviceFamilies, familyBytes, type FamilyLines } from '../device-exposition.js';
 import { collectorMetrics as cm } from '../../protocol/collector-metrics.js';
 import { recordStatusChanges, type InspectionStore, type MaintenanceStore, type PendingAlert, type Store, type StoredIndicatorState } from '../store/store.js';
 import { indicatorMetrics, type Badge } from './badges.js';
@@ -92,7 +92,7 @@ export class StatusMonitor {
   private worker: Worker | undefined;
   private starting: Promise<Worker> | undefined;
   /** The family lines last sent to the current worker, per device: a new array means a new report. */
-  private sentLines = new WeakMap<DeviceRecord, readonly (Uint8Array | undefined)[]>();
+  private sentLines = new WeakMap<DeviceRecord, FamilyLines>();
   private inflight: Inflight | undefined;
   private passes = 0;
   private crashes = 0;
@@ -311,7 +311,10 @@ export class StatusMonitor {
       if (this.sentLines.get(d) === lines) continue;
       this.sentLines.set(d, lines);
       const parts: Uint8Array[] = [];
-      for (const f of this.wantedFamilies) if (lines[f]) parts.push(lines[f]);
+      for (const f of this.wantedFamilies) {
+        const p = familyBytes(lines, f);
+        if (p) parts.push(p);
+      }
       batch.push({ name: d.name, parts });
       for (const p of parts) bytes += p.length;
       if (batch.length >= LINES_BATCH_DEVICES || bytes >= LINES_BATCH_BYTES) {
