@@ -148,10 +148,10 @@ export class DeviceExposition {
   private readonly cache = new WeakMap<DeviceRecord, Rendered>();
 
   /** The device's current rendering, made now if it has none or its report changed since. */
-  private rendered(d: DeviceRecord): Rendered {
+  private rendered(d: DeviceRecord, byMetric?: SamplesByMetric): Rendered {
     const c = this.cache.get(d);
     if (c && c.report === d.report && c.polled === d.polled && c.site === d.site && c.clockOffsetSeconds === d.clockOffsetSeconds) return c;
-    const { body, byteRanges } = renderDeviceBytes(d);
+    const { body, byteRanges } = renderDeviceBytes(d, byMetric ?? deviceSamples(d));
     return this.keep(d, body, byteRanges);
   }
 
@@ -171,9 +171,12 @@ export class DeviceExposition {
     this.keep(d, Buffer.from(r.body.buffer, r.body.byteOffset, r.body.length), r.byteRanges);
   }
 
-  /** Renders a device now (when its report is accepted), so that scrapes find it ready. */
-  prepare(d: DeviceRecord): void {
-    this.rendered(d);
+  /**
+   * Renders a device now (when its report is accepted or restored), so that scrapes find it ready.
+   * `byMetric`: its samples when at hand (deviceSamples(d) would read them from the report's text).
+   */
+  prepare(d: DeviceRecord, byMetric?: SamplesByMetric): void {
+    this.rendered(d, byMetric);
   }
 
   /**

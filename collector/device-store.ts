@@ -159,11 +159,12 @@ export class DeviceStore {
    * Puts back a device's state saved before a restart (collector/store/device-state.ts). `reportText`:
    * the saved text `report` was parsed from (kept as it is; without it the report is serialised).
    */
-  restore(saved: { name: string; site: string; report: Report; reportText?: string; receivedAtMs?: number; clockOffsetSeconds?: number; reportsAccepted: number; gaps: Gap[] }): void {
+  restore(saved: { name: string; site: string; report: Report; reportText?: string; receivedAtMs?: number; clockOffsetSeconds?: number; reportsAccepted: number; gaps: Gap[] }): { device: DeviceRecord; samples: ReadonlyMap<string, readonly Sample[]> } | undefined {
     const existing = this.devices.get(saved.name);
-    if (existing?.kind === 'snmp') return;
+    if (existing?.kind === 'snmp') return undefined;
     // As plan() keeps it: the saved text is the report as it arrived (ingest route).
-    const c = compactReport(saved.report, indexSamples(saved.report.samples, this.limits.maxSeriesPerDevice));
+    const indexed = indexSamples(saved.report.samples, this.limits.maxSeriesPerDevice);
+    const c = compactReport(saved.report, indexed);
     this.devices.set(saved.name, {
       ...blank(saved.name, existing?.configured ? existing.site : saved.site, 'agent', existing?.configured ?? false),
       report: c.head,
@@ -177,6 +178,8 @@ export class DeviceStore {
       reportsAccepted: saved.reportsAccepted,
       gaps: saved.gaps.slice(-MAX_GAPS),
     });
+    // With its samples, for rendering now (the record itself keeps none).
+    return { device: this.devices.get(saved.name)!, samples: indexed.byMetric };
   }
 
   /** Whether the collector showed the device as not reporting at `atMs` (collector clock), as of `nowMs`. */
