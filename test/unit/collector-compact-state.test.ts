@@ -107,7 +107,7 @@ describe('compact device state', () => {
     expect(prepareReport(input(text.replace('"ACME"', '"\\u0041CME"'))).kind).toBe('unparsed');
   });
 
-  it('through the collector: the escaped text fastify parses, the plain one a worker parses, and a restart give one exposition, API and device page', async () => {
+  it('through the collector: the escaped text fastify parses, the plain one a worker parses, and a restart give one exposition, API and device page; badges held share their empty lists', async () => {
     const config = resolveCollectorConfig({ devices: [{ name: 'pc-01', token: 'token-for-pc-01-xxxxxxxx' }, { name: 'pc-02', token: 'token-for-pc-02-xxxxxxxx' }] }, {}, 'test');
     let now = T + 60_000;
     const c = await buildCollector(config, { log: silentLogger, nowMs: () => now });
@@ -134,7 +134,14 @@ describe('compact device state', () => {
       const r = restored.get('pc-01')!;
       expect([r.report, r.metrics, r.seriesKept, r.info]).toEqual([d.report, d.metrics, d.seriesKept, d.info]);
       expect(deviceSamples(r)).toEqual(deviceSamples(d));
-      now += 1;
+      // The badges held per device (copies from the evaluation worker) share their empty alert lists.
+      await c.status.monitor.tick();
+      const snap = await c.status.monitor.current();
+      const badges = snap.devices.flatMap((s) => s.badges);
+      const empty = badges.filter((b) => b.pending.length === 0);
+      expect(snap.devices.map((s) => s.device.name).sort()).toEqual(['pc-01', 'pc-02']);
+      expect(empty.length).toBeGreaterThan(4);
+      for (const b of empty) expect(b.pending).toBe(empty[0]!.pending);
     } finally {
       await c.app.close();
     }
