@@ -62,7 +62,13 @@ export async function createContext(config: CollectorConfig, nowMs: () => number
   const deviceState = new DeviceStateWriter(db.devices, self, nowMs);
   // Only the devices this collector holds: on a shared store the others' devices are listed from the
   // store (collector/fleet/remote-fleet.ts) and evaluated by their holders; SQLite has one collector.
-  for (const saved of await db.devices.loadAll(db.kind === 'postgres' ? self : undefined)) store.restore(saved);
+  // Rendered now, from the samples at hand: the record keeps none, and rendering 10,000 devices on the
+  // first scrape would read every report's text again on the event loop.
+  const exposition = new DeviceExposition();
+  for (const saved of await db.devices.loadAll(db.kind === 'postgres' ? self : undefined)) {
+    const restored = store.restore(saved);
+    if (restored) exposition.prepare(restored.device, restored.samples);
+  }
   const collectorRegistry = new Registry();
   collectDefaultMetrics({ register: collectorRegistry, prefix: 'stationwatch_collector_' });
   // prom-client names these gauges `_total`, which promtool (rightly) rejects; the rest are fine.
@@ -82,5 +88,5 @@ export async function createContext(config: CollectorConfig, nowMs: () => number
   const history = config.history.enabled && log ? new HistoryWriter(db, store, nowMs, log.child({ component: 'history' }), { flushEveryMs: config.history.flushEverySeconds * 1000 }) : undefined;
   registerMemorySeries(collectorRegistry, history ? { historyHeldBytes: () => history.heldBytes } : {});
   const fleet = db.kind === 'postgres' ? new RemoteFleet(db, store, self, nowMs, (log ?? silentLogger).child({ component: 'fleet' }), { everyMs: Math.max(200, config.statusPage.evaluateEverySeconds * 1000) }) : undefined;
-  return { ...(fleet ? { fleet } : {}), config, store, nowMs, collectorRegistry, exposition: new DeviceExposition(), fleetSeries, reportsReceived, reportsApplied, knownTokens: new KnownTokens(), samplesDropped, db, deviceState, enrolment: db.enrolment, siteOpen, self, ...(backfill ? { backfill } : {}), ...(history ? { history } : {}) };
+  return { ...(fleet ? { fleet } : {}), config, store, nowMs, collectorRegistry, exposition, fleetSeries, reportsReceived, reportsApplied, knownTokens: new KnownTokens(), samplesDropped, db, deviceState, enrolment: db.enrolment, siteOpen, self, ...(backfill ? { backfill } : {}), ...(history ? { history } : {}) };
 }

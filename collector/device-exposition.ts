@@ -7,8 +7,10 @@
 // family per metric name (promtool-clean).
 import type { Series } from '../protocol/series.js';
 import { agentMetrics } from '../protocol/metrics.js';
-import type { DeviceRecord } from './device-store.js';
+import type { Sample } from '../protocol/report.js';
+import { deviceSamples, type DeviceRecord } from './device-store.js';
 import { collectorMetrics as cm } from '../protocol/collector-metrics.js';
+import { parseLines } from './status/exposition-lines.js';
 
 interface Family {
   name: string;
@@ -43,7 +45,7 @@ const separatedHeaders = separatedHeaderTexts.map((h) => Buffer.from(h));
 /** What a rendering was made from: when any of it is replaced (a new report, a restore, a poll), it is stale. */
 interface Rendered {
   report: DeviceRecord['report'];
-  samples: DeviceRecord['samplesByMetric'];
+  polled: DeviceRecord['polled'];
   site: string;
   clockOffsetSeconds: number | undefined;
   /**
@@ -51,22 +53,30 @@ interface Rendered {
    * encoding anything (writing strings made Node measure and encode 60 MiB per /metrics of 3,000 devices).
    */
   body: Buffer;
-  /** Each family's lines: views into `body`, made once so a scrape copies them without allocating. */
-  families: Array<Uint8Array | undefined>;
+  /**
+   * Each family's lines: [start, end) in `body` at 2i and 2i + 1, both -1 for a family without
+   * series. Offsets rather than a view per family: ~70 views per device were 700,000 long-lived
+   * objects on the main heap at 10,000 devices (issue 18); a scrape copies with Buffer#copy, which
+   * allocates nothing and is as fast as copying from a view.
+   */
+  ranges: Int32Array;
   /** The series as numbers for the status page, made on its first evaluation after the report. */
   series?: { wanted: ReadonlySet<string> | undefined; list: Series[] };
 }
 
 type Visit = (familyIndex: number, extra: Record<string, string> | undefined, value: number) => void;
 
+/** A device's samples by metric (deviceSamples, or indexSamples' map where the report is at hand). */
+export type SamplesByMetric = ReadonlyMap<string, readonly Sample[]>;
+
 /**
  * Every series of one device, family by family in registerDeviceSeries' order: the one definition of
  * what a device exposes, which the text (renderDevice) and the numbers (deviceSeries) both follow.
  */
-function visitDevice(d: DeviceRecord, visit: Visit): void {
+function visitDevice(d: DeviceRecord, byMetric: SamplesByMetric, visit: Visit): void {
   for (let i = 0; i < agentMetrics.length; i++) {
     const def = agentMetrics[i]!;
-    const samples = d.samplesByMetric.get(def.name);
+    const samples = byMetric.get(def.name);
     if (!samples) continue;
     for (const s of samples) visit(i, s.labels, s.value); // counters are not negative (indexSamples drops those)
   }
@@ -78,7 +88,7 @@ function visitDevice(d: DeviceRecord, visit: Visit): void {
   for (const p of r?.probes ?? []) visit(at(cm.probeDuration), { probe: p.name }, p.durationSeconds);
   // One series per metric, first seen first; "unavailable" overrides a sample of the same metric.
   const available = new Map<string, number>();
-  for (const metric of d.samplesByMetric.keys()) available.set(metric, 1);
+  for (const metric of byMetric.keys()) available.set(metric, 1);
   for (const u of r?.unavailable ?? []) available.set(u.metric, 0);
   for (const [metric, v] of available) visit(at(cm.metricAvailable), { metric }, v);
   if (r) visit(at(cm.agentInfo), { version: r.agent.version, platform: r.agent.platform }, 1);
@@ -89,11 +99,11 @@ function visitDevice(d: DeviceRecord, visit: Visit): void {
  * in characters at 2i and 2i + 1, both -1 for a family without series. visitDevice goes family by
  * family in index order, so each family's lines are one stretch of the text.
  */
-export function renderDevice(d: DeviceRecord): { text: string; ranges: Int32Array } {
+export function renderDevice(d: DeviceRecord, byMetric: SamplesByMetric = deviceSamples(d)): { text: string; ranges: Int32Array } {
   const ranges = new Int32Array(deviceFamilies.length * 2).fill(-1);
   const base = `device="${escapeLabel(d.name)}",site="${escapeLabel(d.site)}"`;
   let text = '';
-  visitDevice(d, (i, extra, v) => {
+  visitDevice(d, byMetric, (i, extra, v) => {
     let labels = base;
     if (extra) for (const k in extra) labels += `,${k}="${escapeLabel(extra[k]!)}"`;
     if (ranges[2 * i] === -1) ranges[2 * i] = text.length;
@@ -104,9 +114,9 @@ export function renderDevice(d: DeviceRecord): { text: string; ranges: Int32Arra
 }
 
 /** The same series as numbers (what the status page's evaluation reads; only the `wanted` metrics if given), labels as a scrape would see them. */
-export function deviceSeries(d: DeviceRecord, wanted?: ReadonlySet<string>): Series[] {
+export function deviceSeries(d: DeviceRecord, wanted?: ReadonlySet<string>, byMetric: SamplesByMetric = deviceSamples(d)): Series[] {
   const out: Series[] = [];
-  visitDevice(d, (i, extra, v) => {
+  visitDevice(d, byMetric, (i, extra, v) => {
     const metric = deviceFamilies[i]!.name;
     if (!wanted || wanted.has(metric)) out.push({ metric, labels: { device: d.name, site: d.site, ...extra }, value: v });
   });
@@ -117,8 +127,8 @@ export function deviceSeries(d: DeviceRecord, wanted?: ReadonlySet<string>): Ser
  * renderDevice's text as UTF-8 bytes, with each family's [start, end) in bytes at 2i and 2i + 1
  * (both -1 for a family without series).
  */
-export function renderDeviceBytes(d: DeviceRecord): { body: Buffer; byteRanges: Int32Array } {
-  const { text, ranges } = renderDevice(d);
+export function renderDeviceBytes(d: DeviceRecord, byMetric: SamplesByMetric = deviceSamples(d)): { body: Buffer; byteRanges: Int32Array } {
+  const { text, ranges } = renderDevice(d, byMetric);
   const body = Buffer.from(text);
   // Plain ASCII (the usual case): character offsets are byte offsets. Otherwise count the bytes.
   if (body.length === text.length) return { body, byteRanges: ranges };
@@ -138,22 +148,15 @@ export class DeviceExposition {
   private readonly cache = new WeakMap<DeviceRecord, Rendered>();
 
   /** The device's current rendering, made now if it has none or its report changed since. */
-  private rendered(d: DeviceRecord): Rendered {
+  private rendered(d: DeviceRecord, byMetric?: SamplesByMetric): Rendered {
     const c = this.cache.get(d);
-    if (c && c.report === d.report && c.samples === d.samplesByMetric && c.site === d.site && c.clockOffsetSeconds === d.clockOffsetSeconds) return c;
-    const { body, byteRanges } = renderDeviceBytes(d);
+    if (c && c.report === d.report && c.polled === d.polled && c.site === d.site && c.clockOffsetSeconds === d.clockOffsetSeconds) return c;
+    const { body, byteRanges } = renderDeviceBytes(d, byMetric ?? deviceSamples(d));
     return this.keep(d, body, byteRanges);
   }
 
   private keep(d: DeviceRecord, body: Buffer, byteRanges: Int32Array): Rendered {
-    // Filled, not holey: a scrape reads every family of every device, and holes are slow to read.
-    const families: Rendered['families'] = new Array(deviceFamilies.length).fill(undefined);
-    for (let i = 0; i < deviceFamilies.length; i++) {
-      const start = byteRanges[2 * i]!;
-      if (start === -1) continue;
-      families[i] = new Uint8Array(body.buffer, body.byteOffset + start, byteRanges[2 * i + 1]! - start);
-    }
-    const fresh: Rendered = { report: d.report, samples: d.samplesByMetric, site: d.site, clockOffsetSeconds: d.clockOffsetSeconds, body, families };
+    const fresh: Rendered = { report: d.report, polled: d.polled, site: d.site, clockOffsetSeconds: d.clockOffsetSeconds, body, ranges: byteRanges };
     this.cache.set(d, fresh);
     return fresh;
   }
@@ -168,28 +171,41 @@ export class DeviceExposition {
     this.keep(d, Buffer.from(r.body.buffer, r.body.byteOffset, r.body.length), r.byteRanges);
   }
 
-  /** Renders a device now (when its report is accepted), so that scrapes find it ready. */
-  prepare(d: DeviceRecord): void {
-    this.rendered(d);
+  /**
+   * Renders a device now (when its report is accepted or restored), so that scrapes find it ready.
+   * `byMetric`: its samples when at hand (deviceSamples(d) would read them from the report's text).
+   */
+  prepare(d: DeviceRecord, byMetric?: SamplesByMetric): void {
+    this.rendered(d, byMetric);
   }
 
   /**
    * The device's series as numbers (deviceSeries), kept with its text until its next report: the
    * status page evaluates every 15 s, and the same objects let it keep what it worked out per series.
+   * Read back from the rendered text (only the `wanted` families), as the evaluation worker reads it:
+   * the record keeps no samples (device-store.ts), and these are exactly the numbers a scrape yields.
    */
   series(d: DeviceRecord, wanted?: ReadonlySet<string>): readonly Series[] {
     const r = this.rendered(d);
-    if (r.series?.wanted !== wanted) r.series = { wanted, list: deviceSeries(d, wanted) };
+    if (r.series === undefined || r.series.wanted !== wanted) {
+      const list: Series[] = [];
+      for (let i = 0; i < deviceFamilies.length; i++) {
+        const start = r.ranges[2 * i]!;
+        if (start === -1 || (wanted && !wanted.has(deviceFamilies[i]!.name))) continue;
+        for (const s of parseLines(r.body.toString('utf8', start, r.ranges[2 * i + 1]!))) list.push(s);
+      }
+      r.series = { wanted, list };
+    }
     return r.series!.list;
   }
 
   /**
-   * The device's sample lines family by family (views into one buffer; undefined for a family without
-   * series): the same array until the device's next report, so its identity says whether it changed.
-   * What the status evaluation's worker reads (collector/status/exposition-lines.ts).
+   * The device's sample lines family by family (familyBytes reads one): the same object until the
+   * device's next report, so its identity says whether it changed. What the status evaluation's worker
+   * reads (collector/status/exposition-lines.ts).
    */
-  familyLines(d: DeviceRecord): readonly (Uint8Array | undefined)[] {
-    return this.rendered(d).families;
+  familyLines(d: DeviceRecord): FamilyLines {
+    return this.rendered(d);
   }
 
   /**
@@ -200,13 +216,12 @@ export class DeviceExposition {
    * targets every 15 s, one every few seconds); a string is young-generation garbage, swept cheaply.
    */
   deviceText(d: DeviceRecord): string {
-    const { body, families } = this.rendered(d);
+    const { body, ranges } = this.rendered(d);
     let text = '';
     for (let i = 0; i < deviceFamilies.length; i++) {
-      const lines = families[i];
-      if (lines === undefined) continue;
-      const at = lines.byteOffset - body.byteOffset;
-      text += (text.length === 0 ? headerTexts[i]! : separatedHeaderTexts[i]!) + body.toString('utf8', at, at + lines.length);
+      const start = ranges[2 * i]!;
+      if (start === -1) continue;
+      text += (text.length === 0 ? headerTexts[i]! : separatedHeaderTexts[i]!) + body.toString('utf8', start, ranges[2 * i + 1]!);
     }
     return text;
   }
@@ -219,8 +234,20 @@ export class DeviceExposition {
    * renderings are taken now: a report during the read does not mix two versions of a device.
    */
   reader(devices: readonly DeviceRecord[]): ExpositionReader {
-    return new ExpositionReader(devices.map((d) => this.rendered(d).families));
+    return new ExpositionReader(devices.map((d) => this.rendered(d)));
   }
+}
+
+/** A device's rendered lines: `body`, and each family's [start, end) in it at 2i and 2i + 1 (-1: none). */
+export interface FamilyLines {
+  readonly body: Buffer;
+  readonly ranges: Int32Array;
+}
+
+/** Family `i`'s lines of a device, as a view into its body; undefined when it has no series. */
+export function familyBytes(lines: FamilyLines, i: number): Uint8Array | undefined {
+  const start = lines.ranges[2 * i]!;
+  return start === -1 ? undefined : lines.body.subarray(start, lines.ranges[2 * i + 1]!);
 }
 
 /** Reads the /metrics text of a set of device renderings in pieces (DeviceExposition.reader). */
@@ -231,7 +258,7 @@ export class ExpositionReader {
   /** The rest of a header or of a device's lines that did not fit into the last buffer. */
   private rest: Uint8Array | undefined;
 
-  constructor(private readonly rendered: ReadonlyArray<readonly (Uint8Array | undefined)[]>) {}
+  constructor(private readonly rendered: ReadonlyArray<FamilyLines>) {}
 
   /** Copies the next bytes into `into` (filled unless the text ends) and says how many; 0 at the end. */
   read(into: Uint8Array): number {
@@ -255,8 +282,10 @@ export class ExpositionReader {
     for (let i = this.family; i < separatedHeaders.length; i++) {
       let headed = i === this.family && this.headed;
       for (let j = i === this.family ? this.device : 0; j < n; j++) {
-        const lines = rendered[j]![i];
-        if (lines === undefined) continue;
+        const r = rendered[j]!;
+        const start = r.ranges[2 * i]!;
+        if (start === -1) continue;
+        const end = r.ranges[2 * i + 1]!;
         if (!headed) {
           headed = true;
           const header = separatedHeaders[i]!;
@@ -272,16 +301,16 @@ export class ExpositionReader {
           into.set(header, used);
           used += header.length;
         }
-        if (used + lines.length > cap) {
-          into.set(lines.subarray(0, cap - used), used);
-          this.rest = lines.subarray(cap - used);
+        if (used + end - start > cap) {
+          const fit = cap - used;
+          r.body.copy(into, used, start, start + fit);
+          this.rest = r.body.subarray(start + fit, end);
           this.family = i;
           this.device = j + 1;
           this.headed = true;
           return cap;
         }
-        into.set(lines, used);
-        used += lines.length;
+        used += r.body.copy(into, used, start, end);
       }
     }
     this.family = separatedHeaders.length;

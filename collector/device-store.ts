@@ -1,6 +1,10 @@
 // Each device's latest report, when it arrived and how far its clock is off. Samples are checked
-// against the protocol's metric list once, at ingest, and indexed by metric so a scrape only reads.
-import { metricByName } from '../protocol/metrics.js';
+// against the protocol's metric list once, at ingest. What a record keeps of a report is compact (issue
+// 18): the report's head, its JSON text (one flat string) and a few facts every scrape reads; its
+// samples are read back from the text on demand (deviceSamples) by the few readers of one device. At
+// 10,000 devices, ~130 sample objects per device kept on the main heap made garbage collection block
+// the event loop for hundreds of milliseconds at a time.
+import { m, metricByName } from '../protocol/metrics.js';
 import type { Report, Sample } from '../protocol/report.js';
 
 export interface DeviceRecord {
@@ -12,11 +16,24 @@ export interface DeviceRecord {
   intervalSeconds?: number;
   /** From the collector's configuration (has a token) rather than only seen in a report. */
   configured: boolean;
+  /**
+   * The last applied report without its samples (`samples` is always empty here; unavailable only of
+   * known metrics): what the plan and every scrape read — times, seq, agent, probes, unavailable.
+   */
   report?: Report;
+  /** The last applied report's JSON text as it arrived (or as saved): its samples, for deviceSamples(). */
+  reportText?: string;
+  /** The metrics the device has samples of, first seen first (one array shared by devices with the same set). */
+  metrics: readonly string[];
+  /** How many series of the report were kept: reading its text again with this limit keeps exactly those. */
+  seriesKept: number;
+  /** The labels of the device's stationwatch_device_info sample: every device's row of the CSV export reads them. */
+  info?: Readonly<Record<string, string>>;
+  /** SNMP: the last poll's samples by metric (a few dozen per poll, kept as they are). */
+  polled?: Map<string, Sample[]>;
   receivedAtMs?: number;
   /** Device clock minus collector clock when the report was sent (positive: the device runs ahead). */
   clockOffsetSeconds?: number;
-  samplesByMetric: Map<string, Sample[]>;
   reportsAccepted: number;
   /** Ended periods in which the collector showed the device as not reporting (newest last, bounded). */
   gaps: Gap[];
@@ -53,6 +70,70 @@ export interface AcceptPlan {
   next?: DeviceRecord;
 }
 
+/**
+ * What a device's record keeps of one report (see DeviceRecord), made where the report is parsed: in
+ * the ingest worker (collector/ingest-prepare.ts), which sends only this back, or on the event loop.
+ */
+export interface CompactReport {
+  /** The report without its samples (and with the unavailable entries of known metrics only). */
+  head: Report;
+  metrics: string[];
+  seriesKept: number;
+  info?: Record<string, string>;
+  dropped: AcceptResult['dropped'];
+}
+
+const noSamples: Sample[] = Object.freeze([]) as unknown as Sample[];
+
+/** The compact form of `report`, whose samples `indexed` indexed (indexSamples). */
+export function compactReport(report: Report, indexed: Indexed): CompactReport {
+  const head = { ...knownUnavailable(report), samples: noSamples };
+  let seriesKept = 0;
+  for (const list of indexed.byMetric.values()) seriesKept += list.length;
+  const info = indexed.byMetric.get(m.deviceInfo.name)?.[0]?.labels;
+  return { head, metrics: [...indexed.byMetric.keys()], seriesKept, ...(info ? { info } : {}), dropped: indexed.dropped };
+}
+
+// Sets of metric names, shared: most devices of a fleet report the same metrics, and names that came
+// from a worker (copies) are replaced by the protocol's own strings. Bounded: beyond it, kept as given.
+const metricSets = new Map<string, readonly string[]>();
+function sharedMetrics(names: readonly string[]): readonly string[] {
+  const key = names.join('\n');
+  const known = metricSets.get(key);
+  if (known) return known;
+  const own = Object.freeze(names.map((n) => metricByName(n)?.name ?? n));
+  if (metricSets.size < 1000) metricSets.set(key, own);
+  return own;
+}
+
+/**
+ * A device's samples by metric, as ingest kept them: for an agent read back from its report's text
+ * (the same checks and limit, so the same samples), for an SNMP target its last poll. The last few
+ * are cached: a device page reads them several times.
+ */
+export function deviceSamples(d: DeviceRecord): ReadonlyMap<string, readonly Sample[]> {
+  if (d.polled) return d.polled;
+  const head = d.report;
+  if (!head || d.reportText === undefined) return emptySamples;
+  const cached = samplesCache.get(head);
+  if (cached) {
+    samplesCache.delete(head);
+    samplesCache.set(head, cached);
+    return cached;
+  }
+  const { byMetric } = indexSamples((JSON.parse(d.reportText) as Report).samples, d.seriesKept);
+  samplesCache.set(head, byMetric);
+  if (samplesCache.size > SAMPLES_CACHED) samplesCache.delete(samplesCache.keys().next().value!);
+  return byMetric;
+}
+
+const emptySamples: ReadonlyMap<string, readonly Sample[]> = new Map();
+const SAMPLES_CACHED = 16;
+const samplesCache = new Map<Report, Map<string, Sample[]>>();
+
+/** A record that has no report yet. */
+const blank = (name: string, site: string, kind: DeviceRecord['kind'], configured: boolean): DeviceRecord => ({ name, site, kind, configured, metrics: [], seriesKept: 0, reportsAccepted: 0, gaps: [] });
+
 /** Gaps kept per device: enough for a day of flapping; older gaps can no longer be backfilled anyway. */
 const MAX_GAPS = 50;
 
@@ -67,32 +148,38 @@ export class DeviceStore {
     private readonly limits: { maxSeriesPerDevice: number } = { maxSeriesPerDevice: Infinity },
   ) {
     for (const d of configured) {
-      this.devices.set(d.name, { name: d.name, site: d.site ?? defaultSite, kind: 'agent', configured: true, samplesByMetric: new Map(), reportsAccepted: 0, gaps: [] });
+      this.devices.set(d.name, blank(d.name, d.site ?? defaultSite, 'agent', true));
     }
     for (const t of snmpTargets) {
-      this.devices.set(t.name, { name: t.name, site: t.site ?? defaultSite, kind: 'snmp', intervalSeconds: t.intervalSeconds, configured: true, samplesByMetric: new Map(), reportsAccepted: 0, gaps: [] });
+      this.devices.set(t.name, { ...blank(t.name, t.site ?? defaultSite, 'snmp', true), intervalSeconds: t.intervalSeconds });
     }
   }
 
-  /** Puts back a device's state saved before a restart (collector/store/device-state.ts). */
-  restore(saved: { name: string; site: string; report: Report; receivedAtMs?: number; clockOffsetSeconds?: number; reportsAccepted: number; gaps: Gap[] }): void {
+  /**
+   * Puts back a device's state saved before a restart (collector/store/device-state.ts). `reportText`:
+   * the saved text `report` was parsed from (kept as it is; without it the report is serialised).
+   */
+  restore(saved: { name: string; site: string; report: Report; reportText?: string; receivedAtMs?: number; clockOffsetSeconds?: number; reportsAccepted: number; gaps: Gap[] }): { device: DeviceRecord; samples: ReadonlyMap<string, readonly Sample[]> } | undefined {
     const existing = this.devices.get(saved.name);
-    if (existing?.kind === 'snmp') return;
-    const { byMetric } = indexSamples(saved.report.samples, this.limits.maxSeriesPerDevice);
+    if (existing?.kind === 'snmp') return undefined;
+    // As plan() keeps it: the saved text is the report as it arrived (ingest route).
+    const indexed = indexSamples(saved.report.samples, this.limits.maxSeriesPerDevice);
+    const c = compactReport(saved.report, indexed);
     this.devices.set(saved.name, {
-      name: saved.name,
-      site: existing?.configured ? existing.site : saved.site,
-      kind: 'agent',
-      configured: existing?.configured ?? false,
-      // As accept() keeps it: the saved text is the report as it arrived (ingest route).
-      report: knownUnavailable(saved.report),
+      ...blank(saved.name, existing?.configured ? existing.site : saved.site, 'agent', existing?.configured ?? false),
+      report: c.head,
+      reportText: saved.reportText ?? JSON.stringify(saved.report),
+      metrics: sharedMetrics(c.metrics),
+      seriesKept: c.seriesKept,
+      ...(c.info ? { info: c.info } : {}),
       intervalSeconds: saved.report.intervalSeconds,
       ...(saved.receivedAtMs !== undefined ? { receivedAtMs: saved.receivedAtMs } : {}),
       ...(saved.clockOffsetSeconds !== undefined ? { clockOffsetSeconds: saved.clockOffsetSeconds } : {}),
-      samplesByMetric: byMetric,
       reportsAccepted: saved.reportsAccepted,
       gaps: saved.gaps.slice(-MAX_GAPS),
     });
+    // With its samples, for rendering now (the record itself keeps none).
+    return { device: this.devices.get(saved.name)!, samples: indexed.byMetric };
   }
 
   /** Whether the collector showed the device as not reporting at `atMs` (collector clock), as of `nowMs`. */
@@ -134,7 +221,10 @@ export class DeviceStore {
     const d = this.devices.get(name);
     if (!d || d.kind !== 'snmp') throw new Error(`no SNMP target named ${name}`);
     const { byMetric, dropped } = indexSamples(samples);
-    d.samplesByMetric = byMetric;
+    d.polled = byMetric;
+    d.metrics = [...byMetric.keys()];
+    d.seriesKept = samples.length - dropped.length;
+    d.info = byMetric.get(m.deviceInfo.name)?.[0]?.labels;
     d.receivedAtMs = polledAtMs;
     d.reportsAccepted++;
     return { status: 'accepted', dropped };
@@ -142,7 +232,7 @@ export class DeviceStore {
 
   /** Plans and applies at once, in memory only (tests and benchmarks; the ingest route commits in between). */
   accept(name: string, configuredSite: string | undefined, report: Report, receivedAtMs: number): AcceptResult {
-    const plan = this.plan(name, configuredSite, report, receivedAtMs);
+    const plan = this.plan(name, configuredSite, compactReport(report, indexSamples(report.samples, this.limits.maxSeriesPerDevice)), JSON.stringify(report), receivedAtMs);
     if (plan.next) this.apply(plan.next);
     return plan.result;
   }
@@ -158,26 +248,28 @@ export class DeviceStore {
   }
 
   /**
-   * What accepting `report` would make of the device; changes nothing (see AcceptPlan). `indexed`:
-   * indexSamples of this report with this store's series limit, when done already (the ingest worker).
+   * What accepting a report would make of the device; changes nothing (see AcceptPlan). `compact`: the
+   * report's compact form, made with this store's series limit; `text`: the report's JSON text.
    */
-  plan(name: string, configuredSite: string | undefined, report: Report, receivedAtMs: number, indexed?: Indexed): AcceptPlan {
-    const d: DeviceRecord = this.devices.get(name) ?? { name, site: configuredSite ?? this.defaultSite, kind: 'agent', configured: false, samplesByMetric: new Map(), reportsAccepted: 0, gaps: [] };
+  plan(name: string, configuredSite: string | undefined, compact: CompactReport, text: string, receivedAtMs: number): AcceptPlan {
+    const d: DeviceRecord = this.devices.get(name) ?? blank(name, configuredSite ?? this.defaultSite, 'agent', false);
+    const report = compact.head;
     // Age on the device's own clock (sent minus made), so a wrong device clock does not matter.
     const age = report.sentAt - report.createdAt;
     const late = age > this.windowMs(report.intervalSeconds);
     let backfill: AcceptResult['backfill'];
     if (late) {
       const atMs = report.createdAt - (report.sentAt - receivedAtMs);
+      // Rare (a report queued during an outage, into a gap): its samples are read from its text.
       if (this.wasNotReporting(d, atMs, receivedAtMs)) {
-        indexed ??= indexSamples(report.samples, this.limits.maxSeriesPerDevice);
-        backfill = { atMs, samples: [...indexed.byMetric.values()].flat() };
+        const { byMetric } = indexSamples((JSON.parse(text) as Report).samples, this.limits.maxSeriesPerDevice);
+        backfill = { atMs, samples: [...byMetric.values()].flat() };
       }
     }
     if (!isNewer(d, report, late, receivedAtMs)) {
       return { result: { status: late ? 'late' : 'outdated', dropped: [], ...(backfill ? { backfill } : {}) } };
     }
-    const { byMetric, dropped } = indexed ?? indexSamples(report.samples, this.limits.maxSeriesPerDevice);
+    const dropped = compact.dropped;
     let gaps = d.gaps;
     let receivedAt = d.receivedAtMs;
     if (!late) {
@@ -192,10 +284,13 @@ export class DeviceStore {
     const next: DeviceRecord = {
       ...d,
       site: configuredSite ?? report.site ?? this.defaultSite,
-      report: knownUnavailable(report),
+      report,
+      reportText: text,
+      metrics: sharedMetrics(compact.metrics),
+      seriesKept: compact.seriesKept,
+      info: compact.info,
       intervalSeconds: report.intervalSeconds,
       clockOffsetSeconds: (report.sentAt - receivedAtMs) / 1000,
-      samplesByMetric: byMetric,
       reportsAccepted: d.reportsAccepted + 1,
       gaps,
       ...(receivedAt !== undefined ? { receivedAtMs: receivedAt } : {}),

@@ -7,7 +7,7 @@
 // marks them stale instead of repeating frozen last values.
 import { Counter, Gauge, Registry } from 'prom-client';
 import { agentMetrics } from '../protocol/metrics.js';
-import type { DeviceRecord, DeviceStore } from './device-store.js';
+import { deviceSamples, type DeviceRecord, type DeviceStore } from './device-store.js';
 import { collectorMetrics as cm } from '../protocol/collector-metrics.js';
 import type { FleetSource } from './fleet-exposition.js';
 
@@ -26,7 +26,7 @@ export function registerDeviceSeries(registry: Registry, source: Source): void {
     const collect = function (this: Gauge | Counter) {
       this.reset();
       for (const d of source()) {
-        for (const s of d.samplesByMetric.get(def.name) ?? []) {
+        for (const s of deviceSamples(d).get(def.name) ?? []) {
           const labels = labelsOf(d, s.labels);
           if (this instanceof Counter) this.inc(labels, Math.max(0, s.value));
           else this.set(labels, s.value);
@@ -62,7 +62,7 @@ export function registerDeviceSeries(registry: Registry, source: Source): void {
     for (const p of d.report?.probes ?? []) g.set(labelsOf(d, { probe: p.name }), p.durationSeconds);
   });
   perDevice(cm.metricAvailable, 'Whether the device can measure this metric at all (0: the sensor is absent, the value is unknown, not zero)', [...base, 'metric'], (g, d) => {
-    for (const metric of d.samplesByMetric.keys()) g.set(labelsOf(d, { metric }), 1);
+    for (const metric of d.metrics) g.set(labelsOf(d, { metric }), 1);
     for (const u of d.report?.unavailable ?? []) g.set(labelsOf(d, { metric: u.metric }), 0);
   });
   perDevice(cm.agentInfo, 'The agent version and platform of the device (value is always 1)', [...base, 'version', 'platform'], (g, d) => {

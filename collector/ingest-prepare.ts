@@ -2,10 +2,14 @@
 // the schema, index the samples and render the device's exposition text. It needs nothing but the
 // text and a few settings, so it runs in the ingest workers (collector/ingest-pool.ts) — at 10,000
 // devices these steps were ~0.6–0.9 ms of main-thread CPU per report at 667 reports/s (issue 18) —
-// and, when no worker can, on the event loop itself (the same function, the same result).
+// and, when no worker can, on the event loop itself (the same function, the same result). What comes
+// back is compact (issue 18): the report without its samples, what the device's record keeps of them
+// (device-store.ts CompactReport), what the history takes of them (history/extract.ts HistoryFeed) and
+// the rendered bytes — never the samples as objects, which the main heap would then hold per device.
 import { reportProblems, type Report } from '../protocol/report.js';
-import { indexSamples, knownUnavailable, type DeviceRecord, type Indexed } from './device-store.js';
+import { compactReport, indexSamples, type CompactReport, type DeviceRecord } from './device-store.js';
 import { renderDeviceBytes, type PreRendered } from './device-exposition.js';
+import { historyFeed, type HistoryFeed } from './history/extract.js';
 
 export interface PrepareInput {
   /** The report's JSON text, without a byte-order mark. */
@@ -22,7 +26,16 @@ export type Prepared =
   /** Not parsed here: the ingest route parses it with fastify's parser, whose errors and checks of hostile keys it answers with. */
   | { kind: 'unparsed' }
   | { kind: 'invalid'; problems: string[] }
-  | { kind: 'valid'; report: Report; indexed: Indexed; rendered: PreRendered };
+  | Valid;
+
+export interface Valid {
+  kind: 'valid';
+  /** The report without its samples (the same object as `compact.head`). */
+  report: Report;
+  compact: CompactReport;
+  history: HistoryFeed;
+  rendered: PreRendered;
+}
 
 // Keys fastify's parser refuses (prototype poisoning) and any escape that could spell one: such a
 // text goes to that parser, so its answer stays the one the collector always gave.
@@ -38,12 +51,17 @@ export function prepareReport(input: PrepareInput): Prepared {
   }
   const problems = reportProblems(value);
   if (problems.length > 0) return { kind: 'invalid', problems };
-  const report = value as Report;
+  return prepareParsed(value as Report, input);
+}
+
+/** prepareReport of a report parsed and checked against the schema already (fastify's parser parsed it). */
+export function prepareParsed(report: Report, input: Omit<PrepareInput, 'text'>): Valid {
   const indexed = indexSamples(report.samples, input.maxSeriesPerDevice);
+  const compact = compactReport(report, indexed);
   // As DeviceStore.plan will make the device's record of it (site, report, samples, clock offset).
   const site = input.configuredSite ?? report.site ?? input.defaultSite;
   const clockOffsetSeconds = (report.sentAt - input.receivedAtMs) / 1000;
-  const d: DeviceRecord = { name: report.device, site, kind: 'agent', configured: false, report: knownUnavailable(report), clockOffsetSeconds, samplesByMetric: indexed.byMetric, reportsAccepted: 0, gaps: [] };
-  const { body, byteRanges } = renderDeviceBytes(d);
-  return { kind: 'valid', report, indexed, rendered: { site, clockOffsetSeconds, body, byteRanges } };
+  const d: DeviceRecord = { name: report.device, site, kind: 'agent', configured: false, report: compact.head, metrics: compact.metrics, seriesKept: compact.seriesKept, clockOffsetSeconds, reportsAccepted: 0, gaps: [] };
+  const { body, byteRanges } = renderDeviceBytes(d, indexed.byMetric);
+  return { kind: 'valid', report: compact.head, compact, history: historyFeed(report), rendered: { site, clockOffsetSeconds, body, byteRanges } };
 }

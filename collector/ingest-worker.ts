@@ -1,5 +1,6 @@
 // An ingest worker thread (collector/ingest-pool.ts): takes a report body's bytes, answers with
-// prepareReport's result; the rendered text's bytes are transferred back, not copied.
+// prepareReport's result (compact: no samples); the rendered text's bytes and the history's arrays
+// are transferred back, not copied.
 import { parentPort } from 'node:worker_threads';
 import { prepareReport, type PrepareInput } from './ingest-prepare.js';
 
@@ -18,6 +19,6 @@ parentPort!.on('message', (m: WorkerRequest) => {
     const b = prepared.rendered.body;
     if (b.byteOffset !== 0 || b.buffer.byteLength !== b.length) prepared.rendered.body = new Uint8Array(b);
   }
-  const transfer = prepared.kind === 'valid' ? [prepared.rendered.body.buffer as ArrayBuffer, prepared.rendered.byteRanges.buffer as ArrayBuffer] : [];
+  const transfer = prepared.kind === 'valid' ? [prepared.rendered.body.buffer, prepared.rendered.byteRanges.buffer, prepared.history.ops.buffer, prepared.history.values.buffer] as ArrayBuffer[] : [];
   parentPort!.postMessage({ id, prepared }, transfer);
 });

@@ -22,7 +22,7 @@ import type { BucketLines } from './aggregate.js';
 import { BucketArrays, LineTable, release } from './accumulators.js';
 import { storedKey } from './charts.js';
 import { decodeChunkAsync, encodeChunkAsync, mergeIntoChunk, type ChunkLines } from './chunk.js';
-import { extract, newMemory, type DeviceMemory, type HistoryMark } from './extract.js';
+import { applyFeed, historyFeed, newMemory, type DeviceMemory, type HistoryFeed, type HistoryMark } from './extract.js';
 import { bucketStart, chunkSpanMs, chunkStart, markRetentionMs, minuteTier, rollupTiers, tierById, tiers, type Tier } from './tiers.js';
 
 export interface HistoryWriterOptions {
@@ -135,8 +135,11 @@ export class HistoryWriter {
     return st;
   }
 
-  /** One accepted report (status accepted, late or outdated): in memory only, at once. */
-  record(device: string, report: Report, receivedAtMs: number): void {
+  /**
+   * One accepted report (status accepted, late or outdated): in memory only, at once. `feed`: the
+   * report's historyFeed when made already (the ingest worker; `report` may then be without samples).
+   */
+  record(device: string, report: Report, receivedAtMs: number, feed?: HistoryFeed): void {
     if (this.stopped) return;
     const st = this.state(device);
     if (st.seen.check(report.agent.startedAt, report.seq)) {
@@ -147,7 +150,7 @@ export class HistoryWriter {
     // When it was made on the collector's clock (the device's own clock may be wrong by years).
     const atMs = receivedAtMs - Math.max(0, report.sentAt - report.createdAt);
     const bucket = bucketStart(minuteTier, atMs);
-    const marks = extract(device, report, (report.sentAt - receivedAtMs) / 1000, st.mem, atMs, (key, kind, v) => st.open.put(bucket, st.table.slot(key, kind), v, atMs));
+    const marks = applyFeed(device, feed ?? historyFeed(report), (report.sentAt - receivedAtMs) / 1000, st.mem, atMs, (key, kind, v) => st.open.put(bucket, st.table.slot(key, kind), v, atMs));
     if (marks.length > 0) this.marks.push(...marks);
   }
 

@@ -1,7 +1,7 @@
 // GET /api/devices — each device's state as JSON, for people and scripts; /healthz for supervisors.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { CollectorContext } from '../context.js';
-import type { DeviceRecord } from '../device-store.js';
+import { deviceSamples, type DeviceRecord } from '../device-store.js';
 import { ApiError } from '../errors.js';
 import { noSuchDevice } from '../status/site-scope.js';
 
@@ -22,7 +22,8 @@ function view(ctx: CollectorContext, d: DeviceRecord, detail: boolean) {
     unavailable: r?.unavailable ?? [],
   };
   if (!detail) return summary;
-  return { ...summary, samples: [...d.samplesByMetric.values()].flat() };
+  // Read back from the report's text (the record keeps no samples: collector/device-store.ts).
+  return { ...summary, samples: [...deviceSamples(d).values()].flat() };
 }
 
 /** Which sites the caller may see; undefined when the caller may not view at all. */

@@ -79,7 +79,7 @@ export async function exportRoutes(app: FastifyInstance, { svc }: { svc: StatusS
         const infoKeys = ['manufacturer', 'model', 'serial', 'os', 'os_version'];
         header = ['device', 'site', 'kind', 'reporting', 'last_report', ...infoKeys, ...svc.indicators.map((i) => `state_${i.id}`), ...(kpis ? kpiRecords.map(([c]) => c) : []), ...(snap.fleet ? ['collector'] : [])];
         rows = snap.devices.map((d) => {
-          const info = d.device.samplesByMetric.get(m.deviceInfo.name)?.[0]?.labels ?? {};
+          const info = d.device.info ?? {};
           const k = kpis?.get(d.device.name) ?? {};
           return [d.device.name, d.device.site, d.device.kind, d.reporting ? 1 : 0, iso(d.device.receivedAtMs), ...infoKeys.map((x) => info[x]), ...d.badges.map((b) => b.state), ...(kpis ? kpiRecords.map(([c]) => k[c]) : []), ...(snap.fleet ? [holderOf(snap, d.device.name)!.name] : [])];
         });

@@ -14,7 +14,7 @@ import { RateLimiter } from '../rate-limit.js';
 import { reportCheckProblems } from '../report-checks.js';
 import { isStoreUnavailable } from '../store/outage/unavailable.js';
 import { IngestPool } from '../ingest-pool.js';
-import type { Prepared } from '../ingest-prepare.js';
+import { prepareParsed, type Prepared } from '../ingest-prepare.js';
 
 interface TokenOwner {
   name: string;
@@ -182,6 +182,10 @@ export async function ingestRoutes(app: FastifyInstance, { ctx }: { ctx: Collect
       ctx.reportsReceived.inc({ result: 'invalid' });
       throw new ApiError('invalid_report', implausible);
     }
+    // The compact form of the report (collector/ingest-prepare.ts): the worker's, or made here the same
+    // way from a report fastify's parser parsed. Only it is kept; the parsed samples are garbage now.
+    const valid = prepared?.kind === 'valid' ? prepared : prepareParsed(report, { configuredSite: owner.site, defaultSite: ctx.config.defaultSite, receivedAtMs: receivedAt, maxSeriesPerDevice: ctx.config.limits.maxSeriesPerDevice });
+    const text = req.reportText ?? JSON.stringify(report);
     // One report of a device at a time, each planned against the committed state: a second report
     // waits for the first one's commit (or failure) instead of planning against what may be rolled back.
     const result = await oneAtATime(owner.name, async () => {
@@ -196,7 +200,7 @@ export async function ingestRoutes(app: FastifyInstance, { ctx }: { ctx: Collect
           throw new ApiError('store_unavailable');
         }
       }
-      const plan = ctx.store.plan(owner.name, owner.site, report, receivedAt, prepared?.kind === 'valid' ? prepared.indexed : undefined);
+      const plan = ctx.store.plan(owner.name, owner.site, valid.compact, text, receivedAt);
       if (!plan.next) return plan.result;
       try {
         // The text is that of the report `next` holds: a plan has `next` only when this report replaces the stored one.
@@ -210,14 +214,14 @@ export async function ingestRoutes(app: FastifyInstance, { ctx }: { ctx: Collect
       const d = ctx.store.apply(plan.next);
       ctx.reportsApplied.inc();
       // Rendered by the worker, or now while the report is at hand, so that scrapes only concatenate text (device-exposition.ts).
-      if (prepared?.kind === 'valid') ctx.exposition.install(d, prepared.rendered);
+      ctx.exposition.install(d, valid.rendered);
       ctx.exposition.prepare(d);
       return plan.result;
     });
     // The history takes the report in memory only (collector/history/writer.ts): nothing here waits
     // on it, and a fault in it never turns a committed report into an error answer.
     try {
-      ctx.history?.record(owner.name, report, receivedAt);
+      ctx.history?.record(owner.name, valid.report, receivedAt, valid.history);
     } catch (err) {
       req.log.error({ err, device: owner.name }, 'could not add the report to the history');
     }

@@ -18,12 +18,12 @@ import { setImmediate as yieldTurn } from 'node:timers/promises';
 import { TimeSlicer } from '../../common/time-slice.js';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../common/logger.js';
-import { CatalogEvaluator, type Series } from '../../alerts/evaluate.js';
+import { CatalogEvaluator, type AlertInstance, type Series } from '../../alerts/evaluate.js';
 import { catalog } from '../../alerts/catalog/index.js';
 import type { Indicator, ResolvedThresholds } from '../../alerts/catalog/types.js';
 import type { CollectorContext } from '../context.js';
 import type { DeviceRecord } from '../device-store.js';
-import { deviceFamilies } from '../device-exposition.js';
+import { deviceFamilies, familyBytes, type FamilyLines } from '../device-exposition.js';
 import { collectorMetrics as cm } from '../../protocol/collector-metrics.js';
 import { recordStatusChanges, type InspectionStore, type MaintenanceStore, type PendingAlert, type Store, type StoredIndicatorState } from '../store/store.js';
 import { indicatorMetrics, type Badge } from './badges.js';
@@ -48,6 +48,28 @@ const LINES_BATCH_BYTES = 2 << 20;
 const RESTART_MS = [1000, 2000, 5000, 15_000, 60_000];
 /** Increase() windows refill from nothing after a restart: the badges that read them are partial until the longest has passed. */
 const REFILL_MS = 86_400_000;
+
+// Badges arrive from the worker as copies (structured clone) and are held per device until its badges
+// change: their strings are shared and their empty alert lists are one frozen array, so 10,000 devices'
+// ~11 badges each are not ~500,000 strings and arrays on the main heap (issue 18).
+const sharedStrings = new Map<string, string>();
+const noAlerts: Badge['firing'] = Object.freeze([]) as unknown as Badge['firing'];
+function share<T extends string>(s: T): T {
+  const known = sharedStrings.get(s);
+  if (known !== undefined) return known as T;
+  if (sharedStrings.size < 10_000) sharedStrings.set(s, s);
+  return s;
+}
+const shareAlert = (a: AlertInstance): AlertInstance => ({ ...a, alert: share(a.alert), indicator: share(a.indicator), severity: share(a.severity), state: share(a.state) });
+function shareBadges(badges: Badge[]): Badge[] {
+  for (const b of badges) {
+    b.indicator = share(b.indicator);
+    b.state = share(b.state);
+    b.firing = b.firing.length === 0 ? noAlerts : b.firing.map(shareAlert);
+    b.pending = b.pending.length === 0 ? noAlerts : b.pending.map(shareAlert);
+  }
+  return badges;
+}
 
 export interface DeviceStatus {
   device: DeviceRecord;
@@ -92,7 +114,7 @@ export class StatusMonitor {
   private worker: Worker | undefined;
   private starting: Promise<Worker> | undefined;
   /** The family lines last sent to the current worker, per device: a new array means a new report. */
-  private sentLines = new WeakMap<DeviceRecord, readonly (Uint8Array | undefined)[]>();
+  private sentLines = new WeakMap<DeviceRecord, FamilyLines>();
   private inflight: Inflight | undefined;
   private passes = 0;
   private crashes = 0;
@@ -286,7 +308,7 @@ export class StatusMonitor {
   }
 
   private take(f: Inflight, c: ChunkMessage): void {
-    for (const d of c.devices) f.devices.set(d.name, { badges: d.badges, since: d.since });
+    for (const d of c.devices) f.devices.set(d.name, { badges: shareBadges(d.badges), since: d.since });
     const p = f.persist;
     for (const r of c.initial) p.initial.push(r);
     for (const r of c.changes) p.changes.push(r);
@@ -311,7 +333,10 @@ export class StatusMonitor {
       if (this.sentLines.get(d) === lines) continue;
       this.sentLines.set(d, lines);
       const parts: Uint8Array[] = [];
-      for (const f of this.wantedFamilies) if (lines[f]) parts.push(lines[f]);
+      for (const f of this.wantedFamilies) {
+        const p = familyBytes(lines, f);
+        if (p) parts.push(p);
+      }
       batch.push({ name: d.name, parts });
       for (const p of parts) bytes += p.length;
       if (batch.length >= LINES_BATCH_DEVICES || bytes >= LINES_BATCH_BYTES) {

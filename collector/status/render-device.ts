@@ -3,6 +3,7 @@
 // technician uses on the floor.
 import type { Indicator, ResolvedThresholds } from '../../alerts/catalog/types.js';
 import { m } from '../../protocol/metrics.js';
+import { deviceSamples } from '../device-store.js';
 import type { DeviceEvent, Inspection, Maintenance } from '../store/store.js';
 import { hasRole } from '../store/users.js';
 import { alertSummary } from './alert-text.js';
@@ -41,13 +42,14 @@ const labelText = (labels: Readonly<Record<string, string>>) =>
     .join(', ');
 
 function inventory(d: DeviceStatus, c: Caller): Html {
-  const info = d.device.samplesByMetric.get(m.deviceInfo.name)?.[0]?.labels;
+  const samples = deviceSamples(d.device);
+  const info = samples.get(m.deviceInfo.name)?.[0]?.labels;
   const rows: [string, string | undefined][] = info ? Object.entries(info) : [];
-  const cores = d.device.samplesByMetric.get(m.cpuCores.name)?.[0]?.value;
-  const memory = d.device.samplesByMetric.get(m.memoryTotal.name)?.[0]?.value;
+  const cores = samples.get(m.cpuCores.name)?.[0]?.value;
+  const memory = samples.get(m.memoryTotal.name)?.[0]?.value;
   if (cores !== undefined) rows.push(['cpu_cores', String(cores)]);
   if (memory !== undefined) rows.push(['memory', `${(memory / 2 ** 30).toFixed(1)} GiB`]);
-  for (const disk of d.device.samplesByMetric.get(m.diskInfo.name) ?? []) rows.push([`disk ${disk.labels?.disk ?? ''}`, [disk.labels?.vendor, disk.labels?.model, disk.labels?.type].filter(Boolean).join(' ')]);
+  for (const disk of samples.get(m.diskInfo.name) ?? []) rows.push([`disk ${disk.labels?.disk ?? ''}`, [disk.labels?.vendor, disk.labels?.model, disk.labels?.type].filter(Boolean).join(' ')]);
   if (d.device.report) rows.push(['agent', `${d.device.report.agent.version} (${d.device.report.agent.platform})`]);
   if (rows.length === 0) return html`<p>${c.t('noInventory')}</p>`;
   return html`<table><tbody>${rows.map(([k, v]) => html`<tr><th scope="row">${k}</th><td>${v ?? ''}</td></tr>`)}</tbody></table>`;
@@ -70,14 +72,15 @@ export function renderDevice(p: DevicePageData, c: Caller): Html {
     );
     return html`<li>${badge(b, ind, lang, t)} <span class="muted">${t('since')} ${time(d.since[b.indicator], lang, t)}</span>${lines.length ? html`<ul>${lines}</ul>` : ''}</li>`;
   });
-  const samples = [...d.device.samplesByMetric.values()].flat().filter((s) => s.metric !== m.deviceInfo.name && s.metric !== m.diskInfo.name);
+  const byMetric = deviceSamples(d.device);
+  const samples = [...byMetric.values()].flat().filter((s) => s.metric !== m.deviceInfo.name && s.metric !== m.diskInfo.name);
   const unavailable = d.device.report?.unavailable ?? [];
   return html`<h2>${t('device')}: ${name}</h2>
 ${p.notice ? html`<p class="notice" role="status">${p.notice}</p>` : ''}${p.error ? html`<p class="error" role="alert">${p.error}</p>` : ''}
 <div id="live-state" data-live>
 <p class="meta">${t('site')}: ${d.device.site} · ${t('kind')}: ${d.device.kind} · ${t('reporting')}: ${d.reporting ? t('yes') : t('no')} · ${t('lastReport')}: ${time(d.device.receivedAtMs, lang, t)}</p>
 ${heldBy(p.holder, c)}
-${(d.device.samplesByMetric.get(m.printerStateMessage.name) ?? []).map((s) => html`<p class="notice printer-message">${t('printerSays')} ${s.labels?.printer ?? ''}: “${s.labels?.message ?? ''}”</p>`)}
+${(byMetric.get(m.printerStateMessage.name) ?? []).map((s) => html`<p class="notice printer-message">${t('printerSays')} ${s.labels?.printer ?? ''}: “${s.labels?.message ?? ''}”</p>`)}
 ${active.map((x) => html`<p class="maint">${t('maintenance')} ${t('until')} ${time(x.endsMs, lang, t)} — ${x.reason}</p>`)}
 <section aria-labelledby="h-ind"><h2 id="h-ind">${t('indicators')}</h2><ul class="badge-list">${badgesHtml}</ul></section>
 </div>

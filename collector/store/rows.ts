@@ -58,6 +58,7 @@ export const savedDeviceFromRow = (r: DeviceStateStoredRow): SavedDevice => ({
   name: r.device,
   site: r.site,
   report: JSON.parse(r.report) as Report,
+  reportText: r.report,
   ...(r.received_at_ms !== null ? { receivedAtMs: r.received_at_ms } : {}),
   ...(r.clock_offset_seconds !== null ? { clockOffsetSeconds: r.clock_offset_seconds } : {}),
   reportsAccepted: r.reports_accepted,

@@ -108,6 +108,8 @@ export interface SavedDevice {
   name: string;
   site: string;
   report: Report;
+  /** The JSON text `report` was parsed from, as stored: the restored record keeps it (device-store.ts). */
+  reportText?: string;
   receivedAtMs?: number;
   clockOffsetSeconds?: number;
   reportsAccepted: number;

@@ -48,8 +48,12 @@ describe('ingest workers', () => {
     expect(inWorker.kind).toBe('valid');
     if (inWorker.kind !== 'valid' || inline.kind !== 'valid') throw new Error('not valid');
     expect(inWorker.report).toEqual(inline.report);
-    expect(inWorker.indexed).toEqual(inline.indexed);
-    expect(inWorker.indexed.dropped.map((d) => d.reason)).toEqual(['unknown_metric', 'duplicate_series']);
+    expect(inWorker.compact).toEqual(inline.compact);
+    expect(inWorker.history).toEqual(inline.history);
+    expect(inWorker.compact.dropped.map((d) => d.reason)).toEqual(['unknown_metric', 'duplicate_series']);
+    // Compact: the report comes back without its samples, the unknown metric's "unavailable" left out.
+    expect(inWorker.report.samples).toEqual([]);
+    expect(inWorker.report.unavailable).toEqual([]);
     expect(Buffer.from(inWorker.rendered.body).toString()).toBe(Buffer.from(inline.rendered.body).toString());
     expect([...inWorker.rendered.byteRanges]).toEqual([...inline.rendered.byteRanges]);
     expect(inWorker.rendered.site).toBe('branch-a');

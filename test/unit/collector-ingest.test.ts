@@ -2,6 +2,7 @@ import { describe, it, expect, beforeEach } from 'vitest';
 import { buildCollector, type CollectorApp } from '../../collector/app.js';
 import { resolveCollectorConfig } from '../../collector/config.js';
 import { silentLogger } from '../../common/logger.js';
+import { deviceSamples } from '../../collector/device-store.js';
 import { makeReport } from '../helpers/reports.js';
 
 const TOKEN = 'token-for-pc-01-xxxxxxxx';
@@ -106,7 +107,7 @@ describe('ingest', () => {
       { metric: 'stationwatch_cpu_utilisation_ratio', reason: 'duplicate_series' },
       { metric: 'stationwatch_antivirus_last_scan_timestamp_seconds', reason: 'duplicate_series' },
     ]);
-    const kept = c.ctx.store.get('pc-01')!.samplesByMetric;
+    const kept = deviceSamples(c.ctx.store.get('pc-01')!);
     expect(kept.get('stationwatch_cpu_utilisation_ratio')!.map((s) => s.value)).toEqual([0.1]);
     // both kept, the control character made safe in the exposed value
     expect(kept.get('stationwatch_antivirus_last_scan_timestamp_seconds')!.map((s) => [s.labels, s.value])).toEqual([[{ product: 'a\uFFFDb', kind: 'c' }, 1], [{ product: 'a', kind: 'b\uFFFDc' }, 2]]);

@@ -10,6 +10,7 @@ import { buildCollector, type CollectorApp } from '../../collector/app.js';
 import { resolveCollectorConfig } from '../../collector/config.js';
 import { decodeWriteRequest, type Series } from '../../collector/remote-write/encode.js';
 import { silentLogger } from '../../common/logger.js';
+import { deviceSamples } from '../../collector/device-store.js';
 import { makeReport } from '../helpers/reports.js';
 import { sqliteConnection } from '../../collector/store/sqlite/index.js';
 
@@ -148,7 +149,8 @@ describe('durable device state', () => {
     // the unknown metric's sample and "unavailable" entry are dropped again, as at ingest
     expect(restored.report!.unavailable).toEqual(live.report!.unavailable);
     expect(restored.report!.unavailable.map((u) => u.metric)).toEqual(['stationwatch_temperature_celsius']);
-    expect([...restored.samplesByMetric.keys()]).toEqual(['stationwatch_boots_total']);
+    expect(restored.metrics).toEqual(['stationwatch_boots_total']);
+    expect([...deviceSamples(restored).keys()]).toEqual(['stationwatch_boots_total']);
     expect(await deviceLines(b)).toEqual(liveLines); // the device's series as before the restart
   });
 
