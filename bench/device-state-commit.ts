@@ -29,7 +29,7 @@ const devices = Number(values.devices);
 const T0 = Date.now();
 const names = Array.from({ length: devices }, (_, i) => `pc-${String(i).padStart(5, '0')}`);
 const texts = names.map((n, i) => JSON.stringify(simulatedReport(n, `site-${i % 20}`, T0 - 3_600_000, 240, T0, 15)));
-const records: DeviceRecord[] = names.map((n, i) => ({ name: n, site: `site-${i % 20}`, kind: 'agent', intervalSeconds: 15, configured: false, report: JSON.parse(texts[i]!), receivedAtMs: T0, clockOffsetSeconds: 0.01, samplesByMetric: new Map(), reportsAccepted: 240, gaps: [{ fromMs: T0 - 7_200_000, toMs: T0 - 7_000_000 }] }));
+const records: DeviceRecord[] = names.map((n, i) => ({ name: n, site: `site-${i % 20}`, kind: 'agent', intervalSeconds: 15, configured: false, report: { ...JSON.parse(texts[i]!), samples: [] }, reportText: texts[i]!, metrics: [], seriesKept: 0, receivedAtMs: T0, clockOffsetSeconds: 0.01, reportsAccepted: 240, gaps: [{ fromMs: T0 - 7_200_000, toMs: T0 - 7_000_000 }] }));
 const avgBytes = texts.reduce((s, t) => s + t.length, 0) / texts.length;
 
 const q = (h: RecordableHistogram | ReturnType<typeof monitorEventLoopDelay>, p: number, scale: number) => (h.count === 0 ? 'n/a' : (h.percentile(p) / scale).toFixed(scale === 1e6 ? 2 : 0));

@@ -3,13 +3,12 @@
 // only after the state is committed: a crash at any moment loses no acknowledged report. Saves of
 // concurrent requests are grouped into one transaction (one commit, one fsync or round trip) per
 // event-loop turn; a batch starts only after the previous one settled, so batches commit in order.
-import type { Report } from '../../protocol/report.js';
 import type { DeviceRecord } from '../device-store.js';
 import type { DeviceStateRow, DeviceStateStore } from './store.js';
 
 export class DeviceStateWriter {
-  /** Per device, its record and the report text when known (for that very report object). */
-  private pending = new Map<string, { d: DeviceRecord; report: Report; text?: string }>();
+  /** Per device, its record and its report's text. */
+  private pending = new Map<string, { d: DeviceRecord; text: string }>();
   private waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   private scheduled = false;
   private flushing: Promise<void> = Promise.resolve();
@@ -30,16 +29,16 @@ export class DeviceStateWriter {
 
   /**
    * Resolves once `d` is committed; rejects when the write failed. `d` is the state the device is to
-   * have (DeviceStore.plan): the ingest route installs it in memory only after this resolves.
-   * `reportText`: the JSON text of `d.report` as it arrived (the ingest route has it), stored as it
-   * is — re-serialising the parsed report cost more CPU than parsing it. Restoring reads it back
-   * through DeviceStore.restore, which applies the same checks as ingest.
+   * have (DeviceStore.plan): the ingest route installs it in memory only after this resolves. What
+   * is stored is `d.reportText`, the report's JSON text as it arrived — the record's `report` is only
+   * its head, without samples (device-store.ts), and re-serialising a parsed report cost more CPU
+   * than parsing it. Restoring reads it back through DeviceStore.restore, which applies the same
+   * checks as ingest. `reportText`: the same text, for a caller holding it apart from the record.
    */
   save(d: DeviceRecord, reportText?: string): Promise<void> {
-    if (!d.report) return Promise.resolve();
-    const queued = this.pending.get(d.name);
-    const text = reportText ?? (queued?.report === d.report ? queued.text : undefined);
-    this.pending.set(d.name, { d, report: d.report, ...(text !== undefined ? { text } : {}) });
+    const text = reportText ?? d.reportText;
+    if (!d.report || text === undefined) return Promise.resolve();
+    this.pending.set(d.name, { d, text });
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     if (!this.scheduled) {
       this.scheduled = true;
@@ -57,11 +56,10 @@ export class DeviceStateWriter {
     this.waiters = [];
     this.scheduled = false;
     const savedMs = this.nowMs();
-    const rows = batch.map(({ d, report, text }): DeviceStateRow => ({
+    const rows = batch.map(({ d, text }): DeviceStateRow => ({
       name: d.name,
       site: d.site,
-      // The text only stands for the report it came with; a record changed since is serialised.
-      reportJson: text !== undefined && d.report === report ? text : JSON.stringify(d.report),
+      reportJson: text,
       ...(d.receivedAtMs !== undefined ? { receivedAtMs: d.receivedAtMs } : {}),
       ...(d.clockOffsetSeconds !== undefined ? { clockOffsetSeconds: d.clockOffsetSeconds } : {}),
       reportsAccepted: d.reportsAccepted,
