@@ -14,7 +14,7 @@ import { RateLimiter } from '../rate-limit.js';
 import { reportCheckProblems } from '../report-checks.js';
 import { isStoreUnavailable } from '../store/outage/unavailable.js';
 import { IngestPool } from '../ingest-pool.js';
-import type { Prepared } from '../ingest-prepare.js';
+import { prepareReport, type Prepared } from '../ingest-prepare.js';
 
 interface TokenOwner {
   name: string;
@@ -63,12 +63,16 @@ export async function ingestRoutes(app: FastifyInstance, { ctx }: { ctx: Collect
   // goes to fastify's own JSON parser (its prototype-poisoning checks and its errors; the route's
   // body limit still applies while reading). The text is kept: storing it costs nothing, while
   // JSON.stringify of the parsed report cost more CPU than the parse itself.
+  // Without workers (one core) only the text is needed: read as a string, a body that came in one
+  // piece is decoded as it is, with no copy into a fresh 12 KiB Buffer per report (memory outside the
+  // heap, which sets off Node.js 24's full collections), and prepared on this turn, with no promise.
+  // Measured in bench/notes/collector-ingest.md.
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
-    const bytes = body as Buffer;
+  const withWorkers = pool.workers > 0;
+  app.addContentTypeParser('application/json', { parseAs: withWorkers ? 'buffer' : 'string' }, (req, body, done) => {
     req.receivedAtMs = ctx.nowMs();
-    const raw = bytes.toString('utf8');
+    const raw = typeof body === 'string' ? body : body.toString('utf8');
     // Without the byte-order mark the parser skips: the stored text must be plain JSON.parse input.
     const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
     req.reportText = text;
@@ -77,14 +81,17 @@ export async function ingestRoutes(app: FastifyInstance, { ctx }: { ctx: Collect
       parseJson(req, text, done);
       return;
     }
-    pool.prepare({ text, configuredSite: owner.site, defaultSite: ctx.config.defaultSite, receivedAtMs: req.receivedAtMs, maxSeriesPerDevice: ctx.config.limits.maxSeriesPerDevice }, bytes).then((prepared) => {
+    const settle = (prepared: Prepared) => {
       if (prepared.kind === 'unparsed') {
         parseJson(req, text, done);
         return;
       }
       req.prepared = prepared;
       done(null, prepared.kind === 'valid' ? prepared.report : null);
-    }, (err: Error) => done(err));
+    };
+    const input = { text, configuredSite: owner.site, defaultSite: ctx.config.defaultSite, receivedAtMs: req.receivedAtMs, maxSeriesPerDevice: ctx.config.limits.maxSeriesPerDevice };
+    if (!withWorkers) settle(prepareReport(input));
+    else pool.prepare(input, body as Buffer).then(settle, (err: Error) => done(err));
   });
   // Compressed bodies are inflated as a stream under the route's body limit (content-encoding.ts);
   // an encoding the collector cannot read is refused before anything is read.
