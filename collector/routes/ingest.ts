@@ -14,7 +14,7 @@ import { RateLimiter } from '../rate-limit.js';
 import { reportCheckProblems } from '../report-checks.js';
 import { isStoreUnavailable } from '../store/outage/unavailable.js';
 import { IngestPool } from '../ingest-pool.js';
-import { prepareReport, type Prepared } from '../ingest-prepare.js';
+import type { Prepared } from '../ingest-prepare.js';
 
 interface TokenOwner {
   name: string;
@@ -63,10 +63,12 @@ export async function ingestRoutes(app: FastifyInstance, { ctx }: { ctx: Collect
   // goes to fastify's own JSON parser (its prototype-poisoning checks and its errors; the route's
   // body limit still applies while reading). The text is kept: storing it costs nothing, while
   // JSON.stringify of the parsed report cost more CPU than the parse itself.
-  // Without workers (one core) only the text is needed: read as a string, a body that came in one
-  // piece is decoded as it is, with no copy into a fresh 12 KiB Buffer per report (memory outside the
-  // heap, which sets off Node.js 24's full collections), and prepared on this turn, with no promise.
-  // Measured in bench/notes/collector-ingest.md.
+  // Without workers (one core: collector/ingest-pool.ts) nothing is moved off the event loop, and the
+  // route does what it did before the workers: the body read as a string (a body that came in one
+  // piece is decoded as it is, not copied into a fresh Buffer first), fastify's parser, the checks
+  // and the indexing in the route, the rendering after the commit. Preparing on the loop instead (a
+  // Buffer per body, the rendering made before the commit and held across it) doubled the full
+  // garbage collections per report: bench/notes/collector-ingest.md.
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   const withWorkers = pool.workers > 0;
@@ -77,7 +79,7 @@ export async function ingestRoutes(app: FastifyInstance, { ctx }: { ctx: Collect
     const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
     req.reportText = text;
     const owner = req.tokenOwner;
-    if (!owner || text.length === 0) {
+    if (!withWorkers || !owner || text.length === 0) {
       parseJson(req, text, done);
       return;
     }
@@ -90,8 +92,7 @@ export async function ingestRoutes(app: FastifyInstance, { ctx }: { ctx: Collect
       done(null, prepared.kind === 'valid' ? prepared.report : null);
     };
     const input = { text, configuredSite: owner.site, defaultSite: ctx.config.defaultSite, receivedAtMs: req.receivedAtMs, maxSeriesPerDevice: ctx.config.limits.maxSeriesPerDevice };
-    if (!withWorkers) settle(prepareReport(input));
-    else pool.prepare(input, body as Buffer).then(settle, (err: Error) => done(err));
+    pool.prepare(input, body as Buffer).then(settle, (err: Error) => done(err));
   });
   // Compressed bodies are inflated as a stream under the route's body limit (content-encoding.ts);
   // an encoding the collector cannot read is refused before anything is read.
