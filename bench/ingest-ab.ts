@@ -69,6 +69,10 @@ interface Run {
   loadFromMs: number;
   fullGcPer1000: number;
   youngGcPer1000: number;
+  fullGcPauseUsPerReport: number;
+  /** Samples of the main thread's scheduler state (R, S, D) over the window. */
+  states: Record<string, number>;
+  youngGcPauseUsPerReport: number;
 }
 
 async function once(build: (typeof builds)[number], round: number): Promise<Run> {
@@ -83,14 +87,21 @@ async function once(build: (typeof builds)[number], round: number): Promise<Run>
     const spawnedAt = performance.now();
     const c = await startCollector(scope, loadgenDevices(devices, SEED), { cli: build.cli, core: 0, name: `ab-${build.name}`, nodeArgs, extra: { staleAfterIntervals: 1000, limits: { reportsPerSecond: 1000, reportBurst: 1000 } } });
     // --trace-gc prints one line per collection: counted as they come (the kept output is only a tail).
-    const gcs = { full: 0, young: 0 };
+    const gcs = { full: 0, young: 0, fullMs: 0, youngMs: 0 };
     let partial = '';
     c.proc.child.stdout?.on('data', (b: Buffer) => {
       const lines = (partial + b.toString()).split('\n');
       partial = lines.pop()!;
       for (const l of lines) {
-        if (/Mark-Compact/.test(l)) gcs.full++;
-        else if (/Scavenge|Minor Mark/.test(l)) gcs.young++;
+        // "…, 12.3 / 0.0 ms …": the pause on the main thread (concurrent marking on helper threads is not in it).
+        const ms = Number(/ ([\d.]+) \/ [\d.]+ ms/.exec(l)?.[1] ?? 0);
+        if (/Mark-Compact/.test(l)) {
+          gcs.full++;
+          gcs.fullMs += ms;
+        } else if (/Scavenge|Minor Mark/.test(l)) {
+          gcs.young++;
+          gcs.youngMs += ms;
+        }
       }
     });
     await sleep(2000);
@@ -102,7 +113,20 @@ async function once(build: (typeof builds)[number], round: number): Promise<Run>
     const url = `${c.url}/collector/metrics`;
     const [n0, m0, p0, t0] = [await reportsTaken(url), threadCpuSeconds(pid, pid), cpuSeconds(pid).own, performance.now()];
     const gc0 = { ...gcs };
+    // What the main thread is doing, sampled every 5 ms: running or waiting for the core (R), waiting
+    // for work (S: epoll), or in the kernel on I/O (D: SQLite's fsync at each commit).
+    const states: Record<string, number> = {};
+    const sampler = setInterval(() => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+        const st = stat[stat.lastIndexOf(')') + 2]!;
+        states[st] = (states[st] ?? 0) + 1;
+      } catch {
+        // exited: the run fails below
+      }
+    }, 5);
     await sleep(windowS * 1000);
+    clearInterval(sampler);
     const [n1, m1, p1, t1] = [await reportsTaken(url), threadCpuSeconds(pid, pid), cpuSeconds(pid).own, performance.now()];
     const gc1 = { ...gcs };
     await gen.stop('SIGKILL');
@@ -111,7 +135,7 @@ async function once(build: (typeof builds)[number], round: number): Promise<Run>
     const reports = n1 - n0;
     const s = (t1 - t0) / 1000;
     const load1 = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
-    return { build: build.name, round, reports, perSecond: reports / s, mainUsPerReport: ((m1 - m0) * 1e6) / reports, processUsPerReport: ((p1 - p0) * 1e6) / reports, mainShare: (m1 - m0) / s, load1, total, loadFromMs, fullGcPer1000: ((gc1.full - gc0.full) * 1000) / reports, youngGcPer1000: ((gc1.young - gc0.young) * 1000) / reports };
+    return { build: build.name, round, reports, perSecond: reports / s, mainUsPerReport: ((m1 - m0) * 1e6) / reports, processUsPerReport: ((p1 - p0) * 1e6) / reports, mainShare: (m1 - m0) / s, load1, total, loadFromMs, fullGcPer1000: ((gc1.full - gc0.full) * 1000) / reports, youngGcPer1000: ((gc1.young - gc0.young) * 1000) / reports, fullGcPauseUsPerReport: ((gc1.fullMs - gc0.fullMs) * 1000) / reports, states, youngGcPauseUsPerReport: ((gc1.youngMs - gc0.youngMs) * 1000) / reports };
   });
 }
 
@@ -128,10 +152,10 @@ for (let r = 0; r < rounds; r++) {
     console.log(JSON.stringify(run));
   }
 }
-console.log('\nbuild | runs | reports/s (median) | main-thread µs/report (median, min–max) | process µs/report (median, min–max) | main thread share of core | full / young GCs per 1,000 reports (median; --gc)');
+console.log('\nbuild | runs | reports/s (median) | main-thread µs/report (median, min–max) | process µs/report (median, min–max) | main thread share of core | full / young GCs per 1,000 reports, their pauses in µs per report (median; --gc)');
 for (const b of builds) {
   const mine = runs.filter((x) => x.build === b.name);
   const main = mine.map((x) => x.mainUsPerReport);
   const proc = mine.map((x) => x.processUsPerReport);
-  console.log(`${b.name} | ${mine.length} | ${median(mine.map((x) => x.perSecond)).toFixed(0)} | ${median(main).toFixed(0)} (${Math.min(...main).toFixed(0)}–${Math.max(...main).toFixed(0)}) | ${median(proc).toFixed(0)} (${Math.min(...proc).toFixed(0)}–${Math.max(...proc).toFixed(0)}) | ${(median(mine.map((x) => x.mainShare)) * 100).toFixed(1)} % | ${median(mine.map((x) => x.fullGcPer1000)).toFixed(2)} / ${median(mine.map((x) => x.youngGcPer1000)).toFixed(1)}`);
+  console.log(`${b.name} | ${mine.length} | ${median(mine.map((x) => x.perSecond)).toFixed(0)} | ${median(main).toFixed(0)} (${Math.min(...main).toFixed(0)}–${Math.max(...main).toFixed(0)}) | ${median(proc).toFixed(0)} (${Math.min(...proc).toFixed(0)}–${Math.max(...proc).toFixed(0)}) | ${(median(mine.map((x) => x.mainShare)) * 100).toFixed(1)} % | ${median(mine.map((x) => x.fullGcPer1000)).toFixed(2)} / ${median(mine.map((x) => x.youngGcPer1000)).toFixed(1)}, ${median(mine.map((x) => x.fullGcPauseUsPerReport)).toFixed(1)} / ${median(mine.map((x) => x.youngGcPauseUsPerReport)).toFixed(1)} µs`);
 }
