@@ -67,7 +67,7 @@ export async function ingestRoutes(app: FastifyInstance, { ctx }: { ctx: Collect
   // route does what it did before the workers: the body read as a string (a body that came in one
   // piece is decoded as it is, not copied into a fresh Buffer first), fastify's parser, the checks
   // and the indexing in the route, the rendering after the commit. Preparing on the loop instead (a
-  // Buffer per body, the rendering made before the commit and held across it) doubled the full
+  // Buffer per body, the rendering made before the commit and held across it) took 2.4× the full
   // garbage collections per report: bench/notes/collector-ingest.md.
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');

@@ -1,6 +1,6 @@
 // The ingest route as it runs on one core (a small VM, a container limited to one CPU, `taskset`):
-// no ingest workers (collector/ingest-pool.ts), so the body is read as a string and the report
-// prepared on the event loop's own turn (collector/routes/ingest.ts). The suites of the route
+// no ingest workers (collector/ingest-pool.ts), so the body is read as a string and parsed by
+// fastify's parser, and the route checks, indexes and renders (collector/routes/ingest.ts). The suites of the route
 // (collector-ingest) and of compressed bodies over a real socket (collector-content-encoding) run
 // here again with availableParallelism() answering 1; the tests below add what only this path does.
 import { afterEach, describe, expect, it, vi } from 'vitest';
