@@ -6,9 +6,11 @@
 // SQLite, the evaluation worker), and garbage collections (PerformanceObserver). CPU time is not
 // wall time, and the lowest batches of a run are those least disturbed by other processes on a busy
 // machine: the summary gives the median and the lower quartile. Builds alternate run by run.
-// Usage: node dist/bench/ingest-ab-inproc.js --build base=/tmp/base --build new=. [--runs 4] [--batches 8] [--batch 1000]
+// Usage: node dist/bench/ingest-ab-inproc.js --build base=/tmp/base --build new=. [--runs 4] [--batches 8] [--batch 1000] [--profile DIR]
+// (with --profile, its JSON lines are ingest-ab-profiles.js' RUNS input: node dist/bench/ingest-ab-profiles.js DIR RUNS.jsonl)
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PerformanceObserver, constants as perf } from 'node:perf_hooks';
@@ -27,6 +29,8 @@ const { values } = parseArgs({
     devices: { type: 'string', default: '1000' },
     /** Internal: run one build's collector here and print its batches. */
     child: { type: 'string' },
+    /** Profile the main thread over the batches (V8's profiler through node:inspector), one profile per run in DIR/<build>-<run>/, for ingest-ab-profiles.js. */
+    profile: { type: 'string' },
   },
 });
 const devices = Number(values.devices);
@@ -83,6 +87,12 @@ async function child(root: string): Promise<void> {
   // Warm-up: every device has a report, the code is optimised.
   await run(Math.max(3 * devices, 3000));
   const out: Batch[] = [];
+  const session = values.profile ? new Session() : undefined;
+  if (session) {
+    session.connect();
+    await post(session, 'Profiler.enable');
+    await post(session, 'Profiler.start');
+  }
   for (let b = 0; b < batches; b++) {
     const [m0, p0, g0] = [process.threadCpuUsage(), process.cpuUsage(), { ...gcs }];
     await run(batchSize);
@@ -91,16 +101,27 @@ async function child(root: string): Promise<void> {
     const [m1, p1] = [process.threadCpuUsage(m0), process.cpuUsage(p0)];
     out.push({ mainUs: (m1.user + m1.system) / batchSize, processUs: (p1.user + p1.system) / batchSize, majorGcs: gcs.major - g0.major, minorGcs: gcs.minor - g0.minor, gcMs: gcs.ms - g0.ms });
   }
+  if (session) {
+    const { profile } = (await post(session, 'Profiler.stop')) as { profile: unknown };
+    await mkdir(values.profile!, { recursive: true });
+    // Named like --cpu-prof's main-thread files (thread id 0), which ingest-ab-profiles.js looks for.
+    await writeFile(join(values.profile!, 'CPU.0.0.0.0.0.cpuprofile'), JSON.stringify(profile));
+    session.disconnect();
+  }
   await c.app.close();
   await rm(dir, { recursive: true, force: true });
   process.stdout.write(`${JSON.stringify({ failed, batches: out })}\n`);
   process.exit(0);
 }
 
-function runChild(root: string): Promise<{ failed: number; batches: Batch[] }> {
+function post(session: Session, method: string): Promise<unknown> {
+  return new Promise((resolvePost, reject) => session.post(method, (err, res) => (err ? reject(err) : resolvePost(res))));
+}
+
+function runChild(root: string, profileDir?: string): Promise<{ failed: number; batches: Batch[] }> {
   return new Promise((resolveRun, reject) => {
     // Pinned to one core (no ingest workers then: collector/ingest-pool.ts), the same core for every build.
-    const p = spawn('taskset', ['-c', '0', process.execPath, process.argv[1]!, '--child', root, '--batches', String(batches), '--batch', String(batchSize), '--devices', String(devices)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn('taskset', ['-c', '0', process.execPath, process.argv[1]!, '--child', root, '--batches', String(batches), '--batch', String(batchSize), '--devices', String(devices), ...(profileDir ? ['--profile', profileDir] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     p.stdout.on('data', (b: Buffer) => (out += b.toString()));
     const deadline = setTimeout(() => p.kill('SIGKILL'), 600_000);
@@ -121,10 +142,10 @@ if (values.child) {
   const all = new Map<string, Batch[]>(builds.map((b) => [b.name, []]));
   for (let r = 0; r < Number(values.runs); r++) {
     for (const b of r % 2 === 0 ? builds : [...builds].reverse()) {
-      const res = await runChild(b.root);
+      const res = await runChild(b.root, values.profile ? join(resolve(values.profile), `${b.name}-${r}`) : undefined);
       all.get(b.name)!.push(...res.batches);
       const med = (k: keyof Batch) => quantile(res.batches.map((x) => x[k]), 0.5).toFixed(1);
-      console.log(JSON.stringify({ build: b.name, run: r, failed: res.failed, mainUs: med('mainUs'), processUs: med('processUs'), majorGcs: res.batches.reduce((a, x) => a + x.majorGcs, 0), minorGcs: res.batches.reduce((a, x) => a + x.minorGcs, 0), load1: (await import('node:os')).loadavg()[0] }));
+      console.log(JSON.stringify({ build: b.name, run: r, failed: res.failed, mainUs: med('mainUs'), processUs: med('processUs'), majorGcs: res.batches.reduce((a, x) => a + x.majorGcs, 0), minorGcs: res.batches.reduce((a, x) => a + x.minorGcs, 0), load1: (await import('node:os')).loadavg()[0], round: r, total: batches * batchSize, loadFromMs: 0 }));
     }
   }
   console.log(`\n| build | batches of ${batchSize} | main thread µs/report (median / lower quartile) | process µs/report (median / lower quartile) | major / minor GCs per 1,000 reports | GC pause µs/report (median) |`);
