@@ -16,6 +16,8 @@ export interface BlasterArgs {
   connections: number;
   devices: number;
   tokenSeed: string;
+  /** Offer at most this many reports a second (the same rate to every build compared; bench/ingest-ab.ts); as fast as answered when unset. */
+  perSecond?: number;
 }
 
 export interface BlasterOutput {
@@ -73,7 +75,14 @@ function send(): Promise<void> {
 
 await Promise.all(
   Array.from({ length: args.connections }, async () => {
-    while (performance.now() < endAt) await send();
+    while (performance.now() < endAt) {
+      if (args.perSecond) {
+        const due = t0 + (sent * 1000) / args.perSecond;
+        const now = performance.now();
+        if (due > now) await new Promise((r) => setTimeout(r, due - now));
+      }
+      await send();
+    }
   }),
 );
 const cpu = process.cpuUsage();

@@ -42,6 +42,11 @@ export class IngestPool {
     private readonly size = defaultIngestWorkers(),
   ) {}
 
+  /** How many worker threads prepare reports (0: every report is prepared on the event loop). */
+  get workers(): number {
+    return this.size;
+  }
+
   /** Prepares `input` (its text's UTF-8 bytes in `bytes`, which are transferred: do not use them after). */
   async prepare(input: PrepareInput, bytes: Uint8Array): Promise<Prepared> {
     if (this.size < 1) return prepareReport(input);

@@ -30,9 +30,9 @@ export interface RunningCollector {
 export async function startCollector(
   scope: Scope,
   devices: readonly BenchDevice[],
-  opts: { core?: number; extra?: Record<string, unknown>; name?: string; port?: number; nodeArgs?: string[] } = {},
+  opts: { core?: number; extra?: Record<string, unknown>; name?: string; port?: number; nodeArgs?: string[]; /** Another build's CLI (an A/B comparison); this tree's by default. */ cli?: string } = {},
 ): Promise<RunningCollector> {
-  requireBinary(cliPath, 'nodejs', 'run `npm run build` first: the benchmarks run the built CLI');
+  requireBinary(opts.cli ?? cliPath, 'nodejs', 'run `npm run build` first: the benchmarks run the built CLI');
   const dir = await scope.tempDir(opts.name ?? 'collector');
   const port = opts.port ?? (await freePort());
   const config = {
@@ -44,7 +44,7 @@ export async function startCollector(
     ...opts.extra,
   };
   await writeFile(join(dir, 'collector.yaml'), stringify(config));
-  const proc = scope.startNode(cliPath, ['collector', '--config', join(dir, 'collector.yaml')], { ...(opts.core !== undefined ? { core: opts.core } : {}), ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}) });
+  const proc = scope.startNode(opts.cli ?? cliPath, ['collector', '--config', join(dir, 'collector.yaml')], { ...(opts.core !== undefined ? { core: opts.core } : {}), ...(opts.nodeArgs ? { nodeArgs: opts.nodeArgs } : {}) });
   const url = `http://127.0.0.1:${port}`;
   // A collector that exits (a bad configuration, a taken port) fails at once rather than after the timeout.
   const answered = await waitFor('the collector to answer /healthz', async () => (proc.child.exitCode !== null || proc.child.signalCode !== null ? 'exited' : httpOk(`${url}/healthz`)), 60_000).catch((e: Error) => e.message);

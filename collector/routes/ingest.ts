@@ -63,28 +63,36 @@ export async function ingestRoutes(app: FastifyInstance, { ctx }: { ctx: Collect
   // goes to fastify's own JSON parser (its prototype-poisoning checks and its errors; the route's
   // body limit still applies while reading). The text is kept: storing it costs nothing, while
   // JSON.stringify of the parsed report cost more CPU than the parse itself.
+  // Without workers (one core: collector/ingest-pool.ts) nothing is moved off the event loop, and the
+  // route does what it did before the workers: the body read as a string (a body that came in one
+  // piece is decoded as it is, not copied into a fresh Buffer first), fastify's parser, the checks
+  // and the indexing in the route, the rendering after the commit. Preparing on the loop instead (a
+  // Buffer per body, the rendering made before the commit and held across it) took 2.4× the full
+  // garbage collections per report: bench/notes/collector-ingest.md.
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
-    const bytes = body as Buffer;
+  const withWorkers = pool.workers > 0;
+  app.addContentTypeParser('application/json', { parseAs: withWorkers ? 'buffer' : 'string' }, (req, body, done) => {
     req.receivedAtMs = ctx.nowMs();
-    const raw = bytes.toString('utf8');
+    const raw = typeof body === 'string' ? body : body.toString('utf8');
     // Without the byte-order mark the parser skips: the stored text must be plain JSON.parse input.
     const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
     req.reportText = text;
     const owner = req.tokenOwner;
-    if (!owner || text.length === 0) {
+    if (!withWorkers || !owner || text.length === 0) {
       parseJson(req, text, done);
       return;
     }
-    pool.prepare({ text, configuredSite: owner.site, defaultSite: ctx.config.defaultSite, receivedAtMs: req.receivedAtMs, maxSeriesPerDevice: ctx.config.limits.maxSeriesPerDevice }, bytes).then((prepared) => {
+    const settle = (prepared: Prepared) => {
       if (prepared.kind === 'unparsed') {
         parseJson(req, text, done);
         return;
       }
       req.prepared = prepared;
       done(null, prepared.kind === 'valid' ? prepared.report : null);
-    }, (err: Error) => done(err));
+    };
+    const input = { text, configuredSite: owner.site, defaultSite: ctx.config.defaultSite, receivedAtMs: req.receivedAtMs, maxSeriesPerDevice: ctx.config.limits.maxSeriesPerDevice };
+    pool.prepare(input, body as Buffer).then(settle, (err: Error) => done(err));
   });
   // Compressed bodies are inflated as a stream under the route's body limit (content-encoding.ts);
   // an encoding the collector cannot read is refused before anything is read.
