@@ -14,7 +14,7 @@ import { RateLimiter } from '../rate-limit.js';
 import { reportCheckProblems } from '../report-checks.js';
 import { isStoreUnavailable } from '../store/outage/unavailable.js';
 import { IngestPool } from '../ingest-pool.js';
-import { prepareParsed, type Prepared } from '../ingest-prepare.js';
+import { indexParsed, type Prepared } from '../ingest-prepare.js';
 
 interface TokenOwner {
   name: string;
@@ -192,7 +192,8 @@ export async function ingestRoutes(app: FastifyInstance, { ctx }: { ctx: Collect
     }
     // The compact form of the report (collector/ingest-prepare.ts): the worker's, or made here the same
     // way from a report fastify's parser parsed. Only it is kept; the parsed samples are garbage now.
-    const valid = prepared?.kind === 'valid' ? prepared : prepareParsed(report, { configuredSite: owner.site, defaultSite: ctx.config.defaultSite, receivedAtMs: receivedAt, maxSeriesPerDevice: ctx.config.limits.maxSeriesPerDevice });
+    // Parsed here (no worker): rendered only after the commit (ingest-prepare.ts indexParsed).
+    const valid = prepared?.kind === 'valid' ? prepared : indexParsed(report, { configuredSite: owner.site, defaultSite: ctx.config.defaultSite, receivedAtMs: receivedAt, maxSeriesPerDevice: ctx.config.limits.maxSeriesPerDevice });
     const text = req.reportText ?? JSON.stringify(report);
     // One report of a device at a time, each planned against the committed state: a second report
     // waits for the first one's commit (or failure) instead of planning against what may be rolled back.
@@ -222,7 +223,7 @@ export async function ingestRoutes(app: FastifyInstance, { ctx }: { ctx: Collect
       const d = ctx.store.apply(plan.next);
       ctx.reportsApplied.inc();
       // Rendered by the worker, or now while the report is at hand, so that scrapes only concatenate text (device-exposition.ts).
-      ctx.exposition.install(d, valid.rendered);
+      ctx.exposition.install(d, 'rendered' in valid ? valid.rendered : valid.render());
       ctx.exposition.prepare(d);
       return plan.result;
     });
