@@ -320,6 +320,7 @@ export class StatusMonitor {
   private async sendLines(w: Worker, devices: readonly DeviceRecord[]): Promise<void> {
     let batch: { name: string; parts: Uint8Array[] }[] = [];
     let bytes = 0;
+    const slicer = new TimeSlicer();
     const flush = () => {
       if (batch.length === 0) return;
       const packed = packLines(batch);
@@ -339,9 +340,10 @@ export class StatusMonitor {
       }
       batch.push({ name: d.name, parts });
       for (const p of parts) bytes += p.length;
-      if (batch.length >= LINES_BATCH_DEVICES || bytes >= LINES_BATCH_BYTES) {
+      // Also by time: a batch of 500 devices held the loop up to ~140 ms in the benchmark's profile at 10,000 devices.
+      if (batch.length >= LINES_BATCH_DEVICES || bytes >= LINES_BATCH_BYTES || slicer.due()) {
         flush();
-        await yieldTurn();
+        await slicer.next();
       }
     }
     flush();
