@@ -3,7 +3,7 @@
 // series at scrape time (registerDeviceSeries). Run in its own process so its memory is its own.
 // Usage: node prom-client-baseline-worker.js DEVICES RUNS — prints one JSON line.
 import { Registry } from 'prom-client';
-import { DeviceStore } from '../collector/device-store.js';
+import { deviceSamples, DeviceStore } from '../collector/device-store.js';
 import { registerDeviceSeries } from '../collector/exposition.js';
 import { simulatedReport } from '../tools/loadgen/report-shape.js';
 import { peakRssMiB, resetPeak, rssMiB } from './lib/proc-stats.js';
@@ -15,8 +15,11 @@ for (let i = 0; i < devices; i++) {
   const name = `sim-${String(i).padStart(5, '0')}`;
   store.accept(name, 'loadgen', simulatedReport(name, 'loadgen', now - 60_000, 1, now, 3600), now);
 }
+// Each device's samples held in memory, indexed by metric, as the collector held them when it served
+// them this way (its records now keep only the report's text: collector/device-store.ts).
+const held = new Map(store.list().map((d) => [d, deviceSamples(d)] as const));
 const registry = new Registry();
-registerDeviceSeries(registry, () => store.list());
+registerDeviceSeries(registry, () => store.list(), (d) => held.get(d) ?? new Map());
 global.gc?.();
 const before = rssMiB(process.pid);
 resetPeak(process.pid);
