@@ -112,7 +112,7 @@ async function run(mode: string): Promise<void> {
           const i = next++ % devices;
           const d = { ...records[i]!, reportsAccepted: records[i]!.reportsAccepted + sent };
           const t = performance.now();
-          const saved = writer.save(d, texts[i]);
+          const saved = writer.save(d);
           outstanding.add(saved);
           void saved.finally(() => outstanding.delete(saved)).catch(() => undefined);
           saved.then(

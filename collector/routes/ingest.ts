@@ -213,8 +213,8 @@ export async function ingestRoutes(app: FastifyInstance, { ctx }: { ctx: Collect
       const plan = ctx.store.plan(owner.name, owner.site, valid.compact, text, receivedAt);
       if (!plan.next) return plan.result;
       try {
-        // The text is that of the report `next` holds: a plan has `next` only when this report replaces the stored one.
-        await ctx.deviceState.save(plan.next, req.reportText);
+        // `next` carries this report's text: a plan has `next` only when this report replaces the stored one.
+        await ctx.deviceState.save(plan.next);
       } catch (err) {
         // Nothing changed in memory: the agent's retry of this report is planned afresh and applied once.
         req.log.error({ err }, 'could not save the device state');

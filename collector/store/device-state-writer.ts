@@ -33,10 +33,10 @@ export class DeviceStateWriter {
    * is stored is `d.reportText`, the report's JSON text as it arrived — the record's `report` is only
    * its head, without samples (device-store.ts), and re-serialising a parsed report cost more CPU
    * than parsing it. Restoring reads it back through DeviceStore.restore, which applies the same
-   * checks as ingest. `reportText`: the same text, for a caller holding it apart from the record.
+   * checks as ingest.
    */
-  save(d: DeviceRecord, reportText?: string): Promise<void> {
-    const text = reportText ?? d.reportText;
+  save(d: DeviceRecord): Promise<void> {
+    const text = d.reportText;
     if (!d.report || text === undefined) return Promise.resolve();
     this.pending.set(d.name, { d, text });
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
