@@ -15,6 +15,7 @@ import { securityHeaders } from './security-headers.js';
 import { runbookRoutes } from './routes/runbooks.js';
 import { serviceDiscoveryRoutes } from './routes/service-discovery.js';
 import { SnmpPoller } from './snmp/poller.js';
+import { ScrapeListener } from './scrape/scrape-listener.js';
 import { loadCalendar } from './business-hours.js';
 import { registerStatus } from './status/register.js';
 import { registerNotifications } from './notify/register.js';
@@ -27,6 +28,8 @@ import type { StatusService } from './status/service.js';
 export interface CollectorApp {
   app: FastifyInstance;
   ctx: CollectorContext;
+  /** The per-device targets' own listener once the app is ready, when `scrapeListen` is configured. */
+  scrape: { listener?: ScrapeListener };
   /** Status page, event history, inspections, maintenance (collector/status/). */
   status: StatusService;
 }
@@ -84,7 +87,16 @@ export async function buildCollector(config: CollectorConfig, opts: { log: Logge
   await app.register(ingestRoutes, { ctx });
   await app.register(enrolRoutes, { ctx });
   await app.register(metricsRoutes, { ctx });
-  await app.register(serviceDiscoveryRoutes, { ctx, boundPort });
+  // Per-device targets on a listener and thread of their own when configured (collector/scrape/).
+  const scrape: { listener?: ScrapeListener } = {};
+  if (config.scrapeListen) {
+    app.addHook('onReady', async () => {
+      scrape.listener = await ScrapeListener.start(ctx, opts.log.child({ component: 'scrape' }));
+      opts.log.info({ address: scrape.listener.address() }, 'per-device targets are served on their own listener (scrapeListen)');
+    });
+    app.addHook('onClose', async () => scrape.listener?.stop());
+  }
+  await app.register(serviceDiscoveryRoutes, { ctx, boundPort, scrapeAddress: () => scrape.listener?.address() });
   await app.register(runbookRoutes);
   const status = await registerStatus(app, ctx, opts.log);
   await registerNotifications(app, status, opts.log, opts.notify);
@@ -103,7 +115,7 @@ export async function buildCollector(config: CollectorConfig, opts: { log: Logge
     app.addHook('onReady', async () => poller.start());
     app.addHook('onClose', async () => poller.stop());
   }
-  return { app, ctx, status };
+  return { app, ctx, status, scrape };
 }
 
 /** Says at start-up who can see what, when that is more than this machine's users. */

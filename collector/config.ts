@@ -38,6 +38,24 @@ export const CollectorConfigSchema = Type.Object(
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: '^[^\\u0000-\\u001f]+$' })),
     /** host:port at which Prometheus reaches this collector, written into service-discovery targets. */
     advertiseAddress: Type.Optional(Type.String({ pattern: '^[^\\s/]+:[0-9]{1,5}$' })),
+    /**
+     * A listener of its own for per-device targets (/devices/<name>/metrics), served by a thread of its
+     * own (collector/scrape/) so that Prometheus' scrapes never queue behind ingest, the status
+     * evaluation's feed or garbage collection on the event loop; /sd then hands out this address. Same
+     * TLS and scrape credentials as `listen`. Recommended from a few thousand devices on.
+     */
+    scrapeListen: Type.Optional(
+      Type.Object(
+        {
+          /** Default: listen.host. */
+          host: Type.Optional(Type.String({ minLength: 1 })),
+          port: Type.Integer({ minimum: 0, maximum: 65535 }),
+          /** host:port at which Prometheus reaches this listener (written into /sd's targets). */
+          advertiseAddress: Type.Optional(Type.String({ pattern: '^[^\\s/]+:[0-9]{1,5}$' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024, default: 1024 * 1024 }),
     /** A device is "not reporting" after this many of its own report intervals without a report. */
     staleAfterIntervals: Type.Number({ minimum: 1.5, maximum: 1000, default: 3 }),
@@ -95,6 +113,7 @@ export const collectorEnv: EnvTable = {
   STATIONWATCH_LISTEN_HOST: { path: 'listen.host', type: 'string' },
   STATIONWATCH_LISTEN_PORT: { path: 'listen.port', type: 'number' },
   STATIONWATCH_ADVERTISE_ADDRESS: { path: 'advertiseAddress', type: 'string' },
+  STATIONWATCH_SCRAPE_PORT: { path: 'scrapeListen.port', type: 'number' },
   STATIONWATCH_COLLECTOR_NAME: { path: 'name', type: 'string' },
   STATIONWATCH_STALE_AFTER_INTERVALS: { path: 'staleAfterIntervals', type: 'number' },
   STATIONWATCH_LOG_LEVEL: { path: 'log.level', type: 'string' },

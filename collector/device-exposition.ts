@@ -11,6 +11,7 @@ import type { Sample } from '../protocol/report.js';
 import { deviceSamples, type DeviceRecord } from './device-store.js';
 import { collectorMetrics as cm } from '../protocol/collector-metrics.js';
 import { parseLines } from './status/exposition-lines.js';
+import { sharedBytes } from './shared-bytes.js';
 
 interface Family {
   name: string;
@@ -156,6 +157,9 @@ export class DeviceExposition {
   }
 
   private keep(d: DeviceRecord, body: Buffer, byteRanges: Int32Array): Rendered {
+    // In shared memory, so that the scrape thread (collector/scrape/) holds the same bytes, not a copy:
+    // the ingest worker's renderings already are; what the event loop renders (no worker, restores, SNMP) is copied once.
+    if (!(body.buffer instanceof SharedArrayBuffer)) body = sharedBytes(body);
     const fresh: Rendered = { report: d.report, polled: d.polled, site: d.site, clockOffsetSeconds: d.clockOffsetSeconds, body, ranges: byteRanges };
     this.cache.set(d, fresh);
     return fresh;
@@ -216,14 +220,12 @@ export class DeviceExposition {
    * targets every 15 s, one every few seconds); a string is young-generation garbage, swept cheaply.
    */
   deviceText(d: DeviceRecord): string {
-    const { body, ranges } = this.rendered(d);
-    let text = '';
-    for (let i = 0; i < deviceFamilies.length; i++) {
-      const start = ranges[2 * i]!;
-      if (start === -1) continue;
-      text += (text.length === 0 ? headerTexts[i]! : separatedHeaderTexts[i]!) + body.toString('utf8', start, ranges[2 * i + 1]!);
-    }
-    return text;
+    return targetText(this.rendered(d));
+  }
+
+  /** The device's current rendering (made now if its report changed since): what the scrape thread serves (collector/scrape/). */
+  current(d: DeviceRecord): FamilyLines {
+    return this.rendered(d);
   }
 
   /**
@@ -242,6 +244,17 @@ export class DeviceExposition {
 export interface FamilyLines {
   readonly body: Buffer;
   readonly ranges: Int32Array;
+}
+
+/** One device's target text from its rendering (DeviceExposition.deviceText; the scrape thread, collector/scrape/). */
+export function targetText({ body, ranges }: FamilyLines): string {
+  let text = '';
+  for (let i = 0; i < deviceFamilies.length; i++) {
+    const start = ranges[2 * i]!;
+    if (start === -1) continue;
+    text += (text.length === 0 ? headerTexts[i]! : separatedHeaderTexts[i]!) + body.toString('utf8', start, ranges[2 * i + 1]!);
+  }
+  return text;
 }
 
 /** Family `i`'s lines of a device, as a view into its body; undefined when it has no series. */

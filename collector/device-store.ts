@@ -139,6 +139,7 @@ const MAX_GAPS = 50;
 
 export class DeviceStore {
   private readonly devices = new Map<string, DeviceRecord>();
+  private readonly listeners: Array<(name: string) => void> = [];
 
   constructor(
     configured: ReadonlyArray<{ name: string; site?: string }>,
@@ -153,6 +154,19 @@ export class DeviceStore {
     for (const t of snmpTargets) {
       this.devices.set(t.name, { ...blank(t.name, t.site ?? defaultSite, 'snmp', true), intervalSeconds: t.intervalSeconds });
     }
+  }
+
+  /**
+   * Calls `listener` with a device's name whenever its record changes (a report or poll applied, a
+   * restore) or it is forgotten — synchronously, so a listener that needs the device's new rendering
+   * reads it later in the turn (the ingest route installs it right after apply).
+   */
+  onChange(listener: (name: string) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private changed(name: string): void {
+    for (const l of this.listeners) l(name);
   }
 
   /**
@@ -178,6 +192,7 @@ export class DeviceStore {
       reportsAccepted: saved.reportsAccepted,
       gaps: saved.gaps.slice(-MAX_GAPS),
     });
+    this.changed(saved.name);
     // With its samples, for rendering now (the record itself keeps none).
     return { device: this.devices.get(saved.name)!, samples: indexed.byMetric };
   }
@@ -203,7 +218,9 @@ export class DeviceStore {
   forget(name: string): boolean {
     const d = this.devices.get(name);
     if (!d || d.configured) return false;
-    return this.devices.delete(name);
+    this.devices.delete(name);
+    this.changed(name);
+    return true;
   }
 
   get(name: string): DeviceRecord | undefined {
@@ -212,8 +229,14 @@ export class DeviceStore {
 
   /** Reporting = a report arrived within staleAfterIntervals of the device's own interval. */
   isReporting(d: DeviceRecord, nowMs: number): boolean {
-    if (d.receivedAtMs === undefined || d.intervalSeconds === undefined) return false;
-    return nowMs - d.receivedAtMs <= d.intervalSeconds * 1000 * this.staleAfterIntervals;
+    const until = this.reportingUntil(d);
+    return until !== undefined && nowMs <= until;
+  }
+
+  /** Until when (collector clock) the device counts as reporting without another report; undefined: never reported. */
+  reportingUntil(d: DeviceRecord): number | undefined {
+    if (d.receivedAtMs === undefined || d.intervalSeconds === undefined) return undefined;
+    return d.receivedAtMs + d.intervalSeconds * 1000 * this.staleAfterIntervals;
   }
 
   /** A finished SNMP poll (reachable or not: `stationwatch_snmp_up` says which). */
@@ -227,6 +250,7 @@ export class DeviceStore {
     d.info = byMetric.get(m.deviceInfo.name)?.[0]?.labels;
     d.receivedAtMs = polledAtMs;
     d.reportsAccepted++;
+    this.changed(name);
     return { status: 'accepted', dropped };
   }
 
@@ -240,11 +264,10 @@ export class DeviceStore {
   /** Installs a planned record (after its commit): the device's record object is kept, its fields replaced. */
   apply(next: DeviceRecord): DeviceRecord {
     const d = this.devices.get(next.name);
-    if (!d) {
-      this.devices.set(next.name, next);
-      return next;
-    }
-    return Object.assign(d, next);
+    const applied = d ? Object.assign(d, next) : next;
+    if (!d) this.devices.set(next.name, next);
+    this.changed(next.name);
+    return applied;
   }
 
   /**

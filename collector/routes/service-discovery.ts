@@ -1,6 +1,7 @@
 // GET /sd — Prometheus HTTP service discovery (http_sd_configs): every device as its own target.
 // The target address is the collector's advertised address (how Prometheus reaches it, which behind
-// a proxy or in a container is not the listen address); the metrics path selects the device.
+// a proxy or in a container is not the listen address), or its scrape listener's (scrapeListen); the
+// metrics path selects the device.
 import type { FastifyInstance } from 'fastify';
 import type { CollectorContext } from '../context.js';
 import { scrapeGuard } from '../scrape-auth.js';
@@ -12,10 +13,12 @@ export function advertisedAddress(ctx: CollectorContext, boundPort: () => number
   return `${reachable}:${boundPort()}`;
 }
 
-export async function serviceDiscoveryRoutes(app: FastifyInstance, { ctx, boundPort }: { ctx: CollectorContext; boundPort: () => number }): Promise<void> {
+export async function serviceDiscoveryRoutes(app: FastifyInstance, { ctx, boundPort, scrapeAddress }: { ctx: CollectorContext; boundPort: () => number; scrapeAddress: () => string | undefined }): Promise<void> {
   app.addHook('onRequest', scrapeGuard(ctx.config.scrapeAuth));
   app.get('/sd', async () => {
-    const address = advertisedAddress(ctx, boundPort);
+    // The scrape thread's listener when there is one (scrapeListen, collector/scrape/): it answers
+    // targets without waiting on the event loop. The main listener still answers the same paths.
+    const address = scrapeAddress() ?? advertisedAddress(ctx, boundPort);
     return ctx.store.list().map((d) => ({
       targets: [address],
       labels: {

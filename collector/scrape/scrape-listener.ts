@@ -1,0 +1,184 @@
+// The event loop's side of the scrape thread (scrape-thread.ts): starts it on `scrapeListen`, tells it
+// every device's current rendering and reporting window whenever the device store changes (batched per
+// turn: one message however many reports a turn applied), and restarts it on the same port if it dies.
+// The renderings' bytes are shared memory (collector/shared-bytes.ts): posting them copies nothing.
+import { readFile } from 'node:fs/promises';
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '../../common/logger.js';
+import type { CollectorContext } from '../context.js';
+import { securityHeaders } from '../security-headers.js';
+import { workerScript } from '../worker-script.js';
+import type { FromScrapeThread, ScrapeThreadInit, TargetEntry, ToScrapeThread } from './scrape-messages.js';
+
+/** How often the collector's clock is re-sent when it drifts from the thread's (a test's fake clock; a stepped system clock is the same for both). */
+const CLOCK_EVERY_MS = 500;
+const RESTART_AFTER_MS = 1_000;
+const STOP_WAIT_MS = 5_000;
+
+export class ScrapeListener {
+  private worker: Worker | undefined;
+  private readonly dirty = new Set<string>();
+  private scheduled = false;
+  private lastSkewMs = 0;
+  private seq = 0;
+  private readonly acks = new Map<number, () => void>();
+  private stopping = false;
+  private clockTimer: NodeJS.Timeout | undefined;
+  /** The bound port (port 0 in the configuration: the one the system chose, kept across restarts). */
+  port = 0;
+
+  private constructor(
+    private readonly ctx: CollectorContext,
+    private readonly init: ScrapeThreadInit,
+    private readonly log: Logger,
+  ) {}
+
+  /** Starts the thread and its listener; rejects with the listener's error (a port in use, a bad certificate). */
+  static async start(ctx: CollectorContext, log: Logger): Promise<ScrapeListener> {
+    const c = ctx.config.scrapeListen!;
+    const tls = ctx.config.listen.tls;
+    const init: ScrapeThreadInit = {
+      host: c.host ?? ctx.config.listen.host,
+      port: c.port,
+      ...(tls ? { tls: { cert: await readFile(tls.cert, 'utf8'), key: await readFile(tls.key, 'utf8') } } : {}),
+      ...(ctx.config.scrapeAuth ? { auth: ctx.config.scrapeAuth } : {}),
+      contentType: ctx.collectorRegistry.contentType,
+      headers: securityHeaders(tls !== undefined),
+      requestTimeoutMs: ctx.config.limits.requestTimeoutSeconds * 1000,
+    };
+    const listener = new ScrapeListener(ctx, init, log);
+    await listener.spawn();
+    ctx.store.onChange((name) => listener.changed(name));
+    listener.clockTimer = setInterval(() => {
+      if (Math.abs(listener.skew() - listener.lastSkewMs) >= 1) listener.post([], []);
+    }, CLOCK_EVERY_MS).unref();
+    return listener;
+  }
+
+  /** Where Prometheus reaches the listener (scrapeListen.advertiseAddress, else its host and bound port). */
+  address(): string {
+    const c = this.ctx.config.scrapeListen!;
+    if (c.advertiseAddress) return c.advertiseAddress;
+    const host = this.init.host;
+    const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+    return `${reachable}:${this.port}`;
+  }
+
+  /** Resolves once the thread has every change made so far (tests; a scrape after it sees them). */
+  sync(): Promise<void> {
+    this.flush();
+    if (!this.worker) return Promise.resolve();
+    const seq = ++this.seq;
+    return new Promise((resolve) => {
+      this.acks.set(seq, resolve);
+      this.post([], [], seq);
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.clockTimer);
+    const w = this.worker;
+    if (!w) return;
+    const closed = new Promise<void>((resolve) => {
+      w.on('message', (m: FromScrapeThread) => m.type === 'closed' && resolve());
+      w.once('exit', () => resolve());
+    });
+    w.postMessage({ type: 'close' } satisfies ToScrapeThread);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([closed, new Promise((r) => (timer = setTimeout(r, STOP_WAIT_MS)))]);
+    clearTimeout(timer);
+    await w.terminate();
+    for (const resolve of this.acks.values()) resolve();
+    this.acks.clear();
+  }
+
+  private async spawn(): Promise<void> {
+    const init = { ...this.init, port: this.port || this.init.port };
+    const w = new Worker(await workerScript(new URL('./scrape-thread.js', import.meta.url)), { name: 'scrape', workerData: init });
+    await new Promise<void>((resolve, reject) => {
+      const early = (err: Error) => reject(err);
+      w.once('error', early);
+      w.once('exit', (code) => reject(new Error(`the scrape thread exited (code ${code}) before it listened`)));
+      w.on('message', (m: FromScrapeThread) => {
+        if (m.type === 'listening') {
+          this.port = m.port;
+          w.off('error', early);
+          w.removeAllListeners('exit');
+          resolve();
+        } else if (m.type === 'failed') {
+          reject(new Error(`scrapeListen ${init.host}:${init.port}: ${m.message}`));
+          void w.terminate();
+        } else if (m.type === 'applied') {
+          this.acks.get(m.seq)?.();
+          this.acks.delete(m.seq);
+        }
+      });
+    });
+    this.worker = w;
+    w.unref();
+    w.on('error', (err) => this.log.error({ err }, 'the scrape thread failed'));
+    w.once('exit', (code) => {
+      if (this.stopping || this.worker !== w) return;
+      this.worker = undefined;
+      this.log.error({ code }, `the scrape thread exited; restarting it on port ${this.port} in ${RESTART_AFTER_MS} ms (per-device targets on the main listener answer meanwhile)`);
+      setTimeout(() => void this.restart(), RESTART_AFTER_MS).unref();
+    });
+    // Everything it must know: every device, as now (at start, and after a restart).
+    for (const d of this.ctx.store.list()) this.dirty.add(d.name);
+    this.flush();
+  }
+
+  private async restart(): Promise<void> {
+    if (this.stopping) return;
+    try {
+      await this.spawn();
+      this.log.info({ port: this.port }, 'the scrape thread listens again');
+    } catch (err) {
+      this.log.error({ err }, 'could not restart the scrape thread; trying again');
+      setTimeout(() => void this.restart(), RESTART_AFTER_MS * 5).unref();
+    }
+  }
+
+  private changed(name: string): void {
+    this.dirty.add(name);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // After this turn: the ingest route installs the report's rendering right after the store applies it.
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    if (this.dirty.size === 0 || !this.worker) return;
+    const set: TargetEntry[] = [];
+    const remove: string[] = [];
+    for (const name of this.dirty) {
+      const d = this.ctx.store.get(name);
+      if (!d) {
+        remove.push(name);
+        continue;
+      }
+      const until = this.ctx.store.reportingUntil(d);
+      if (d.receivedAtMs === undefined || until === undefined) {
+        set.push({ name });
+        continue;
+      }
+      const { body, ranges } = this.ctx.exposition.current(d);
+      set.push({ name, receivedAtMs: d.receivedAtMs, reportingUntilMs: until, body, ranges });
+    }
+    this.dirty.clear();
+    this.post(set, remove);
+  }
+
+  private skew(): number {
+    return this.ctx.nowMs() - Date.now();
+  }
+
+  private post(set: TargetEntry[], remove: string[], seq = 0): void {
+    const w = this.worker;
+    if (!w) return;
+    this.lastSkewMs = this.skew();
+    w.postMessage({ type: 'targets', clockSkewMs: this.lastSkewMs, set, remove, seq } satisfies ToScrapeThread);
+  }
+}

@@ -1,0 +1,33 @@
+// What the event loop and the scrape thread say to each other (scrape-listener.ts, scrape-thread.ts).
+import type { ScrapeAuth } from '../reliability-config.js';
+
+export interface ScrapeThreadInit {
+  host: string;
+  port: number;
+  /** PEM cert and key, read by the event loop (the same files as listen.tls). */
+  tls?: { cert: string; key: string };
+  auth?: ScrapeAuth;
+  contentType: string;
+  headers: Readonly<Record<string, string>>;
+  /** A client that trickles its request is cut off after this long (limits.requestTimeoutSeconds). */
+  requestTimeoutMs: number;
+}
+
+/** A device as a target: what the thread needs to answer for it without asking the event loop. */
+export interface TargetEntry {
+  name: string;
+  /** Last report (or poll) on the collector's clock; absent: never reported. */
+  receivedAtMs?: number;
+  /** Until when the device counts as reporting (DeviceStore.isReporting), on the collector's clock. */
+  reportingUntilMs?: number;
+  /** Its rendering (DeviceExposition), bytes in shared memory: present whenever it has reported. */
+  body?: Uint8Array;
+  ranges?: Int32Array;
+}
+
+export type ToScrapeThread =
+  /** `clockMs` minus the thread's Date.now() at posting: the collector's clock (a test's fake clock too). */
+  | { type: 'targets'; clockSkewMs: number; set: TargetEntry[]; remove: string[]; seq: number }
+  | { type: 'close' };
+
+export type FromScrapeThread = { type: 'listening'; port: number } | { type: 'failed'; message: string } | { type: 'applied'; seq: number } | { type: 'closed' };

@@ -1,0 +1,81 @@
+// The scrape thread: a listener of its own (scrapeListen) that answers Prometheus' per-device targets,
+// /devices/<name>/metrics, from the renderings the event loop posts (scrape-listener.ts). Nothing here
+// waits on the event loop: ingest, the status evaluation's feed, history flushes and the main heap's
+// garbage collection no longer sit between a scrape and its answer, and this thread's own heap is small
+// (the bytes are shared memory), so its collections are short. The answers are the main listener's,
+// byte for byte (device-exposition.ts targetText; the same refusals as routes/metrics.ts).
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { parentPort, workerData } from 'node:worker_threads';
+import { targetText } from '../device-exposition.js';
+import { ApiError } from '../errors.js';
+import { scrapeCredentials } from '../scrape-auth.js';
+import type { FromScrapeThread, ScrapeThreadInit, TargetEntry, ToScrapeThread } from './scrape-messages.js';
+
+const init = workerData as ScrapeThreadInit;
+const port = parentPort!;
+const send = (m: FromScrapeThread) => port.postMessage(m);
+const targets = new Map<string, TargetEntry>();
+let clockSkewMs = 0;
+const allowed = scrapeCredentials(init.auth);
+const jsonHeaders = { ...init.headers, 'content-type': 'application/json; charset=utf-8' };
+const textHeaders = { ...init.headers, 'content-type': init.contentType };
+const TARGET = /^\/devices\/([^/?#]+)\/metrics(?:\?.*)?$/;
+
+function refuse(res: ServerResponse, err: ApiError): void {
+  const body = JSON.stringify(err.body());
+  res.writeHead(err.status, { ...jsonHeaders, 'content-length': Buffer.byteLength(body) }).end(body);
+}
+
+function answer(req: IncomingMessage, res: ServerResponse): void {
+  const match = TARGET.exec(req.url ?? '');
+  if (!match) {
+    const body = JSON.stringify({ error: 'not_found', message: 'no such route: this listener serves per-device targets (/devices/<name>/metrics) only' });
+    res.writeHead(404, { ...jsonHeaders, 'content-length': Buffer.byteLength(body) }).end(body);
+    return;
+  }
+  if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, new ApiError('not_found', undefined, 'no such route: per-device targets answer GET and HEAD'));
+  if (!allowed(req.headers.authorization)) return refuse(res, new ApiError('scrape_unauthorized'));
+  let name: string;
+  try {
+    name = decodeURIComponent(match[1]!);
+  } catch {
+    return refuse(res, new ApiError('invalid_request', undefined, `'${req.url}' is not a valid url component`));
+  }
+  const t = targets.get(name);
+  if (!t) return refuse(res, new ApiError('not_found'));
+  // As DeviceStore.isReporting, on the collector's clock.
+  if (t.receivedAtMs === undefined || t.reportingUntilMs === undefined || t.body === undefined || t.ranges === undefined || Date.now() + clockSkewMs > t.reportingUntilMs) {
+    return refuse(res, new ApiError('not_reporting', undefined, t.receivedAtMs === undefined ? `device "${name}" has never reported` : `device "${name}" last reported at ${new Date(t.receivedAtMs).toISOString()}`));
+  }
+  const text = targetText({ body: Buffer.from(t.body.buffer, t.body.byteOffset, t.body.length), ranges: t.ranges });
+  res.writeHead(200, { ...textHeaders, 'content-length': Buffer.byteLength(text) }).end(text);
+}
+
+const server = init.tls ? createHttpsServer({ cert: init.tls.cert, key: init.tls.key }, answer) : createHttpServer(answer);
+server.requestTimeout = init.requestTimeoutMs;
+server.headersTimeout = Math.min(init.requestTimeoutMs, 60_000);
+server.on('clientError', (_err, socket) => {
+  if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+  else socket.destroy();
+});
+server.once('error', (err) => send({ type: 'failed', message: err.message }));
+server.listen({ host: init.host, port: init.port }, () => {
+  const addr = server.address();
+  send({ type: 'listening', port: typeof addr === 'object' && addr ? addr.port : init.port });
+});
+
+port.on('message', (m: ToScrapeThread) => {
+  if (m.type === 'targets') {
+    clockSkewMs = m.clockSkewMs;
+    for (const name of m.remove) targets.delete(name);
+    for (const t of m.set) targets.set(t.name, t);
+    if (m.seq > 0) send({ type: 'applied', seq: m.seq });
+  } else if (m.type === 'close') {
+    server.close(() => {
+      send({ type: 'closed' });
+      port.close();
+    });
+    server.closeAllConnections();
+  }
+});

@@ -1,0 +1,194 @@
+// Per-device targets on their own listener and thread (scrapeListen, collector/scrape/): the same
+// answers as the main listener, byte for byte, kept current as reports arrive; /sd hands out its
+// address; scrape credentials and TLS as on the main listener; and answers while the event loop is
+// blocked, which is what the thread is for (the same request on the main listener waits).
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildCollector, type CollectorApp } from '../../collector/app.js';
+import { resolveCollectorConfig } from '../../collector/config.js';
+import { silentLogger } from '../../common/logger.js';
+import { makeReport } from '../helpers/reports.js';
+
+const TOKEN = 'token-for-pc-01-xxxxxxxx';
+const SCRAPE_TOKEN = 'prometheus-scrape-token-0123456789';
+let c: CollectorApp | undefined;
+let dirs: string[] = [];
+afterEach(async () => {
+  await c?.app.close();
+  c = undefined;
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  dirs = [];
+});
+
+async function collector(extra: Record<string, unknown> = {}, nowMs?: () => number): Promise<CollectorApp & { mainUrl: string; scrapeUrl: string }> {
+  const config = resolveCollectorConfig({ listen: { host: '127.0.0.1', port: 0 }, scrapeListen: { port: 0 }, devices: [{ name: 'pc-01', token: TOKEN, site: 'a' }, { name: 'pc-02', token: `${TOKEN}-2`, site: 'a' }], ...extra }, {}, 'test');
+  c = await buildCollector(config, { log: silentLogger, ...(nowMs ? { nowMs } : {}) });
+  await c.app.listen({ host: '127.0.0.1', port: 0 });
+  const addr = c.app.server.address();
+  const scheme = config.listen.tls ? 'https' : 'http';
+  return { ...c, mainUrl: `${scheme}://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`, scrapeUrl: `${scheme}://127.0.0.1:${c.scrape.listener!.port}` };
+}
+
+async function report(app: CollectorApp, now: number, seq = 1, value = 0.42): Promise<void> {
+  const res = await app.app.inject({ method: 'POST', url: '/api/v1/reports', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, payload: JSON.stringify(makeReport({ createdAt: now, sentAt: now, seq, samples: [{ metric: 'stationwatch_cpu_utilisation_ratio', value }] })) });
+  expect(res.statusCode).toBe(202);
+  await app.scrape.listener!.sync();
+}
+
+const get = async (url: string, headers: Record<string, string> = {}) => {
+  const res = await fetch(url, { headers });
+  return { status: res.status, type: res.headers.get('content-type'), nosniff: res.headers.get('x-content-type-options'), body: await res.text() };
+};
+
+describe('the scrape thread', () => {
+  it('answers each target as the main listener does, follows reports, and /sd hands out its address', async () => {
+    const s = await collector();
+    expect(s.scrapeUrl).not.toBe(s.mainUrl);
+    await report(s, Date.now());
+    const [onMain, onScrape] = [await get(`${s.mainUrl}/devices/pc-01/metrics`), await get(`${s.scrapeUrl}/devices/pc-01/metrics`)];
+    expect(onMain.status).toBe(200);
+    expect(onScrape).toEqual(onMain);
+    expect(onScrape.body).toContain('stationwatch_cpu_utilisation_ratio{device="pc-01",site="a"} 0.42');
+    expect(onScrape.nosniff).toBe('nosniff');
+    // The next report replaces the text there too.
+    await report(s, Date.now(), 2, 0.77);
+    expect((await get(`${s.scrapeUrl}/devices/pc-01/metrics`)).body).toContain('stationwatch_cpu_utilisation_ratio{device="pc-01",site="a"} 0.77');
+    expect((await get(`${s.scrapeUrl}/devices/pc-01/metrics`)).body).toBe((await get(`${s.mainUrl}/devices/pc-01/metrics`)).body);
+    // HEAD: headers only.
+    const head = await fetch(`${s.scrapeUrl}/devices/pc-01/metrics`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(Number(head.headers.get('content-length'))).toBe(Buffer.byteLength(onScrape.body.replace('0.42', '0.77')));
+    // Refusals as on the main listener: unknown device, never reported, anything else.
+    for (const path of ['/devices/nope/metrics', '/devices/pc-02/metrics', '/devices/%E0%A4%A/metrics']) {
+      const [m, t] = [await get(`${s.mainUrl}${path}`), await get(`${s.scrapeUrl}${path}`)];
+      expect({ path, status: t.status }).toEqual({ path, status: m.status });
+      expect(JSON.parse(t.body).error).toBe(path.includes('pc-02') ? 'not_reporting' : path.includes('%') ? 'invalid_request' : 'not_found');
+    }
+    expect(JSON.parse((await get(`${s.scrapeUrl}/devices/pc-02/metrics`)).body).message).toBe('device "pc-02" has never reported');
+    expect((await get(`${s.scrapeUrl}/metrics`)).status).toBe(404);
+    expect((await fetch(`${s.scrapeUrl}/devices/pc-01/metrics`, { method: 'POST' })).status).toBe(404);
+    const sd = (await (await fetch(`${s.mainUrl}/sd`)).json()) as Array<{ targets: string[]; labels: Record<string, string> }>;
+    expect(sd.map((t) => t.targets[0])).toEqual([s.scrapeUrl.slice('http://'.length), s.scrapeUrl.slice('http://'.length)]);
+    expect(sd.find((t) => t.labels.device === 'pc-01')!.labels.__metrics_path__).toBe('/devices/pc-01/metrics');
+  });
+
+  it('goes 503 when the device stops reporting (the collector clock, a fake one here), and drops a forgotten device', async () => {
+    let now = Date.now();
+    const s = await collector({}, () => now);
+    await report(s, now);
+    expect((await get(`${s.scrapeUrl}/devices/pc-01/metrics`)).status).toBe(200);
+    // staleAfterIntervals 3 × 15 s: one millisecond past it, not reporting, on both listeners.
+    now += 45_001;
+    await s.scrape.listener!.sync();
+    const stale = await get(`${s.scrapeUrl}/devices/pc-01/metrics`);
+    expect(stale.status).toBe(503);
+    expect(JSON.parse(stale.body).message).toMatch(/^device "pc-01" last reported at /);
+    expect((await get(`${s.mainUrl}/devices/pc-01/metrics`)).status).toBe(503);
+    // A device the configuration does not list (enrolled), then forgotten: gone from the thread too.
+    s.ctx.store.accept('pc-enrolled', 'a', makeReport({ device: 'pc-enrolled', createdAt: now, sentAt: now }), now);
+    s.ctx.exposition.prepare(s.ctx.store.get('pc-enrolled')!);
+    await s.scrape.listener!.sync();
+    expect((await get(`${s.scrapeUrl}/devices/pc-enrolled/metrics`)).status).toBe(200);
+    expect(s.ctx.store.forget('pc-enrolled')).toBe(true);
+    await s.scrape.listener!.sync();
+    expect((await get(`${s.scrapeUrl}/devices/pc-enrolled/metrics`)).status).toBe(404);
+  });
+
+  it('asks for the scrape credentials when they are configured', async () => {
+    const s = await collector({ scrapeAuth: { bearerToken: SCRAPE_TOKEN } });
+    await report(s, Date.now());
+    const without = await get(`${s.scrapeUrl}/devices/pc-01/metrics`);
+    expect(without.status).toBe(401);
+    expect(JSON.parse(without.body).error).toBe('scrape_unauthorized');
+    expect((await get(`${s.scrapeUrl}/devices/pc-01/metrics`, { authorization: 'Bearer wrong-token-0123456789' })).status).toBe(401);
+    expect((await get(`${s.scrapeUrl}/devices/pc-01/metrics`, { authorization: `Bearer ${SCRAPE_TOKEN}` })).status).toBe(200);
+  });
+
+  it('serves over TLS with the main listener\'s certificate', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sw-scrape-tls-'));
+    dirs.push(dir);
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1'], { timeout: 30_000, stdio: 'ignore' });
+    const s = await collector({ listen: { host: '127.0.0.1', port: 0, tls: { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') } } });
+    await report(s, Date.now());
+    const { status, body, hsts } = await new Promise<{ status: number; body: string; hsts: unknown }>((resolve, reject) => {
+      const req = httpsRequest(`${s.scrapeUrl}/devices/pc-01/metrics`, { rejectUnauthorized: false }, (res) => {
+        let text = '';
+        res.on('data', (b: Buffer) => (text += b.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text, hsts: res.headers['strict-transport-security'] }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(200);
+    expect(hsts).toBe('max-age=31536000');
+    expect(body).toContain('stationwatch_cpu_utilisation_ratio{device="pc-01",site="a"} 0.42');
+    const sd = (await s.app.inject('/sd')).json() as Array<{ labels: Record<string, string> }>;
+    expect(sd[0]!.labels.__scheme__).toBe('https');
+  });
+
+  it('answers while the event loop is blocked; the main listener waits', async () => {
+    const s = await collector();
+    await report(s, Date.now());
+    // The requests come from a thread of their own: this test's event loop is the collector's.
+    const timeInThread = (url: string, sent: () => void) =>
+      new Promise<number>((resolve, reject) => {
+        const w = new Worker(`const { parentPort, workerData } = require('node:worker_threads');
+          parentPort.once('message', async () => { await new Promise((r) => setTimeout(r, 200)); const t0 = performance.now(); const r = await fetch(workerData); await r.text(); parentPort.postMessage(r.status === 200 ? performance.now() - t0 : -r.status); });
+          parentPort.postMessage('ready');`, { eval: true, workerData: url });
+        w.on('error', reject);
+        w.on('message', (m: unknown) => {
+          if (m === 'ready') {
+            w.postMessage('go');
+            return sent();
+          }
+          void w.terminate();
+          resolve(m as number);
+        });
+      });
+    const block = (ms: number) => {
+      const end = performance.now() + ms;
+      while (performance.now() < end);
+    };
+    for (const [url, fast] of [[`${s.scrapeUrl}/devices/pc-01/metrics`, true], [`${s.mainUrl}/devices/pc-01/metrics`, false]] as const) {
+      // The thread sends 200 ms after "go", while the event loop is held for 1.5 s.
+      let go!: () => void;
+      const started = new Promise<void>((r) => (go = r));
+      const timed = timeInThread(url, go);
+      await started;
+      block(1_500);
+      const ms = await timed;
+      expect(ms).toBeGreaterThan(0);
+      if (fast) expect(ms).toBeLessThan(1_000);
+      else expect(ms).toBeGreaterThan(1_000);
+    }
+  });
+
+  it('restarts a thread that died, on the same port, with every device', async () => {
+    const s = await collector();
+    await report(s, Date.now());
+    const port = s.scrape.listener!.port;
+    await (s.scrape.listener as unknown as { worker: Worker }).worker.terminate();
+    const deadline = Date.now() + 10_000;
+    let status = 0;
+    while (Date.now() < deadline && status !== 200) {
+      await new Promise((r) => setTimeout(r, 200));
+      status = await get(`${s.scrapeUrl}/devices/pc-01/metrics`).then((r) => r.status, () => 0);
+    }
+    expect(status).toBe(200);
+    expect(s.scrape.listener!.port).toBe(port);
+  });
+
+  it('refuses to start when its port is taken, saying which', async () => {
+    const first = await collector();
+    const taken = first.scrape.listener!.port;
+    const config = resolveCollectorConfig({ listen: { host: '127.0.0.1', port: 0 }, scrapeListen: { port: taken } }, {}, 'test');
+    const second = await buildCollector(config, { log: silentLogger });
+    await expect(second.app.ready()).rejects.toThrow(new RegExp(`scrapeListen 127.0.0.1:${taken}: .*EADDRINUSE`));
+    await second.app.close();
+  });
+});
