@@ -11,7 +11,6 @@ import type { Sample } from '../protocol/report.js';
 import { deviceSamples, type DeviceRecord } from './device-store.js';
 import { collectorMetrics as cm } from '../protocol/collector-metrics.js';
 import { parseLines } from './status/exposition-lines.js';
-import { sharedBytes } from './shared-bytes.js';
 
 interface Family {
   name: string;
@@ -157,9 +156,6 @@ export class DeviceExposition {
   }
 
   private keep(d: DeviceRecord, body: Buffer, byteRanges: Int32Array): Rendered {
-    // In shared memory, so that the scrape thread (collector/scrape/) holds the same bytes, not a copy:
-    // the ingest worker's renderings already are; what the event loop renders (no worker, restores, SNMP) is copied once.
-    if (!(body.buffer instanceof SharedArrayBuffer)) body = sharedBytes(body);
     const fresh: Rendered = { report: d.report, polled: d.polled, site: d.site, clockOffsetSeconds: d.clockOffsetSeconds, body, ranges: byteRanges };
     this.cache.set(d, fresh);
     return fresh;
@@ -246,13 +242,26 @@ export interface FamilyLines {
   readonly ranges: Int32Array;
 }
 
-/** One device's target text from its rendering (DeviceExposition.deviceText; the scrape thread, collector/scrape/). */
+/** One device's target text from its rendering (DeviceExposition.deviceText). */
 export function targetText({ body, ranges }: FamilyLines): string {
   let text = '';
   for (let i = 0; i < deviceFamilies.length; i++) {
     const start = ranges[2 * i]!;
     if (start === -1) continue;
     text += (text.length === 0 ? headerTexts[i]! : separatedHeaderTexts[i]!) + body.toString('utf8', start, ranges[2 * i + 1]!);
+  }
+  return text;
+}
+
+/**
+ * The same from `body` and its families' spans (family index, start, end; the families it has, in
+ * index order): what the scrape thread keeps (collector/scrape/scrape-thread.ts).
+ */
+export function targetTextOfSpans(body: Buffer, spans: readonly number[]): string {
+  let text = '';
+  for (let k = 0; k < spans.length; k += 3) {
+    const i = spans[k]!;
+    text += (k === 0 ? headerTexts[i]! : separatedHeaderTexts[i]!) + body.toString('utf8', spans[k + 1]!, spans[k + 2]!);
   }
   return text;
 }

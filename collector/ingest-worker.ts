@@ -1,9 +1,8 @@
 // An ingest worker thread (collector/ingest-pool.ts): takes a report body's bytes, answers with
-// prepareReport's result (compact: no samples); the rendered text's bytes come back in shared memory,
-// the history's arrays are transferred back, not copied.
+// prepareReport's result (compact: no samples); the rendered text's bytes and the history's arrays
+// are transferred back, not copied.
 import { parentPort } from 'node:worker_threads';
 import { prepareReport, type PrepareInput } from './ingest-prepare.js';
-import { sharedBytes } from './shared-bytes.js';
 
 export interface WorkerRequest extends Omit<PrepareInput, 'text'> {
   id: number;
@@ -15,10 +14,11 @@ parentPort!.on('message', (m: WorkerRequest) => {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const { bytes: _bytes, id, ...rest } = m;
   const prepared = prepareReport({ ...rest, text });
-  // The rendered bytes go back in shared memory (sharedBytes): the event loop keeps them for /metrics and
-  // the scrape thread (collector/scrape/) serves the same bytes without a copy of its own. Copying here
-  // also keeps Node's small-buffer pool from being sent along.
-  if (prepared.kind === 'valid') prepared.rendered.body = sharedBytes(prepared.rendered.body);
-  const transfer = prepared.kind === 'valid' ? [prepared.rendered.byteRanges.buffer, prepared.history.ops.buffer, prepared.history.values.buffer] as ArrayBuffer[] : [];
+  // A small text may sit in Node's shared buffer pool: transfer a copy of its bytes, never the pool.
+  if (prepared.kind === 'valid') {
+    const b = prepared.rendered.body;
+    if (b.byteOffset !== 0 || b.buffer.byteLength !== b.length) prepared.rendered.body = new Uint8Array(b);
+  }
+  const transfer = prepared.kind === 'valid' ? [prepared.rendered.body.buffer, prepared.rendered.byteRanges.buffer, prepared.history.ops.buffer, prepared.history.values.buffer] as ArrayBuffer[] : [];
   parentPort!.postMessage({ id, prepared }, transfer);
 });

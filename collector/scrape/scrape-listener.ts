@@ -1,7 +1,10 @@
 // The event loop's side of the scrape thread (scrape-thread.ts): starts it on `scrapeListen`, tells it
 // every device's current rendering and reporting window whenever the device store changes (batched per
 // turn: one message however many reports a turn applied), and restarts it on the same port if it dies.
-// The renderings' bytes are shared memory (collector/shared-bytes.ts): posting them copies nothing.
+// A batch's renderings are copied into one buffer, transferred; the thread copies them into its arena
+// (target-arena.ts) and drops the buffer at once. Shared memory would save the copies, but V8 counts a
+// SharedArrayBuffer towards neither heap, so replaced renderings waited for full collections that
+// nothing triggered (RSS +1.4 GiB in 90 s at 10,000 devices, bench/notes/status-evaluation-under-load.md).
 import { readFile } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../common/logger.js';
@@ -153,6 +156,8 @@ export class ScrapeListener {
     if (this.dirty.size === 0 || !this.worker) return;
     const set: TargetEntry[] = [];
     const remove: string[] = [];
+    const bodies: Uint8Array[] = [];
+    let size = 0;
     for (const name of this.dirty) {
       const d = this.ctx.store.get(name);
       if (!d) {
@@ -161,24 +166,34 @@ export class ScrapeListener {
       }
       const until = this.ctx.store.reportingUntil(d);
       if (d.receivedAtMs === undefined || until === undefined) {
-        set.push({ name });
+        set.push({ name, offset: 0, length: -1, spans: [] });
         continue;
       }
       const { body, ranges } = this.ctx.exposition.current(d);
-      set.push({ name, receivedAtMs: d.receivedAtMs, reportingUntilMs: until, body, ranges });
+      const spans: number[] = [];
+      for (let i = 0; i < ranges.length / 2; i++) if (ranges[2 * i] !== -1) spans.push(i, ranges[2 * i]!, ranges[2 * i + 1]!);
+      set.push({ name, receivedAtMs: d.receivedAtMs, reportingUntilMs: until, offset: size, length: body.length, spans });
+      bodies.push(body);
+      size += body.length;
     }
     this.dirty.clear();
-    this.post(set, remove);
+    const bytes = new Uint8Array(size);
+    let at = 0;
+    for (const b of bodies) {
+      bytes.set(b, at);
+      at += b.length;
+    }
+    this.post(set, remove, 0, bytes);
   }
 
   private skew(): number {
     return this.ctx.nowMs() - Date.now();
   }
 
-  private post(set: TargetEntry[], remove: string[], seq = 0): void {
+  private post(set: TargetEntry[], remove: string[], seq = 0, bytes = new Uint8Array(0)): void {
     const w = this.worker;
     if (!w) return;
     this.lastSkewMs = this.skew();
-    w.postMessage({ type: 'targets', clockSkewMs: this.lastSkewMs, set, remove, seq } satisfies ToScrapeThread);
+    w.postMessage({ type: 'targets', clockSkewMs: this.lastSkewMs, set, bytes, remove, seq } satisfies ToScrapeThread, [bytes.buffer]);
   }
 }

@@ -20,14 +20,16 @@ export interface TargetEntry {
   receivedAtMs?: number;
   /** Until when the device counts as reporting (DeviceStore.isReporting), on the collector's clock. */
   reportingUntilMs?: number;
-  /** Its rendering (DeviceExposition), bytes in shared memory: present whenever it has reported. */
-  body?: Uint8Array;
-  ranges?: Int32Array;
+  /** Its rendering's bytes (DeviceExposition): [offset, offset + length) of the batch's `bytes`; length -1: none. */
+  offset: number;
+  length: number;
+  /** Its families' lines within those bytes: family index, start, end (relative), for each family it has. */
+  spans: number[];
 }
 
 export type ToScrapeThread =
   /** `clockMs` minus the thread's Date.now() at posting: the collector's clock (a test's fake clock too). */
-  | { type: 'targets'; clockSkewMs: number; set: TargetEntry[]; remove: string[]; seq: number }
+  | { type: 'targets'; clockSkewMs: number; set: TargetEntry[]; bytes: Uint8Array; remove: string[]; seq: number }
   | { type: 'close' };
 
 export type FromScrapeThread = { type: 'listening'; port: number } | { type: 'failed'; message: string } | { type: 'applied'; seq: number } | { type: 'closed' };

@@ -1,21 +1,29 @@
 // The scrape thread: a listener of its own (scrapeListen) that answers Prometheus' per-device targets,
 // /devices/<name>/metrics, from the renderings the event loop posts (scrape-listener.ts). Nothing here
 // waits on the event loop: ingest, the status evaluation's feed, history flushes and the main heap's
-// garbage collection no longer sit between a scrape and its answer, and this thread's own heap is small
-// (the bytes are shared memory), so its collections are short. The answers are the main listener's,
+// garbage collection no longer sit between a scrape and its answer; this thread's heap holds only the
+// targets' bytes (buffers outside it) and each answer's text, so its collections are short. The answers are the main listener's,
 // byte for byte (device-exposition.ts targetText; the same refusals as routes/metrics.ts).
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { parentPort, workerData } from 'node:worker_threads';
-import { targetText } from '../device-exposition.js';
+import { targetTextOfSpans } from '../device-exposition.js';
 import { ApiError } from '../errors.js';
 import { scrapeCredentials } from '../scrape-auth.js';
-import type { FromScrapeThread, ScrapeThreadInit, TargetEntry, ToScrapeThread } from './scrape-messages.js';
+import type { FromScrapeThread, ScrapeThreadInit, ToScrapeThread } from './scrape-messages.js';
+import { TargetArena, type Placed } from './target-arena.js';
 
 const init = workerData as ScrapeThreadInit;
 const port = parentPort!;
 const send = (m: FromScrapeThread) => port.postMessage(m);
-const targets = new Map<string, TargetEntry>();
+interface Target {
+  receivedAtMs?: number;
+  reportingUntilMs?: number;
+  placed?: Placed;
+  spans: number[];
+}
+const targets = new Map<string, Target>();
+const arena = new TargetArena();
 let clockSkewMs = 0;
 const allowed = scrapeCredentials(init.auth);
 const jsonHeaders = { ...init.headers, 'content-type': 'application/json; charset=utf-8' };
@@ -45,10 +53,11 @@ function answer(req: IncomingMessage, res: ServerResponse): void {
   const t = targets.get(name);
   if (!t) return refuse(res, new ApiError('not_found'));
   // As DeviceStore.isReporting, on the collector's clock.
-  if (t.receivedAtMs === undefined || t.reportingUntilMs === undefined || t.body === undefined || t.ranges === undefined || Date.now() + clockSkewMs > t.reportingUntilMs) {
+  if (t.receivedAtMs === undefined || t.reportingUntilMs === undefined || t.placed === undefined || Date.now() + clockSkewMs > t.reportingUntilMs) {
     return refuse(res, new ApiError('not_reporting', undefined, t.receivedAtMs === undefined ? `device "${name}" has never reported` : `device "${name}" last reported at ${new Date(t.receivedAtMs).toISOString()}`));
   }
-  const text = targetText({ body: Buffer.from(t.body.buffer, t.body.byteOffset, t.body.length), ranges: t.ranges });
+  // A string copied out of the arena now (the arena may reuse these bytes after this turn).
+  const text = targetTextOfSpans(arena.view(t.placed), t.spans);
   res.writeHead(200, { ...textHeaders, 'content-length': Buffer.byteLength(text) }).end(text);
 }
 
@@ -65,11 +74,25 @@ server.listen({ host: init.host, port: init.port }, () => {
   send({ type: 'listening', port: typeof addr === 'object' && addr ? addr.port : init.port });
 });
 
+function drop(name: string): void {
+  const t = targets.get(name);
+  if (t?.placed) arena.free(t.placed);
+  targets.delete(name);
+}
+
 port.on('message', (m: ToScrapeThread) => {
   if (m.type === 'targets') {
     clockSkewMs = m.clockSkewMs;
-    for (const name of m.remove) targets.delete(name);
-    for (const t of m.set) targets.set(t.name, t);
+    for (const name of m.remove) drop(name);
+    const bytes = Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.length);
+    for (const e of m.set) {
+      drop(e.name);
+      const t: Target = { spans: e.spans };
+      if (e.receivedAtMs !== undefined) t.receivedAtMs = e.receivedAtMs;
+      if (e.reportingUntilMs !== undefined) t.reportingUntilMs = e.reportingUntilMs;
+      if (e.length >= 0) t.placed = arena.put(bytes.subarray(e.offset, e.offset + e.length));
+      targets.set(e.name, t);
+    }
     if (m.seq > 0) send({ type: 'applied', seq: m.seq });
   } else if (m.type === 'close') {
     server.close(() => {
