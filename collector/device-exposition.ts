@@ -253,17 +253,9 @@ export function targetText({ body, ranges }: FamilyLines): string {
   return text;
 }
 
-/**
- * The same from `body` and its families' spans (family index, start, end; the families it has, in
- * index order): what the scrape thread keeps (collector/scrape/scrape-thread.ts).
- */
-export function targetTextOfSpans(body: Buffer, spans: readonly number[]): string {
-  let text = '';
-  for (let k = 0; k < spans.length; k += 3) {
-    const i = spans[k]!;
-    text += (k === 0 ? headerTexts[i]! : separatedHeaderTexts[i]!) + body.toString('utf8', spans[k + 1]!, spans[k + 2]!);
-  }
-  return text;
+/** Family `i`'s HELP and TYPE lines, as a target's text starts with them (`first`) or after a family's lines. */
+export function familyHeaderText(i: number, first: boolean): string {
+  return first ? headerTexts[i]! : separatedHeaderTexts[i]!;
 }
 
 /** Family `i`'s lines of a device, as a view into its body; undefined when it has no series. */

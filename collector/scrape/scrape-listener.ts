@@ -1,25 +1,31 @@
 // The event loop's side of the scrape thread (scrape-thread.ts): starts it on `scrapeListen`, tells it
 // every device's current rendering and reporting window whenever the device store changes (batched per
 // turn: one message however many reports a turn applied), and restarts it on the same port if it dies.
-// A batch's renderings are copied into one buffer, transferred; the thread copies them into its arena
-// (target-arena.ts) and drops the buffer at once. Shared memory would save the copies, but V8 counts a
-// SharedArrayBuffer towards neither heap, so replaced renderings waited for full collections that
-// nothing triggered (RSS +1.4 GiB in 90 s at 10,000 devices, bench/notes/status-evaluation-under-load.md).
+// A batch's renderings are written as records (target-record.ts) into a ring of shared memory
+// (byte-ring.ts); the thread copies them into its arena (target-arena.ts) and releases the ring. The
+// renderings themselves are not shared: V8 counts a SharedArrayBuffer towards neither heap, so replaced
+// renderings waited for full collections that nothing triggered (RSS +1.4 GiB in 90 s at 10,000
+// devices, bench/notes/status-evaluation-under-load.md).
 import { readFile } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../common/logger.js';
 import type { CollectorContext } from '../context.js';
 import { securityHeaders } from '../security-headers.js';
 import { workerScript } from '../worker-script.js';
-import type { FromScrapeThread, ScrapeThreadInit, TargetEntry, ToScrapeThread } from './scrape-messages.js';
+import { ByteRing } from './byte-ring.js';
+import type { BatchBytes, FromScrapeThread, ScrapeThreadInit, TargetEntry, ToScrapeThread } from './scrape-messages.js';
+import { recordLength, writeRecord } from './target-record.js';
 
 /** How often the collector's clock is re-sent when it drifts from the thread's (a test's fake clock; a stepped system clock is the same for both). */
 const CLOCK_EVERY_MS = 500;
 const RESTART_AFTER_MS = 1_000;
 const STOP_WAIT_MS = 5_000;
+/** ~1.3 s of renderings at 10,000 devices; a batch over half of it goes as a buffer of its own. */
+const RING_BYTES = 16 * 1024 * 1024;
 
 export class ScrapeListener {
   private worker: Worker | undefined;
+  private ring = ByteRing.create(RING_BYTES);
   private readonly dirty = new Set<string>();
   private scheduled = false;
   private lastSkewMs = 0;
@@ -32,7 +38,7 @@ export class ScrapeListener {
 
   private constructor(
     private readonly ctx: CollectorContext,
-    private readonly init: ScrapeThreadInit,
+    private readonly init: Omit<ScrapeThreadInit, 'ring'>,
     private readonly log: Logger,
   ) {}
 
@@ -40,7 +46,7 @@ export class ScrapeListener {
   static async start(ctx: CollectorContext, log: Logger): Promise<ScrapeListener> {
     const c = ctx.config.scrapeListen!;
     const tls = ctx.config.listen.tls;
-    const init: ScrapeThreadInit = {
+    const init: Omit<ScrapeThreadInit, 'ring'> = {
       host: c.host ?? ctx.config.listen.host,
       port: c.port,
       ...(tls ? { tls: { cert: await readFile(tls.cert, 'utf8'), key: await readFile(tls.key, 'utf8') } } : {}),
@@ -97,7 +103,9 @@ export class ScrapeListener {
   }
 
   private async spawn(): Promise<void> {
-    const init = { ...this.init, port: this.port || this.init.port };
+    // A ring of its own for each thread started: what the last one had not released is not waited for.
+    this.ring = ByteRing.create(RING_BYTES);
+    const init: ScrapeThreadInit = { ...this.init, port: this.port || this.init.port, ring: { data: this.ring.data, control: this.ring.control } };
     const w = new Worker(await workerScript(new URL('./scrape-thread.js', import.meta.url)), { name: 'scrape', workerData: init });
     await new Promise<void>((resolve, reject) => {
       const early = (err: Error) => reject(err);
@@ -156,7 +164,7 @@ export class ScrapeListener {
     if (this.dirty.size === 0 || !this.worker) return;
     const set: TargetEntry[] = [];
     const remove: string[] = [];
-    const bodies: Uint8Array[] = [];
+    const renderings: Array<{ body: Uint8Array; ranges: Int32Array }> = [];
     let size = 0;
     for (const name of this.dirty) {
       const d = this.ctx.store.get(name);
@@ -166,34 +174,31 @@ export class ScrapeListener {
       }
       const until = this.ctx.store.reportingUntil(d);
       if (d.receivedAtMs === undefined || until === undefined) {
-        set.push({ name, offset: 0, length: -1, spans: [] });
+        set.push({ name, offset: 0, length: -1 });
         continue;
       }
-      const { body, ranges } = this.ctx.exposition.current(d);
-      const spans: number[] = [];
-      for (let i = 0; i < ranges.length / 2; i++) if (ranges[2 * i] !== -1) spans.push(i, ranges[2 * i]!, ranges[2 * i + 1]!);
-      set.push({ name, receivedAtMs: d.receivedAtMs, reportingUntilMs: until, offset: size, length: body.length, spans });
-      bodies.push(body);
-      size += body.length;
+      const r = this.ctx.exposition.current(d);
+      const length = recordLength(r.body, r.ranges);
+      set.push({ name, receivedAtMs: d.receivedAtMs, reportingUntilMs: until, offset: size, length });
+      renderings.push(r);
+      size += length;
     }
     this.dirty.clear();
-    const bytes = new Uint8Array(size);
+    const slot = size <= RING_BYTES / 2 ? this.ring.reserve(size) : undefined;
+    const into = slot ? Buffer.from(this.ring.data, slot.offset, size) : Buffer.from(new ArrayBuffer(size));
     let at = 0;
-    for (const b of bodies) {
-      bytes.set(b, at);
-      at += b.length;
-    }
-    this.post(set, remove, 0, bytes);
+    for (const r of renderings) at = writeRecord(into, at, r.body, r.ranges);
+    this.post(set, remove, 0, slot ? { ring: slot } : { bytes: into });
   }
 
   private skew(): number {
     return this.ctx.nowMs() - Date.now();
   }
 
-  private post(set: TargetEntry[], remove: string[], seq = 0, bytes = new Uint8Array(0)): void {
+  private post(set: TargetEntry[], remove: string[], seq = 0, batch: BatchBytes = { ring: { offset: 0, length: 0, end: -1 } }): void {
     const w = this.worker;
     if (!w) return;
     this.lastSkewMs = this.skew();
-    w.postMessage({ type: 'targets', clockSkewMs: this.lastSkewMs, set, bytes, remove, seq } satisfies ToScrapeThread, [bytes.buffer]);
+    w.postMessage({ type: 'targets', clockSkewMs: this.lastSkewMs, set, batch, remove, seq } satisfies ToScrapeThread, 'bytes' in batch ? [batch.bytes.buffer as ArrayBuffer] : []);
   }
 }

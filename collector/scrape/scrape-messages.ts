@@ -1,5 +1,6 @@
 // What the event loop and the scrape thread say to each other (scrape-listener.ts, scrape-thread.ts).
 import type { ScrapeAuth } from '../reliability-config.js';
+import type { RingSlot } from './byte-ring.js';
 
 export interface ScrapeThreadInit {
   host: string;
@@ -11,6 +12,8 @@ export interface ScrapeThreadInit {
   headers: Readonly<Record<string, string>>;
   /** A client that trickles its request is cut off after this long (limits.requestTimeoutSeconds). */
   requestTimeoutMs: number;
+  /** The ring the renderings come through (byte-ring.ts). */
+  ring: { data: SharedArrayBuffer; control: SharedArrayBuffer };
 }
 
 /** A device as a target: what the thread needs to answer for it without asking the event loop. */
@@ -20,16 +23,17 @@ export interface TargetEntry {
   receivedAtMs?: number;
   /** Until when the device counts as reporting (DeviceStore.isReporting), on the collector's clock. */
   reportingUntilMs?: number;
-  /** Its rendering's bytes (DeviceExposition): [offset, offset + length) of the batch's `bytes`; length -1: none. */
+  /** Its record (target-record.ts): [offset, offset + length) of the batch's bytes; length -1: none (never reported). */
   offset: number;
   length: number;
-  /** Its families' lines within those bytes: family index, start, end (relative), for each family it has. */
-  spans: number[];
 }
+
+/** Where a batch's records are: a stretch of the ring, or (too big for it, or the ring full) a buffer of their own. */
+export type BatchBytes = { ring: RingSlot } | { bytes: Uint8Array };
 
 export type ToScrapeThread =
   /** `clockMs` minus the thread's Date.now() at posting: the collector's clock (a test's fake clock too). */
-  | { type: 'targets'; clockSkewMs: number; set: TargetEntry[]; bytes: Uint8Array; remove: string[]; seq: number }
+  | { type: 'targets'; clockSkewMs: number; set: TargetEntry[]; batch: BatchBytes; remove: string[]; seq: number }
   | { type: 'close' };
 
 export type FromScrapeThread = { type: 'listening'; port: number } | { type: 'failed'; message: string } | { type: 'applied'; seq: number } | { type: 'closed' };
