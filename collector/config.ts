@@ -52,6 +52,12 @@ export const CollectorConfigSchema = Type.Object(
           port: Type.Integer({ minimum: 0, maximum: 65535 }),
           /** host:port at which Prometheus reaches this listener (written into /sd's targets). */
           advertiseAddress: Type.Optional(Type.String({ pattern: '^[^\\s/]+:[0-9]{1,5}$' })),
+          /**
+           * The scrape thread's nice value (Linux): below 0 it runs ahead of the collector's other
+           * threads, when the collector is allowed to (root, CAP_SYS_NICE, or RLIMIT_NICE: systemd
+           * LimitNICE=-5); otherwise it runs at the process' priority and says so at start.
+           */
+          nice: Type.Integer({ minimum: -20, maximum: 19, default: -5 }),
         },
         { additionalProperties: false },
       ),

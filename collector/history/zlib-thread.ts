@@ -3,7 +3,7 @@
 // nothing else, and each call's set-up then costs the event loop nothing.
 import { parentPort } from 'node:worker_threads';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { lowerThisThreadPriority } from '../status/thread-priority.js';
+import { lowerThisThreadPriority } from '../thread-priority.js';
 import type { ZlibReply, ZlibRequest } from './zlib-offload.js';
 
 // Chunks are written about once and read for charts: never ahead of requests on a busy core.

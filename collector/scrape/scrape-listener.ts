@@ -54,6 +54,7 @@ export class ScrapeListener {
       contentType: ctx.collectorRegistry.contentType,
       headers: securityHeaders(tls !== undefined),
       requestTimeoutMs: ctx.config.limits.requestTimeoutSeconds * 1000,
+      nice: c.nice,
     };
     const listener = new ScrapeListener(ctx, init, log);
     await listener.spawn();
@@ -114,6 +115,7 @@ export class ScrapeListener {
       w.on('message', (m: FromScrapeThread) => {
         if (m.type === 'listening') {
           this.port = m.port;
+          if (m.priorityNotRaised) this.log.info({ nice: this.init.nice, reason: m.priorityNotRaised }, 'the scrape thread runs at the collector\'s priority: allow a higher one (systemd LimitNICE=-5, docker --ulimit nice=25) for steadier scrape times on a busy machine');
           w.off('error', early);
           w.removeAllListeners('exit');
           resolve();

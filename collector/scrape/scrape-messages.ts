@@ -12,6 +12,8 @@ export interface ScrapeThreadInit {
   headers: Readonly<Record<string, string>>;
   /** A client that trickles its request is cut off after this long (limits.requestTimeoutSeconds). */
   requestTimeoutMs: number;
+  /** The thread's nice value (below the process' 0 when allowed: collector/thread-priority.ts). */
+  nice: number;
   /** The ring the renderings come through (byte-ring.ts). */
   ring: { data: SharedArrayBuffer; control: SharedArrayBuffer };
 }
@@ -36,4 +38,4 @@ export type ToScrapeThread =
   | { type: 'targets'; clockSkewMs: number; set: TargetEntry[]; batch: BatchBytes; remove: string[]; seq: number }
   | { type: 'close' };
 
-export type FromScrapeThread = { type: 'listening'; port: number } | { type: 'failed'; message: string } | { type: 'applied'; seq: number } | { type: 'closed' };
+export type FromScrapeThread = { type: 'listening'; port: number; /** Why its priority could not be raised. */ priorityNotRaised?: string } | { type: 'failed'; message: string } | { type: 'applied'; seq: number } | { type: 'closed' };

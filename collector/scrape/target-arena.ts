@@ -42,14 +42,18 @@ export class TargetArena {
     this.head = this.fresh(slabBytes);
   }
 
-  /** Copies `bytes` in; the returned place stays valid (the arena may move it: read its fields each time) until freed. */
-  put(bytes: Uint8Array): Placed {
-    if (bytes.length > this.slabBytes / 4) {
-      const own = this.fresh(bytes.length);
-      return this.place(own, bytes);
-    }
+  /**
+   * Copies `bytes` in; the returned place stays valid (the arena may move it: read its fields each
+   * time) until freed. `reuse`: a device's previous place, freed and filled again, so that a device's
+   * new rendering allocates nothing that outlives the turn (objects that live 15 s were most of what
+   * the thread's collections had to copy and promote).
+   */
+  put(bytes: Uint8Array, reuse?: Placed): Placed {
+    if (reuse) this.free(reuse);
+    const p = reuse ?? ({ slab: this.head, offset: 0, length: 0 } as Placed);
+    if (bytes.length > this.slabBytes / 4) return this.place(this.fresh(bytes.length), bytes, p);
     if (this.head.used + bytes.length > this.head.bytes.length) this.nextHead();
-    return this.place(this.head, bytes);
+    return this.place(this.head, bytes, p);
   }
 
   free(p: Placed): void {
@@ -76,8 +80,10 @@ export class TargetArena {
     return { slabs: this.slabs.size, pooled: this.pool.length, bytes, liveBytes };
   }
 
-  private place(s: Slab, bytes: Uint8Array): Placed {
-    const p: Placed = { slab: s, offset: s.used, length: bytes.length };
+  private place(s: Slab, bytes: Uint8Array, p: Placed): Placed {
+    p.slab = s;
+    p.offset = s.used;
+    p.length = bytes.length;
     s.bytes.set(bytes, s.used);
     s.used += bytes.length;
     s.live += bytes.length;

@@ -3,7 +3,7 @@
 import { parentPort, threadId } from 'node:worker_threads';
 import { EvaluationEngine } from './evaluation-engine.js';
 import type { FromWorker, ToWorker } from './evaluation-protocol.js';
-import { lowerThisThreadPriority } from './thread-priority.js';
+import { lowerThisThreadPriority } from '../thread-priority.js';
 
 if (!parentPort) throw new Error('evaluation-worker.ts runs as a worker thread of the status monitor');
 const port = parentPort;

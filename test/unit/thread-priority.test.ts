@@ -3,7 +3,7 @@
 // answers requests). Tried here on the test's own thread, which ends with the test process.
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { lowerThisThreadPriority } from '../../collector/status/thread-priority.js';
+import { lowerThisThreadPriority } from '../../collector/thread-priority.js';
 
 const niceOf = (statPath: string) => Number(readFileSync(statPath, 'utf8').split(') ')[1]!.split(' ')[16]);
 
