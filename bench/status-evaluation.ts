@@ -194,7 +194,8 @@ export async function statusEvaluation(opts: BenchOptions): Promise<Section> {
           ['— of which the history held until written (open and closed minutes, roll-ups)', fmt(live.memory.history)],
           ['evaluation worker: heap used after its last pass', fmt(live.memory.workerHeap)],
           ['— counter histories of its increase() windows (buffers)', fmt(live.memory.counters)],
-          ['the rest (code, stacks, allocator and V8 reserve, SQLite cache, freed but not returned)', fmt(live.rss - live.memory.heapTotal - live.memory.external - live.memory.workerHeap)],
+          ['scrape thread: heap used / every target\'s bytes (its arena)', `${fmt(live.memory.scrapeHeap)} / ${fmt(live.memory.scrapeTargets)}`],
+          ['the rest (code, stacks, allocator and V8 reserve, SQLite cache, freed but not returned)', fmt(live.rss - live.memory.heapTotal - live.memory.external - live.memory.workerHeap - live.memory.scrapeHeap - live.memory.scrapeTargets)],
         ],
       },
       {
@@ -218,7 +219,7 @@ export async function statusEvaluation(opts: BenchOptions): Promise<Section> {
 }
 
 /** Where the collector's memory is, from its own series (collector/memory-metrics.ts and prom-client's process metrics), in MiB. */
-async function memoryParts(url: string): Promise<{ heapUsed: number; heapTotal: number; external: number; history: number; workerHeap: number; counters: number }> {
+async function memoryParts(url: string): Promise<{ heapUsed: number; heapTotal: number; external: number; history: number; workerHeap: number; counters: number; scrapeHeap: number; scrapeTargets: number }> {
   const text = await (await fetch(`${url}/collector/metrics`)).text();
   const read = (name: string) => {
     const line = text.split('\n').find((l) => l.startsWith(`stationwatch_collector_${name} `));
@@ -231,6 +232,8 @@ async function memoryParts(url: string): Promise<{ heapUsed: number; heapTotal: 
     history: read('history_held_bytes'),
     workerHeap: read('evaluation_heap_used_bytes'),
     counters: read('evaluation_increase_history_bytes'),
+    scrapeHeap: read('scrape_heap_used_bytes'),
+    scrapeTargets: read('scrape_target_bytes'),
   };
 }
 

@@ -10,6 +10,18 @@ export interface MemorySources {
   historyHeldBytes?: () => number;
   /** The evaluation worker's figures after its last pass (undefined before the first). */
   evaluation?: () => { heapUsedBytes: number; counters: { bytes: number } } | undefined;
+  /** The scrape thread's last figures (collector/scrape/; undefined before its first). */
+  scrape?: () => ScrapeThreadStats | undefined;
+}
+
+/** What the scrape thread reports about itself every few seconds. */
+export interface ScrapeThreadStats {
+  heapUsedBytes: number;
+  /** Its arena's slabs (in use and pooled): every target's bytes. */
+  targetBytes: number;
+  /** The longest and the 99th-percentile delay of its event loop over the last period, in seconds. */
+  loopDelayMaxSeconds: number;
+  loopDelayP99Seconds: number;
 }
 
 export function registerMemorySeries(registry: Registry, src: MemorySources): void {
@@ -29,5 +41,21 @@ export function registerMemorySeries(registry: Registry, src: MemorySources): vo
   if (evaluation) {
     gauge(cm.evaluationHeapBytes, "Heap used by the status evaluation's worker thread after its last pass (not in the main thread's heap figures)", () => evaluation()?.heapUsedBytes);
     gauge(cm.evaluationCounterBytes, "Bytes of counter histories the status evaluation keeps for its increase() windows (buffers of the worker thread)", () => evaluation()?.counters.bytes);
+  }
+  const scrape = src.scrape;
+  if (scrape) {
+    gauge(cm.scrapeHeapBytes, "Heap used by the scrape thread (per-device targets' listener; not in the main thread's heap figures)", () => scrape()?.heapUsedBytes);
+    gauge(cm.scrapeTargetBytes, "Bytes the scrape thread holds for every device's target (its arena's slabs)", () => scrape()?.targetBytes);
+    new Gauge({
+      name: cm.scrapeLoopDelay,
+      help: "The scrape thread's event-loop delay over its last 5 s (quantile 0.99 and 1): how long a scrape may have waited for it",
+      labelNames: ['quantile'],
+      registers: [registry],
+      collect() {
+        const s = scrape();
+        this.set({ quantile: '0.99' }, s?.loopDelayP99Seconds ?? NaN);
+        this.set({ quantile: '1' }, s?.loopDelayMaxSeconds ?? NaN);
+      },
+    });
   }
 }

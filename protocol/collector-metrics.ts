@@ -37,4 +37,8 @@ export const collectorMetrics = {
   historyHeldBytes: 'stationwatch_collector_history_held_bytes',
   evaluationHeapBytes: 'stationwatch_collector_evaluation_heap_used_bytes',
   evaluationCounterBytes: 'stationwatch_collector_evaluation_increase_history_bytes',
+  // the scrape thread (collector/scrape/), when scrapeListen is configured
+  scrapeHeapBytes: 'stationwatch_collector_scrape_heap_used_bytes',
+  scrapeTargetBytes: 'stationwatch_collector_scrape_target_bytes',
+  scrapeLoopDelay: 'stationwatch_collector_scrape_loop_delay_seconds',
 } as const;

@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../common/logger.js';
 import type { CollectorContext } from '../context.js';
+import { registerMemorySeries, type ScrapeThreadStats } from '../memory-metrics.js';
 import { securityHeaders } from '../security-headers.js';
 import { workerScript } from '../worker-script.js';
 import { ByteRing } from './byte-ring.js';
@@ -35,6 +36,8 @@ export class ScrapeListener {
   private clockTimer: NodeJS.Timeout | undefined;
   /** The bound port (port 0 in the configuration: the one the system chose, kept across restarts). */
   port = 0;
+  /** The thread's last figures (collector/memory-metrics.ts). */
+  stats: ScrapeThreadStats | undefined;
 
   private constructor(
     private readonly ctx: CollectorContext,
@@ -58,6 +61,7 @@ export class ScrapeListener {
     };
     const listener = new ScrapeListener(ctx, init, log);
     await listener.spawn();
+    registerMemorySeries(ctx.collectorRegistry, { scrape: () => listener.stats });
     ctx.store.onChange((name) => listener.changed(name));
     listener.clockTimer = setInterval(() => {
       if (Math.abs(listener.skew() - listener.lastSkewMs) >= 1) listener.post([], []);
@@ -122,6 +126,9 @@ export class ScrapeListener {
         } else if (m.type === 'failed') {
           reject(new Error(`scrapeListen ${init.host}:${init.port}: ${m.message}`));
           void w.terminate();
+        } else if (m.type === 'stats') {
+          const { type: _type, ...stats } = m;
+          this.stats = stats;
         } else if (m.type === 'applied') {
           this.acks.get(m.seq)?.();
           this.acks.delete(m.seq);

@@ -1,6 +1,7 @@
 // What the event loop and the scrape thread say to each other (scrape-listener.ts, scrape-thread.ts).
 import type { ScrapeAuth } from '../reliability-config.js';
 import type { RingSlot } from './byte-ring.js';
+import type { ScrapeThreadStats } from '../memory-metrics.js';
 
 export interface ScrapeThreadInit {
   host: string;
@@ -38,4 +39,4 @@ export type ToScrapeThread =
   | { type: 'targets'; clockSkewMs: number; set: TargetEntry[]; batch: BatchBytes; remove: string[]; seq: number }
   | { type: 'close' };
 
-export type FromScrapeThread = { type: 'listening'; port: number; /** Why its priority could not be raised. */ priorityNotRaised?: string } | { type: 'failed'; message: string } | { type: 'applied'; seq: number } | { type: 'closed' };
+export type FromScrapeThread = { type: 'listening'; port: number; /** Why its priority could not be raised. */ priorityNotRaised?: string } | { type: 'failed'; message: string } | { type: 'applied'; seq: number } | { type: 'closed' } | ({ type: 'stats' } & ScrapeThreadStats);

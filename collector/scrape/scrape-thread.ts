@@ -6,24 +6,32 @@
 // byte for byte (device-exposition.ts targetText; the same refusals as routes/metrics.ts).
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
-import { targetTextOfSpans } from '../device-exposition.js';
 import { ApiError } from '../errors.js';
 import { scrapeCredentials } from '../scrape-auth.js';
 import type { FromScrapeThread, ScrapeThreadInit, ToScrapeThread } from './scrape-messages.js';
 import { TargetArena, type Placed } from './target-arena.js';
+import { recordText } from './target-record.js';
+import { ByteRing } from './byte-ring.js';
+import { raiseThisThreadPriority } from '../thread-priority.js';
 
 const init = workerData as ScrapeThreadInit;
 const port = parentPort!;
 const send = (m: FromScrapeThread) => port.postMessage(m);
+// Ahead of the collector's other threads when it may (thread-priority.ts): this one only answers.
+const priority = raiseThisThreadPriority(init.nice);
 interface Target {
-  receivedAtMs?: number;
-  reportingUntilMs?: number;
-  placed?: Placed;
-  spans: number[];
+  receivedAtMs: number | undefined;
+  reportingUntilMs: number | undefined;
+  /** Its record (target-record.ts) in the arena. */
+  placed: Placed | undefined;
 }
 const targets = new Map<string, Target>();
 const arena = new TargetArena();
+const ring = new ByteRing(init.ring.data, init.ring.control);
+const ringBytes = Buffer.from(init.ring.data);
 let clockSkewMs = 0;
 const allowed = scrapeCredentials(init.auth);
 const jsonHeaders = { ...init.headers, 'content-type': 'application/json; charset=utf-8' };
@@ -57,7 +65,7 @@ function answer(req: IncomingMessage, res: ServerResponse): void {
     return refuse(res, new ApiError('not_reporting', undefined, t.receivedAtMs === undefined ? `device "${name}" has never reported` : `device "${name}" last reported at ${new Date(t.receivedAtMs).toISOString()}`));
   }
   // A string copied out of the arena now (the arena may reuse these bytes after this turn).
-  const text = targetTextOfSpans(arena.view(t.placed), t.spans);
+  const text = recordText(arena.view(t.placed));
   res.writeHead(200, { ...textHeaders, 'content-length': Buffer.byteLength(text) }).end(text);
 }
 
@@ -71,7 +79,7 @@ server.on('clientError', (_err, socket) => {
 server.once('error', (err) => send({ type: 'failed', message: err.message }));
 server.listen({ host: init.host, port: init.port }, () => {
   const addr = server.address();
-  send({ type: 'listening', port: typeof addr === 'object' && addr ? addr.port : init.port });
+  send({ type: 'listening', port: typeof addr === 'object' && addr ? addr.port : init.port, ...(priority ? { priorityNotRaised: priority } : {}) });
 });
 
 function drop(name: string): void {
@@ -84,15 +92,22 @@ port.on('message', (m: ToScrapeThread) => {
   if (m.type === 'targets') {
     clockSkewMs = m.clockSkewMs;
     for (const name of m.remove) drop(name);
-    const bytes = Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.length);
+    const b = m.batch;
+    const bytes = 'ring' in b ? ringBytes.subarray(b.ring.offset, b.ring.offset + b.ring.length) : Buffer.from(b.bytes.buffer, b.bytes.byteOffset, b.bytes.length);
     for (const e of m.set) {
-      drop(e.name);
-      const t: Target = { spans: e.spans };
-      if (e.receivedAtMs !== undefined) t.receivedAtMs = e.receivedAtMs;
-      if (e.reportingUntilMs !== undefined) t.reportingUntilMs = e.reportingUntilMs;
-      if (e.length >= 0) t.placed = arena.put(bytes.subarray(e.offset, e.offset + e.length));
-      targets.set(e.name, t);
+      // A device's Target and place are updated in place: nothing long-lived is allocated per report.
+      let t = targets.get(e.name);
+      if (!t) targets.set(e.name, (t = { receivedAtMs: undefined, reportingUntilMs: undefined, placed: undefined }));
+      t.receivedAtMs = e.receivedAtMs;
+      t.reportingUntilMs = e.reportingUntilMs;
+      if (e.length >= 0) t.placed = arena.put(bytes.subarray(e.offset, e.offset + e.length), t.placed);
+      else if (t.placed) {
+        arena.free(t.placed);
+        t.placed = undefined;
+      }
     }
+    // Copied out: the event loop may write the next batches there.
+    if ('ring' in b && b.ring.end >= 0) ring.release(b.ring.end);
     if (m.seq > 0) send({ type: 'applied', seq: m.seq });
   } else if (m.type === 'close') {
     server.close(() => {
@@ -102,3 +117,21 @@ port.on('message', (m: ToScrapeThread) => {
     server.closeAllConnections();
   }
 });
+
+// Its own figures, every few seconds (collector/memory-metrics.ts): its heap and arena are not in the
+// main thread's figures, and its loop delay is what a scrape may have waited.
+const delay = monitorEventLoopDelay({ resolution: 1 });
+delay.enable();
+const report = () => {
+  send({
+    type: 'stats',
+    heapUsedBytes: getHeapStatistics().used_heap_size,
+    targetBytes: arena.stats().bytes,
+    // The histogram's 1 ms timer resolution is its floor: subtracted, an idle loop reads ~0.
+    loopDelayP99Seconds: Math.max(0, delay.percentile(99) / 1e9 - 0.001),
+    loopDelayMaxSeconds: Math.max(0, delay.max / 1e9 - 0.001),
+  });
+  delay.reset();
+};
+report();
+setInterval(report, 5_000).unref();

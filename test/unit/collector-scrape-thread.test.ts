@@ -62,7 +62,7 @@ describe('the scrape thread', () => {
     // HEAD: headers only.
     const head = await fetch(`${s.scrapeUrl}/devices/pc-01/metrics`, { method: 'HEAD' });
     expect(head.status).toBe(200);
-    expect(Number(head.headers.get('content-length'))).toBe(Buffer.byteLength(onScrape.body.replace('0.42', '0.77')));
+    expect(Number(head.headers.get('content-length'))).toBe(Buffer.byteLength((await get(`${s.scrapeUrl}/devices/pc-01/metrics`)).body));
     // Refusals as on the main listener: unknown device, never reported, anything else.
     for (const path of ['/devices/nope/metrics', '/devices/pc-02/metrics', '/devices/%E0%A4%A/metrics']) {
       const [m, t] = [await get(`${s.mainUrl}${path}`), await get(`${s.scrapeUrl}${path}`)];
@@ -75,6 +75,17 @@ describe('the scrape thread', () => {
     const sd = (await (await fetch(`${s.mainUrl}/sd`)).json()) as Array<{ targets: string[]; labels: Record<string, string> }>;
     expect(sd.map((t) => t.targets[0])).toEqual([s.scrapeUrl.slice('http://'.length), s.scrapeUrl.slice('http://'.length)]);
     expect(sd.find((t) => t.labels.device === 'pc-01')!.labels.__metrics_path__).toBe('/devices/pc-01/metrics');
+  });
+
+  it('reports its own memory and loop delay on /collector/metrics', async () => {
+    const s = await collector();
+    await report(s, Date.now());
+    const text = (await s.app.inject('/collector/metrics')).body;
+    const value = (line: string) => Number(text.split('\n').find((l) => l.startsWith(`${line} `))?.slice(line.length + 1));
+    // Its arena starts with one 8 MiB slab; its heap is its own (not the main thread's).
+    expect(value('stationwatch_collector_scrape_target_bytes')).toBeGreaterThanOrEqual(8 * 2 ** 20);
+    expect(value('stationwatch_collector_scrape_heap_used_bytes')).toBeGreaterThan(2 ** 20);
+    expect(value('stationwatch_collector_scrape_loop_delay_seconds{quantile="1"}')).toBeGreaterThanOrEqual(0);
   });
 
   it('goes 503 when the device stops reporting (the collector clock, a fake one here), and drops a forgotten device', async () => {
