@@ -4,6 +4,7 @@
 // event loop shows as latency and as a gap without answers. Then the evaluator's counter histories
 // after 24 simulated hours of reports (a fake clock: 5,760 evaluations 15 s apart), compact and
 // tiered, against what the former object-per-sample lists kept for the same series.
+import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { getPriority, setPriority } from 'node:os';
@@ -49,6 +50,23 @@ async function probe(url: string, everyMs: number, forMs: number): Promise<{ tim
   }
   await Promise.all(pending);
   return { times, longestGapMs, failed };
+}
+
+/**
+ * What the machine gives any thread at all: a bare 50 ms timer in a Node.js process of its own (started
+ * by this thread, so at its nice value), for `forMs`; its lateness per tick in ms. Run beside the
+ * probes, it is the floor under their latencies: a request needs the server and the client woken.
+ */
+function timerFloor(forMs: number): Promise<number[]> {
+  const script = `const late = []; let last = performance.now();
+    const t = setInterval(() => { const n = performance.now(); late.push(n - last - 50); last = n; }, 50);
+    setTimeout(() => { clearInterval(t); process.stdout.write(JSON.stringify(late)); }, ${forMs});`;
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['-e', script], { timeout: forMs + 30_000, maxBuffer: 16 * 2 ** 20 }, (err, stdout) => {
+      if (err) reject(new Error(`status-eval: the timer floor process failed: ${err.message}`));
+      else resolve(JSON.parse(stdout) as number[]);
+    });
+  });
 }
 
 /** 24 h of 15 s evaluations of `devices` simulated devices' counters on a fake clock; what the histories hold then. */
@@ -132,7 +150,7 @@ export async function statusEvaluation(opts: BenchOptions): Promise<Section> {
     const taken0 = await acceptedReports(collector.url);
     const t0 = performance.now();
     opts.log(`status-eval: probing ${targetUrl} (and the same path on the main listener) and /healthz every 50 ms for ${measureS} s`);
-    const [target, onMain, health] = await Promise.all([probe(targetUrl, 50, measureS * 1000), probe(`${collector.url}${path}`, 50, measureS * 1000), probe(`${collector.url}/healthz`, 50, measureS * 1000)]);
+    const [target, onMain, health, floor] = await Promise.all([probe(targetUrl, 50, measureS * 1000), probe(`${collector.url}${path}`, 50, measureS * 1000), probe(`${collector.url}/healthz`, 50, measureS * 1000), timerFloor(measureS * 1000)]);
     const rate = ((await acceptedReports(collector.url)) - taken0) / ((performance.now() - t0) / 1000);
     if (clientNice !== before) setPriority(before);
     const scrapeNice = threadNice(collector.proc.pid, 'scrape');
@@ -147,7 +165,7 @@ export async function statusEvaluation(opts: BenchOptions): Promise<Section> {
     }
     await collector.proc.stop();
     if (process.env.STATIONWATCH_BENCH_EVAL_LOG) await writeFile(process.env.STATIONWATCH_BENCH_EVAL_LOG, collector.proc.output());
-    return { target, onMain, health, rate, rss, memory, evaluatedDevices: status.devices.length, degraded: status.degraded !== null, clientNice, scrapeNice };
+    return { target, onMain, health, floor, rate, rss, memory, evaluatedDevices: status.devices.length, degraded: status.degraded !== null, clientNice, scrapeNice };
   });
   // STATIONWATCH_BENCH_EVAL_DAY_DEVICES: fewer devices for the 24-hour simulation (a quicker run when only the live figures matter).
   const dayOverride = Number(process.env.STATIONWATCH_BENCH_EVAL_DAY_DEVICES);
@@ -158,9 +176,10 @@ export async function statusEvaluation(opts: BenchOptions): Promise<Section> {
   const p99 = percentile(live.target.times, 0.99);
   return {
     title: 'Status evaluation under load',
-    method: `The collector (built CLI, not pinned: its evaluation worker is a thread of the same process) with ${n} configured devices, each reporting every ${every.report} s through the load generator (tools/loadgen on core 1, ~130 series per report); the status page's catalog evaluation runs every ${every.evaluate} s in its worker thread. Per-device targets have their own listener and thread (\`scrapeListen\`, collector/scrape/), whose address /sd hands out; that thread ran at nice ${live.scrapeNice} and the measuring client at nice ${live.clientNice} (the collector's other threads: 0, its evaluation and zlib threads 10; the load generator 0). After ${warmS} s of warm-up, a per-device target at /sd's address, the same path on the main listener, and /healthz are each requested every 50 ms for ${measureS} s without waiting for answers: latency is request to last byte, the longest gap the longest time without any answer. Then, in the benchmark's own process, the catalog evaluator takes ${mem.devices} simulated devices' counters (the load generator's shape) every 15 s for 24 simulated hours (a fake clock, 5,761 evaluations); the figures per device scale linearly (each series' history is its own). Full run: \`STATIONWATCH_BENCH_EVAL_DEVICES\` sets the fleet (default 10,000).`,
+    method: `The collector (built CLI, not pinned: its evaluation worker is a thread of the same process) with ${n} configured devices, each reporting every ${every.report} s through the load generator (tools/loadgen on core 1, ~130 series per report); the status page's catalog evaluation runs every ${every.evaluate} s in its worker thread. Per-device targets have their own listener and thread (\`scrapeListen\`, collector/scrape/), whose address /sd hands out; that thread ran at nice ${live.scrapeNice} and the measuring client at nice ${live.clientNice} (the collector's other threads: 0, its evaluation and zlib threads 10; the load generator 0). After ${warmS} s of warm-up, a per-device target at /sd's address, the same path on the main listener, and /healthz are each requested every 50 ms for ${measureS} s without waiting for answers: latency is request to last byte, the longest gap the longest time without any answer. In the same window a bare 50 ms timer in a Node.js process of its own, at the client's priority, measures how late the machine wakes any thread at all: the floor under every latency here. Then, in the benchmark's own process, the catalog evaluator takes ${mem.devices} simulated devices' counters (the load generator's shape) every 15 s for 24 simulated hours (a fake clock, 5,761 evaluations); the figures per device scale linearly (each series' history is its own). Full run: \`STATIONWATCH_BENCH_EVAL_DEVICES\` sets the fleet (default 10,000).`,
     headlines: [
       { what: `per-device target while ${n} devices report and the evaluation runs (p50 / p99 / max)`, value: `${fmt(percentile(live.target.times, 0.5))} / ${fmt(p99)} / ${fmt(Math.max(...live.target.times))} ms`, target: '≤ 5 ms p99', met: p99 <= 5 },
+      { what: `the floor: a bare 50 ms timer's lateness in a process of its own, same window (p50 / p99 / max)`, value: `${fmt(percentile(live.floor, 0.5))} / ${fmt(percentile(live.floor, 0.99))} / ${fmt(Math.max(...live.floor))} ms` },
       { what: `the same target on the main listener (p50 / p99 / max)`, value: `${fmt(percentile(live.onMain.times, 0.5))} / ${fmt(percentile(live.onMain.times, 0.99))} / ${fmt(Math.max(...live.onMain.times))} ms` },
       { what: `/healthz at ${n} devices (p50 / p99), longest gap without an answer on the main listener`, value: `${fmt(percentile(live.health.times, 0.5))} / ${fmt(percentile(live.health.times, 0.99))} ms, ${fmt(Math.max(live.health.longestGapMs, live.onMain.longestGapMs))} ms` },
       { what: `evaluator counter histories after 24 simulated hours, per device (→ at 10,000 devices)`, value: `${fmt(perDevice / 1024)} KiB (→ ${fmt((perDevice * 10_000) / 2 ** 20)} MiB)` },
@@ -173,6 +192,7 @@ export async function statusEvaluation(opts: BenchOptions): Promise<Section> {
           ['per-device target (scrape listener: /sd\'s address)', live.target.times.length, live.target.failed, fmt(percentile(live.target.times, 0.5)), fmt(p99), fmt(Math.max(...live.target.times)), fmt(live.target.longestGapMs)],
           ['the same target on the main listener', live.onMain.times.length, live.onMain.failed, fmt(percentile(live.onMain.times, 0.5)), fmt(percentile(live.onMain.times, 0.99)), fmt(Math.max(...live.onMain.times)), fmt(live.onMain.longestGapMs)],
           ['/healthz', live.health.times.length, live.health.failed, fmt(percentile(live.health.times, 0.5)), fmt(percentile(live.health.times, 0.99)), fmt(Math.max(...live.health.times)), fmt(live.health.longestGapMs)],
+          [`the floor: how late a bare 50 ms timer fired in a process of its own at the client's nice (${live.clientNice})`, live.floor.length, '—', fmt(percentile(live.floor, 0.5)), fmt(percentile(live.floor, 0.99)), fmt(Math.max(...live.floor)), '—'],
         ],
       },
       {
