@@ -40,7 +40,10 @@ export class EvaluationEngine {
   }
 
   devices(msg: DevicesMessage): void {
-    for (let i = 0; i < msg.names.length; i++) this.seriesOf.set(msg.names[i]!, unpackDevice(msg, i));
+    for (let i = 0; i < msg.names.length; i++) {
+      const name = msg.names[i]!;
+      this.seriesOf.set(name, keepUnchanged(this.seriesOf.get(name), unpackDevice(msg, i)));
+    }
   }
 
   forget(names: readonly string[]): void {
@@ -202,3 +205,33 @@ function chunk(id: number, devices: DeviceResult[], p: Persist): ChunkMessage[] 
   return chunks;
 }
 
+/**
+ * A device's new series, with each one whose metric and labels are those of the series at the same
+ * place before replaced by that old object, its value updated: a report usually changes values only,
+ * so the worker keeps its series objects (and the evaluator its per-labels caches, alerts/evaluate.ts)
+ * instead of ~1.3 million new ones every 15 s at 10,000 devices, which lived until the next report
+ * and filled the old generation (a 1–2 GB heap, collected by V8's helper threads that every thread of
+ * the collector shares). The new objects die young. Safe because nothing keeps a series object past
+ * a pass: the pass reads them synchronously and copies what it reports.
+ */
+export function keepUnchanged(before: readonly Series[] | undefined, after: Series[]): Series[] {
+  if (!before) return after;
+  for (let k = 0; k < after.length; k++) {
+    const old = before[k];
+    const now = after[k]!;
+    if (old === undefined || old.metric !== now.metric || !sameLabels(old.labels, now.labels)) continue;
+    (old as { value: number }).value = now.value;
+    after[k] = old;
+  }
+  return after;
+}
+
+function sameLabels(a: Labels, b: Labels): boolean {
+  let n = 0;
+  for (const k in a) {
+    if (a[k] !== b[k]) return false;
+    n++;
+  }
+  for (const _ in b) n--;
+  return n === 0;
+}
