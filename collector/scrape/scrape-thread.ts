@@ -1,9 +1,10 @@
 // The scrape thread: a listener of its own (scrapeListen) that answers Prometheus' per-device targets,
-// /devices/<name>/metrics, from the renderings the event loop posts (scrape-listener.ts). Nothing here
-// waits on the event loop: ingest, the status evaluation's feed, history flushes and the main heap's
-// garbage collection no longer sit between a scrape and its answer; this thread's heap holds only the
-// targets' bytes (buffers outside it) and each answer's text, so its collections are short. The answers are the main listener's,
-// byte for byte (device-exposition.ts targetText; the same refusals as routes/metrics.ts).
+// /devices/<name>/metrics, from the renderings the event loop hands over (scrape-listener.ts). Nothing
+// here waits on the event loop: ingest, the status evaluation's feed, history flushes and the main
+// heap's garbage collection no longer sit between a scrape and its answer. The targets' bytes are in
+// reused slabs outside the heap (target-arena.ts) and each device's entry is updated in place, so this
+// thread's heap stays small and still, and its collections are short. The answers are the main
+// listener's, byte for byte (target-record.ts recordText; the same refusals as routes/metrics.ts).
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
