@@ -4,13 +4,11 @@
 // metrics path selects the device.
 import type { FastifyInstance } from 'fastify';
 import type { CollectorContext } from '../context.js';
+import { reachableAddress } from '../reachable-address.js';
 import { scrapeGuard } from '../scrape-auth.js';
 
 export function advertisedAddress(ctx: CollectorContext, boundPort: () => number): string {
-  if (ctx.config.advertiseAddress) return ctx.config.advertiseAddress;
-  const host = ctx.config.listen.host;
-  const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-  return `${reachable}:${boundPort()}`;
+  return ctx.config.advertiseAddress ?? reachableAddress(ctx.config.listen.host, boundPort());
 }
 
 export async function serviceDiscoveryRoutes(app: FastifyInstance, { ctx, boundPort, scrapeAddress }: { ctx: CollectorContext; boundPort: () => number; scrapeAddress: () => string | undefined }): Promise<void> {

@@ -11,6 +11,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../common/logger.js';
 import type { CollectorContext } from '../context.js';
 import { registerMemorySeries, type ScrapeThreadStats } from '../memory-metrics.js';
+import { reachableAddress } from '../reachable-address.js';
 import { securityHeaders } from '../security-headers.js';
 import { workerScript } from '../worker-script.js';
 import { ByteRing } from './byte-ring.js';
@@ -71,11 +72,7 @@ export class ScrapeListener {
 
   /** Where Prometheus reaches the listener (scrapeListen.advertiseAddress, else its host and bound port). */
   address(): string {
-    const c = this.ctx.config.scrapeListen!;
-    if (c.advertiseAddress) return c.advertiseAddress;
-    const host = this.init.host;
-    const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-    return `${reachable}:${this.port}`;
+    return this.ctx.config.scrapeListen!.advertiseAddress ?? reachableAddress(this.init.host, this.port);
   }
 
   /** Resolves once the thread has every change made so far (tests; a scrape after it sees them). */
