@@ -202,7 +202,7 @@ export class DeviceExposition {
   /**
    * The device's sample lines family by family (familyBytes reads one): the same object until the
    * device's next report, so its identity says whether it changed. What the status evaluation's worker
-   * reads (collector/status/exposition-lines.ts).
+   * reads (collector/status/exposition-lines.ts) and the scrape thread serves (collector/scrape/).
    */
   familyLines(d: DeviceRecord): FamilyLines {
     return this.rendered(d);
@@ -217,11 +217,6 @@ export class DeviceExposition {
    */
   deviceText(d: DeviceRecord): string {
     return targetText(this.rendered(d));
-  }
-
-  /** The device's current rendering (made now if its report changed since): what the scrape thread serves (collector/scrape/). */
-  current(d: DeviceRecord): FamilyLines {
-    return this.rendered(d);
   }
 
   /**

@@ -183,7 +183,7 @@ export class ScrapeListener {
         set.push({ name, offset: 0, length: -1 });
         continue;
       }
-      const r = this.ctx.exposition.current(d);
+      const r = this.ctx.exposition.familyLines(d);
       const length = recordLength(r.body, r.ranges);
       set.push({ name, receivedAtMs: d.receivedAtMs, reportingUntilMs: until, offset: size, length });
       renderings.push(r);
