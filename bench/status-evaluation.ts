@@ -19,6 +19,7 @@ import type { LoadgenArgs } from './loadgen-worker.js';
 import { startCollector } from './lib/collector.js';
 import { timedGet } from './lib/http-time.js';
 import { rssMiB } from './lib/proc-stats.js';
+import { setThisThreadRealtime, threadScheduling } from '../collector/thread-priority.js';
 import { benchDist, sleep, withScope } from './lib/processes.js';
 import { fmt, percentile, type Section } from './lib/report.js';
 import type { BenchOptions } from './options.js';
@@ -54,15 +55,17 @@ async function probe(url: string, everyMs: number, forMs: number): Promise<{ tim
 
 /**
  * What the machine gives any thread at all: a bare 50 ms timer in a Node.js process of its own (started
- * by this thread, so at its nice value), for `forMs`; its lateness per tick in ms. Run beside the
- * probes, it is the floor under their latencies: a request needs the server and the client woken.
+ * by this thread, so at its nice value; real-time SCHED_FIFO 1 with `realtime`), for `forMs`; its
+ * lateness per tick in ms. Run beside the probes, it is the floor under their latencies: a request
+ * needs the server and the client woken.
  */
-function timerFloor(forMs: number): Promise<number[]> {
+function timerFloor(forMs: number, realtime: boolean): Promise<number[]> {
   const script = `const late = []; let last = performance.now();
     const t = setInterval(() => { const n = performance.now(); late.push(n - last - 50); last = n; }, 50);
     setTimeout(() => { clearInterval(t); process.stdout.write(JSON.stringify(late)); }, ${forMs});`;
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['-e', script], { timeout: forMs + 30_000, maxBuffer: 16 * 2 ** 20 }, (err, stdout) => {
+    const [cmd, args] = realtime ? ['chrt', ['--fifo', '1', process.execPath, '-e', script]] : [process.execPath, ['-e', script]];
+    execFile(cmd, args, { timeout: forMs + 30_000, maxBuffer: 16 * 2 ** 20 }, (err, stdout) => {
       if (err) reject(new Error(`status-eval: the timer floor process failed: ${err.message}`));
       else resolve(JSON.parse(stdout) as number[]);
     });
@@ -139,6 +142,10 @@ export async function statusEvaluation(opts: BenchOptions): Promise<Section> {
     // thread does): on two busy cores a client at the default priority waited up to ~20 ms for a core
     // itself (a bare timer in another process was 4–23 ms late every second), which is the client's
     // delay, not the collector's. Prometheus runs on a machine of its own.
+    // Real-time (SCHED_FIFO 1, as the collector's scrape thread) when it may, else nice −5: at nice −5
+    // the client itself was still woken up to ~7 ms late at p99 (the floor below). Set after the
+    // collector and the load generator started, and reset on fork: nothing it starts is real-time
+    // (the floor process asks for its own policy through chrt).
     const before = getPriority();
     let clientNice = before;
     try {
@@ -147,13 +154,24 @@ export async function statusEvaluation(opts: BenchOptions): Promise<Section> {
     } catch (err) {
       opts.log(`status-eval: the measuring client keeps nice ${before} (${(err as Error).message}); its own scheduling delays count in the latencies`);
     }
+    const notRealtime = await setThisThreadRealtime(1);
+    if (notRealtime) opts.log(`status-eval: the measuring client is not real-time (${notRealtime}); its own scheduling delays count in the latencies`);
+    const client = notRealtime ? `nice ${clientNice}` : 'SCHED_FIFO 1';
     const taken0 = await acceptedReports(collector.url);
     const t0 = performance.now();
     opts.log(`status-eval: probing ${targetUrl} (and the same path on the main listener) and /healthz every 50 ms for ${measureS} s`);
-    const [target, onMain, health, floor] = await Promise.all([probe(targetUrl, 50, measureS * 1000), probe(`${collector.url}${path}`, 50, measureS * 1000), probe(`${collector.url}/healthz`, 50, measureS * 1000), timerFloor(measureS * 1000)]);
+    const [target, onMain, health, floor, fairFloor] = await Promise.all([
+      probe(targetUrl, 50, measureS * 1000),
+      probe(`${collector.url}${path}`, 50, measureS * 1000),
+      probe(`${collector.url}/healthz`, 50, measureS * 1000),
+      timerFloor(measureS * 1000, !notRealtime),
+      // The same timer under the fair scheduler at nice 0, as a thread that asks for nothing waits.
+      timerFloor(measureS * 1000, false),
+    ]);
     const rate = ((await acceptedReports(collector.url)) - taken0) / ((performance.now() - t0) / 1000);
+    if (!notRealtime) await setThisThreadRealtime(0);
     if (clientNice !== before) setPriority(before);
-    const scrapeNice = threadNice(collector.proc.pid, 'scrape');
+    const scrapeScheduling = threadSchedulingOf(collector.proc.pid, 'scrape');
     const rss = rssMiB(collector.proc.pid);
     const memory = await memoryParts(collector.url);
     const status = (await (await fetch(`${collector.url}/api/v1/status`)).json()) as { evaluatedAt: string; degraded: unknown; devices: unknown[] };
@@ -165,7 +183,7 @@ export async function statusEvaluation(opts: BenchOptions): Promise<Section> {
     }
     await collector.proc.stop();
     if (process.env.STATIONWATCH_BENCH_EVAL_LOG) await writeFile(process.env.STATIONWATCH_BENCH_EVAL_LOG, collector.proc.output());
-    return { target, onMain, health, floor, rate, rss, memory, evaluatedDevices: status.devices.length, degraded: status.degraded !== null, clientNice, scrapeNice };
+    return { target, onMain, health, floor, rate, rss, memory, evaluatedDevices: status.devices.length, degraded: status.degraded !== null, client, scrapeScheduling, fairFloor };
   });
   // STATIONWATCH_BENCH_EVAL_DAY_DEVICES: fewer devices for the 24-hour simulation (a quicker run when only the live figures matter).
   const dayOverride = Number(process.env.STATIONWATCH_BENCH_EVAL_DAY_DEVICES);
@@ -176,10 +194,11 @@ export async function statusEvaluation(opts: BenchOptions): Promise<Section> {
   const p99 = percentile(live.target.times, 0.99);
   return {
     title: 'Status evaluation under load',
-    method: `The collector (built CLI, not pinned: its evaluation worker is a thread of the same process) with ${n} configured devices, each reporting every ${every.report} s through the load generator (tools/loadgen on core 1, ~130 series per report); the status page's catalog evaluation runs every ${every.evaluate} s in its worker thread. Per-device targets have their own listener and thread (\`scrapeListen\`, collector/scrape/), whose address /sd hands out; that thread ran at nice ${live.scrapeNice} and the measuring client at nice ${live.clientNice} (the collector's other threads: 0, its evaluation and zlib threads 10; the load generator 0). After ${warmS} s of warm-up, a per-device target at /sd's address, the same path on the main listener, and /healthz are each requested every 50 ms for ${measureS} s without waiting for answers: latency is request to last byte, the longest gap the longest time without any answer. In the same window a bare 50 ms timer in a Node.js process of its own, at the client's priority, measures how late the machine wakes any thread at all: the floor under every latency here. Then, in the benchmark's own process, the catalog evaluator takes ${mem.devices} simulated devices' counters (the load generator's shape) every 15 s for 24 simulated hours (a fake clock, 5,761 evaluations); the figures per device scale linearly (each series' history is its own). Full run: \`STATIONWATCH_BENCH_EVAL_DEVICES\` sets the fleet (default 10,000).`,
+    method: `The collector (built CLI, not pinned: its evaluation worker is a thread of the same process) with ${n} configured devices, each reporting every ${every.report} s through the load generator (tools/loadgen on core 1, ~130 series per report); the status page's catalog evaluation runs every ${every.evaluate} s in its worker thread. Per-device targets have their own listener and thread (\`scrapeListen\`, collector/scrape/), whose address /sd hands out; that thread ran at ${live.scrapeScheduling} at the end of the run (it asks for real-time SCHED_FIFO 1 within a CPU budget, \`scrapeListen.realtime\`) and the measuring client at ${live.client} (the collector's other threads: nice 0, its evaluation and zlib threads 10; the load generator 0). After ${warmS} s of warm-up, a per-device target at /sd's address, the same path on the main listener, and /healthz are each requested every 50 ms for ${measureS} s without waiting for answers: latency is request to last byte, the longest gap the longest time without any answer. In the same window a bare 50 ms timer in a Node.js process of its own, at the client's scheduling, measures how late the machine wakes such a thread at all: the floor under every latency here; a second one at nice 0 shows what a thread that asks for nothing waits. Then, in the benchmark's own process, the catalog evaluator takes ${mem.devices} simulated devices' counters (the load generator's shape) every 15 s for 24 simulated hours (a fake clock, 5,761 evaluations); the figures per device scale linearly (each series' history is its own). Full run: \`STATIONWATCH_BENCH_EVAL_DEVICES\` sets the fleet (default 10,000).`,
     headlines: [
       { what: `per-device target while ${n} devices report and the evaluation runs (p50 / p99 / max)`, value: `${fmt(percentile(live.target.times, 0.5))} / ${fmt(p99)} / ${fmt(Math.max(...live.target.times))} ms`, target: '≤ 5 ms p99', met: p99 <= 5 },
-      { what: `the floor: a bare 50 ms timer's lateness in a process of its own, same window (p50 / p99 / max)`, value: `${fmt(percentile(live.floor, 0.5))} / ${fmt(percentile(live.floor, 0.99))} / ${fmt(Math.max(...live.floor))} ms` },
+      { what: `the floor: a bare 50 ms timer's lateness in a process of its own at the client's scheduling (${live.client}), same window (p50 / p99 / max)`, value: `${fmt(percentile(live.floor, 0.5))} / ${fmt(percentile(live.floor, 0.99))} / ${fmt(Math.max(...live.floor))} ms` },
+      { what: `the same timer at nice 0 (p50 / p99 / max)`, value: `${fmt(percentile(live.fairFloor, 0.5))} / ${fmt(percentile(live.fairFloor, 0.99))} / ${fmt(Math.max(...live.fairFloor))} ms` },
       { what: `the same target on the main listener (p50 / p99 / max)`, value: `${fmt(percentile(live.onMain.times, 0.5))} / ${fmt(percentile(live.onMain.times, 0.99))} / ${fmt(Math.max(...live.onMain.times))} ms` },
       { what: `/healthz at ${n} devices (p50 / p99), longest gap without an answer on the main listener`, value: `${fmt(percentile(live.health.times, 0.5))} / ${fmt(percentile(live.health.times, 0.99))} ms, ${fmt(Math.max(live.health.longestGapMs, live.onMain.longestGapMs))} ms` },
       { what: `evaluator counter histories after 24 simulated hours, per device (→ at 10,000 devices)`, value: `${fmt(perDevice / 1024)} KiB (→ ${fmt((perDevice * 10_000) / 2 ** 20)} MiB)` },
@@ -192,7 +211,8 @@ export async function statusEvaluation(opts: BenchOptions): Promise<Section> {
           ['per-device target (scrape listener: /sd\'s address)', live.target.times.length, live.target.failed, fmt(percentile(live.target.times, 0.5)), fmt(p99), fmt(Math.max(...live.target.times)), fmt(live.target.longestGapMs)],
           ['the same target on the main listener', live.onMain.times.length, live.onMain.failed, fmt(percentile(live.onMain.times, 0.5)), fmt(percentile(live.onMain.times, 0.99)), fmt(Math.max(...live.onMain.times)), fmt(live.onMain.longestGapMs)],
           ['/healthz', live.health.times.length, live.health.failed, fmt(percentile(live.health.times, 0.5)), fmt(percentile(live.health.times, 0.99)), fmt(Math.max(...live.health.times)), fmt(live.health.longestGapMs)],
-          [`the floor: how late a bare 50 ms timer fired in a process of its own at the client's nice (${live.clientNice})`, live.floor.length, '—', fmt(percentile(live.floor, 0.5)), fmt(percentile(live.floor, 0.99)), fmt(Math.max(...live.floor)), '—'],
+          [`the floor: how late a bare 50 ms timer fired in a process of its own at the client's scheduling (${live.client})`, live.floor.length, '—', fmt(percentile(live.floor, 0.5)), fmt(percentile(live.floor, 0.99)), fmt(Math.max(...live.floor)), '—'],
+          ['the same timer at nice 0', live.fairFloor.length, '—', fmt(percentile(live.fairFloor, 0.5)), fmt(percentile(live.fairFloor, 0.99)), fmt(Math.max(...live.fairFloor)), '—'],
         ],
       },
       {
@@ -257,12 +277,13 @@ async function memoryParts(url: string): Promise<{ heapUsed: number; heapTotal: 
   };
 }
 
-/** The nice value of the thread named `name` in process `pid` (Linux /proc), or "unknown". */
-function threadNice(pid: number, name: string): string {
+/** How the thread named `name` in process `pid` is scheduled ("SCHED_FIFO 1", "nice -5"; Linux /proc), or "unknown". */
+function threadSchedulingOf(pid: number, name: string): string {
   try {
     for (const t of readdirSync(`/proc/${pid}/task`)) {
       if (readFileSync(`/proc/${pid}/task/${t}/comm`, 'utf8').trim() !== name) continue;
-      return readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]!;
+      const s = threadScheduling(`/proc/${pid}/task/${t}/stat`);
+      return s.policy === 'fifo' || s.policy === 'rr' ? `SCHED_${s.policy.toUpperCase()} ${s.rtPriority}` : `nice ${s.nice}`;
     }
   } catch {
     // not Linux, or the process is gone

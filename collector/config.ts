@@ -58,6 +58,22 @@ export const CollectorConfigSchema = Type.Object(
            * LimitNICE=-5); otherwise it runs at the process' priority and says so at start.
            */
           nice: Type.Integer({ minimum: -20, maximum: 19, default: -5 }),
+          /**
+           * Real-time scheduling for the scrape thread (Linux SCHED_FIFO, collector/scrape/scrape-realtime.ts):
+           * it then preempts the collector's other threads as soon as a scrape arrives. Needs root,
+           * CAP_SYS_NICE or RLIMIT_RTPRIO (systemd LimitRTPRIO=1); otherwise the thread runs at `nice` and
+           * says why at start. Past `cpuBudget` of a core over two seconds it leaves real time for
+           * `pauseSeconds` (and says so), so a flood of requests cannot starve the collector.
+           */
+          realtime: Type.Object(
+            {
+              enabled: Type.Boolean({ default: true }),
+              priority: Type.Integer({ minimum: 1, maximum: 99, default: 1 }),
+              cpuBudget: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.25 }),
+              pauseSeconds: Type.Integer({ minimum: 1, maximum: 86_400, default: 60 }),
+            },
+            { additionalProperties: false, default: {} },
+          ),
         },
         { additionalProperties: false },
       ),

@@ -2,7 +2,7 @@
 // memory from prom-client's default metrics): the history not yet written, and the status
 // evaluation's worker thread, whose heap the main thread's heap figures do not include. At 10,000
 // devices the process held 3.7 GiB that nobody could attribute (issue 18).
-import { Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { collectorMetrics as cm } from '../protocol/collector-metrics.js';
 
 export interface MemorySources {
@@ -22,6 +22,9 @@ export interface ScrapeThreadStats {
   /** The longest and the 99th-percentile delay of its event loop over the last period, in seconds. */
   loopDelayMaxSeconds: number;
   loopDelayP99Seconds: number;
+  /** Whether it runs real-time now (scrape-realtime.ts), and how often its CPU budget sent it back. */
+  realtime: boolean;
+  realtimePauses: number;
 }
 
 export function registerMemorySeries(registry: Registry, src: MemorySources): void {
@@ -55,6 +58,20 @@ export function registerMemorySeries(registry: Registry, src: MemorySources): vo
         const s = scrape();
         this.set({ quantile: '0.99' }, s?.loopDelayP99Seconds ?? NaN);
         this.set({ quantile: '1' }, s?.loopDelayMaxSeconds ?? NaN);
+      },
+    });
+    gauge(cm.scrapeRealtime, 'Whether the scrape thread runs real-time (SCHED_FIFO) now: 0 when not allowed, disabled, or paused by its CPU budget', () => {
+      const s = scrape();
+      return s ? Number(s.realtime) : undefined;
+    });
+    new Counter({
+      name: cm.scrapeRealtimePauses,
+      help: "Times the scrape thread's CPU budget sent it back from real-time to the fair scheduler (scrapeListen.realtime.cpuBudget)",
+      registers: [registry],
+      collect() {
+        // The thread counts; a restarted thread starts again from 0 (a counter reset).
+        this.reset();
+        this.inc(scrape()?.realtimePauses ?? 0);
       },
     });
   }

@@ -41,4 +41,6 @@ export const collectorMetrics = {
   scrapeHeapBytes: 'stationwatch_collector_scrape_heap_used_bytes',
   scrapeTargetBytes: 'stationwatch_collector_scrape_target_bytes',
   scrapeLoopDelay: 'stationwatch_collector_scrape_loop_delay_seconds',
+  scrapeRealtime: 'stationwatch_collector_scrape_realtime',
+  scrapeRealtimePauses: 'stationwatch_collector_scrape_realtime_pauses_total',
 } as const;

@@ -1,6 +1,6 @@
 // The event loop's side of the scrape thread (scrape-thread.ts): starts it on `scrapeListen`, tells it
 // every device's current rendering and reporting window whenever the device store changes (batched per
-// turn: one message however many reports a turn applied), and restarts it on the same port if it dies.
+// 25 ms: one message however many reports were applied meanwhile), and restarts it on the same port if it dies.
 // A batch's renderings are written as records (target-record.ts) into a ring of shared memory
 // (byte-ring.ts); the thread copies them into its arena (target-arena.ts) and releases the ring. The
 // renderings themselves are not shared: V8 counts a SharedArrayBuffer towards neither heap, so replaced
@@ -15,14 +15,17 @@ import { reachableAddress } from '../reachable-address.js';
 import { securityHeaders } from '../security-headers.js';
 import { workerScript } from '../worker-script.js';
 import { ByteRing } from './byte-ring.js';
-import type { BatchBytes, FromScrapeThread, ScrapeThreadInit, TargetEntry, ToScrapeThread } from './scrape-messages.js';
+import { readStats, STATS_BYTES, type FromScrapeThread, type ScrapeThreadInit, type ToScrapeThread } from './scrape-messages.js';
+import { EXTERNAL_LENGTH, frameLength, updateLength, writeExternal, writeFrame, type TargetUpdate } from './target-frame.js';
 import { recordLength, writeRecord } from './target-record.js';
 
-/** How often the collector's clock is re-sent when it drifts from the thread's (a test's fake clock; a stepped system clock is the same for both). */
+/** How often the collector's clock is re-written for the thread (a test's fake clock; a stepped system clock is the same for both). */
 const CLOCK_EVERY_MS = 500;
 const RESTART_AFTER_MS = 1_000;
 const STOP_WAIT_MS = 5_000;
-/** ~1.3 s of renderings at 10,000 devices; a batch over half of it goes as a buffer of its own. */
+/** How long changes gather before they go to the thread in one frame. */
+const FLUSH_EVERY_MS = 25;
+/** ~1.3 s of renderings at 10,000 devices; frames hold at most half of it (byte-ring.ts). */
 const RING_BYTES = 16 * 1024 * 1024;
 
 export class ScrapeListener {
@@ -30,19 +33,24 @@ export class ScrapeListener {
   private ring = ByteRing.create(RING_BYTES);
   private readonly dirty = new Set<string>();
   private scheduled = false;
-  private lastSkewMs = 0;
   private seq = 0;
+  /** sync() calls waiting for the changes before them to be written. */
+  private readonly syncs: number[] = [];
+  private externalId = 0;
+  private statsBuffer = new SharedArrayBuffer(STATS_BYTES);
   private readonly acks = new Map<number, () => void>();
   private stopping = false;
   private clockTimer: NodeJS.Timeout | undefined;
   /** The bound port (port 0 in the configuration: the one the system chose, kept across restarts). */
   port = 0;
   /** The thread's last figures (collector/memory-metrics.ts). */
-  stats: ScrapeThreadStats | undefined;
+  get stats(): ScrapeThreadStats | undefined {
+    return readStats(this.statsBuffer);
+  }
 
   private constructor(
     private readonly ctx: CollectorContext,
-    private readonly init: Omit<ScrapeThreadInit, 'ring'>,
+    private readonly init: Omit<ScrapeThreadInit, 'ring' | 'stats'>,
     private readonly log: Logger,
   ) {}
 
@@ -50,7 +58,7 @@ export class ScrapeListener {
   static async start(ctx: CollectorContext, log: Logger): Promise<ScrapeListener> {
     const c = ctx.config.scrapeListen!;
     const tls = ctx.config.listen.tls;
-    const init: Omit<ScrapeThreadInit, 'ring'> = {
+    const init: Omit<ScrapeThreadInit, 'ring' | 'stats'> = {
       host: c.host ?? ctx.config.listen.host,
       port: c.port,
       ...(tls ? { tls: { cert: await readFile(tls.cert, 'utf8'), key: await readFile(tls.key, 'utf8') } } : {}),
@@ -59,14 +67,13 @@ export class ScrapeListener {
       headers: securityHeaders(tls !== undefined),
       requestTimeoutMs: ctx.config.limits.requestTimeoutSeconds * 1000,
       nice: c.nice,
+      realtime: c.realtime,
     };
     const listener = new ScrapeListener(ctx, init, log);
     await listener.spawn();
     registerMemorySeries(ctx.collectorRegistry, { scrape: () => listener.stats });
     ctx.store.onChange((name) => listener.changed(name));
-    listener.clockTimer = setInterval(() => {
-      if (Math.abs(listener.skew() - listener.lastSkewMs) >= 1) listener.post([], []);
-    }, CLOCK_EVERY_MS).unref();
+    listener.clockTimer = setInterval(() => listener.writeSkew(), CLOCK_EVERY_MS).unref();
     return listener;
   }
 
@@ -77,13 +84,12 @@ export class ScrapeListener {
 
   /** Resolves once the thread has every change made so far (tests; a scrape after it sees them). */
   sync(): Promise<void> {
-    this.flush();
     if (!this.worker) return Promise.resolve();
     const seq = ++this.seq;
-    return new Promise((resolve) => {
-      this.acks.set(seq, resolve);
-      this.post([], [], seq);
-    });
+    const applied = new Promise<void>((resolve) => this.acks.set(seq, resolve));
+    this.syncs.push(seq);
+    this.flush();
+    return applied;
   }
 
   async stop(): Promise<void> {
@@ -107,7 +113,9 @@ export class ScrapeListener {
   private async spawn(): Promise<void> {
     // A ring of its own for each thread started: what the last one had not released is not waited for.
     this.ring = ByteRing.create(RING_BYTES);
-    const init: ScrapeThreadInit = { ...this.init, port: this.port || this.init.port, ring: { data: this.ring.data, control: this.ring.control } };
+    this.statsBuffer = new SharedArrayBuffer(STATS_BYTES);
+    this.writeSkew();
+    const init: ScrapeThreadInit = { ...this.init, port: this.port || this.init.port, ring: { data: this.ring.data, control: this.ring.control }, stats: this.statsBuffer };
     const w = new Worker(await workerScript(new URL('./scrape-thread.js', import.meta.url)), { name: 'scrape', workerData: init });
     await new Promise<void>((resolve, reject) => {
       const early = (err: Error) => reject(err);
@@ -117,15 +125,17 @@ export class ScrapeListener {
         if (m.type === 'listening') {
           this.port = m.port;
           if (m.priorityNotRaised) this.log.info({ nice: this.init.nice, reason: m.priorityNotRaised }, 'the scrape thread runs at the collector\'s priority: allow a higher one (systemd LimitNICE=-5, docker --ulimit nice=25) for steadier scrape times on a busy machine');
+          if (m.notRealtime && this.init.realtime.enabled) this.log.info({ reason: m.notRealtime }, 'the scrape thread does not run real-time: allow it (systemd LimitRTPRIO=1, docker --cap-add SYS_NICE) for scrape times that do not wait for busy cores');
+          else if (!m.notRealtime) this.log.info({ priority: this.init.realtime.priority, cpuBudget: this.init.realtime.cpuBudget }, 'the scrape thread runs real-time (SCHED_FIFO) within its CPU budget');
           w.off('error', early);
           w.removeAllListeners('exit');
           resolve();
         } else if (m.type === 'failed') {
           reject(new Error(`scrapeListen ${init.host}:${init.port}: ${m.message}`));
           void w.terminate();
-        } else if (m.type === 'stats') {
-          const { type: _type, ...stats } = m;
-          this.stats = stats;
+        } else if (m.type === 'realtime') {
+          if (m.on) this.log.info({ reason: m.reason }, 'the scrape thread runs real-time again');
+          else this.log.warn({ reason: m.reason }, 'the scrape thread left real-time scheduling');
         } else if (m.type === 'applied') {
           this.acks.get(m.seq)?.();
           this.acks.delete(m.seq);
@@ -161,50 +171,69 @@ export class ScrapeListener {
     this.dirty.add(name);
     if (this.scheduled) return;
     this.scheduled = true;
-    // After this turn: the ingest route installs the report's rendering right after the store applies it.
-    setImmediate(() => this.flush());
+    // Not before this turn ends (the ingest route installs the report's rendering right after the
+    // store applies it), and at most every FLUSH_EVERY_MS: each message wakes the thread, and a
+    // real-time thread woken hundreds of times a second preempts the rest of the collector as often
+    // for little (a target is scraped every 15 s or so; it is at most this much behind the main listener).
+    setTimeout(() => this.flush(), FLUSH_EVERY_MS);
   }
 
   private flush(): void {
     this.scheduled = false;
-    if (this.dirty.size === 0 || !this.worker) return;
-    const set: TargetEntry[] = [];
-    const remove: string[] = [];
-    const renderings: Array<{ body: Uint8Array; ranges: Int32Array }> = [];
-    let size = 0;
-    for (const name of this.dirty) {
-      const d = this.ctx.store.get(name);
-      if (!d) {
-        remove.push(name);
-        continue;
-      }
-      const until = this.ctx.store.reportingUntil(d);
-      if (d.receivedAtMs === undefined || until === undefined) {
-        set.push({ name, offset: 0, length: -1 });
-        continue;
-      }
-      const r = this.ctx.exposition.familyLines(d);
-      const length = recordLength(r.body, r.ranges);
-      set.push({ name, receivedAtMs: d.receivedAtMs, reportingUntilMs: until, offset: size, length });
-      renderings.push(r);
-      size += length;
-    }
-    this.dirty.clear();
-    const slot = size <= RING_BYTES / 2 ? this.ring.reserve(size) : undefined;
-    const into = slot ? Buffer.from(this.ring.data, slot.offset, size) : Buffer.from(new ArrayBuffer(size));
-    let at = 0;
-    for (const r of renderings) at = writeRecord(into, at, r.body, r.ranges);
-    this.post(set, remove, 0, slot ? { ring: slot } : { bytes: into });
-  }
-
-  private skew(): number {
-    return this.ctx.nowMs() - Date.now();
-  }
-
-  private post(set: TargetEntry[], remove: string[], seq = 0, batch: BatchBytes = { ring: { offset: 0, length: 0, end: -1 } }): void {
+    this.writeSkew();
     const w = this.worker;
     if (!w) return;
-    this.lastSkewMs = this.skew();
-    w.postMessage({ type: 'targets', clockSkewMs: this.lastSkewMs, set, batch, remove, seq } satisfies ToScrapeThread, 'bytes' in batch ? [batch.bytes.buffer as ArrayBuffer] : []);
+    while (this.dirty.size > 0 || this.syncs.length > 0) {
+      // One frame: as many changed devices as fit half the ring; a sync's mark once none are left.
+      const removed: string[] = [];
+      const set: TargetUpdate[] = [];
+      const taken: string[] = [];
+      let length = frameLength([], []);
+      for (const name of this.dirty) {
+        const u = this.update(name);
+        const n = u ? updateLength(u) : 2 + Buffer.byteLength(name);
+        if (taken.length > 0 && length + n > this.ring.maxFrame) break;
+        taken.push(name);
+        length += n;
+        if (u) set.push(u);
+        else removed.push(name);
+      }
+      const seq = taken.length === 0 ? this.syncs[0]! : 0;
+      if (length <= this.ring.maxFrame) {
+        if (!this.ring.write(length, (bytes, at) => writeFrame(bytes, at, seq, removed, set))) return this.later();
+      } else {
+        // One device whose rendering is bigger than half the ring: its frame goes as a message, and
+        // the ring says where it belongs so that the thread applies the frames in order.
+        const id = ++this.externalId;
+        if (!this.ring.write(EXTERNAL_LENGTH, (bytes, at) => writeExternal(bytes, at, id))) return this.later();
+        const bytes = Buffer.from(new ArrayBuffer(length));
+        writeFrame(bytes, 0, seq, removed, set);
+        w.postMessage({ type: 'frame', id, bytes } satisfies ToScrapeThread, [bytes.buffer as ArrayBuffer]);
+      }
+      for (const name of taken) this.dirty.delete(name);
+      if (seq > 0) this.syncs.shift();
+    }
+  }
+
+  /** The ring is full (the thread has not read it yet): what is left waits for the next round. */
+  private later(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setTimeout(() => this.flush(), FLUSH_EVERY_MS);
+  }
+
+  /** What the thread must know of device `name` now; undefined when the device is gone. */
+  private update(name: string): TargetUpdate | undefined {
+    const d = this.ctx.store.get(name);
+    if (!d) return undefined;
+    const until = this.ctx.store.reportingUntil(d);
+    if (d.receivedAtMs === undefined || until === undefined) return { name };
+    const r = this.ctx.exposition.familyLines(d);
+    return { name, receivedAtMs: d.receivedAtMs, reportingUntilMs: until, record: { length: recordLength(r.body, r.ranges), write: (into, at) => writeRecord(into, at, r.body, r.ranges) } };
+  }
+
+  /** The collector's clock for the thread, as its offset from the thread's Date.now(). */
+  private writeSkew(): void {
+    Atomics.store(this.ring.shared, 2, BigInt(Math.round(this.ctx.nowMs() - Date.now())));
   }
 }

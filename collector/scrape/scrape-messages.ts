@@ -1,7 +1,7 @@
 // What the event loop and the scrape thread say to each other (scrape-listener.ts, scrape-thread.ts).
 import type { ScrapeAuth } from '../reliability-config.js';
-import type { RingSlot } from './byte-ring.js';
 import type { ScrapeThreadStats } from '../memory-metrics.js';
+import type { RealtimeChange, RealtimeConfig } from './scrape-realtime.js';
 
 export interface ScrapeThreadInit {
   host: string;
@@ -15,28 +15,42 @@ export interface ScrapeThreadInit {
   requestTimeoutMs: number;
   /** The thread's nice value (below the process' 0 when allowed: collector/thread-priority.ts). */
   nice: number;
+  /** Real-time scheduling within a CPU budget (scrape-realtime.ts). */
+  realtime: RealtimeConfig;
   /** The ring the renderings come through (byte-ring.ts). */
   ring: { data: SharedArrayBuffer; control: SharedArrayBuffer };
+  /** Where the thread leaves its figures (writeStats), read by the event loop when /collector/metrics is scraped. */
+  stats: SharedArrayBuffer;
 }
-
-/** A device as a target: what the thread needs to answer for it without asking the event loop. */
-export interface TargetEntry {
-  name: string;
-  /** Last report (or poll) on the collector's clock; absent: never reported. */
-  receivedAtMs?: number;
-  /** Until when the device counts as reporting (DeviceStore.isReporting), on the collector's clock. */
-  reportingUntilMs?: number;
-  /** Its record (target-record.ts): [offset, offset + length) of the batch's bytes; length -1: none (never reported). */
-  offset: number;
-  length: number;
-}
-
-/** Where a batch's records are: a stretch of the ring, or (too big for it, or the ring full) a buffer of their own. */
-export type BatchBytes = { ring: RingSlot } | { bytes: Uint8Array };
 
 export type ToScrapeThread =
-  /** `clockMs` minus the thread's Date.now() at posting: the collector's clock (a test's fake clock too). */
-  | { type: 'targets'; clockSkewMs: number; set: TargetEntry[]; batch: BatchBytes; remove: string[]; seq: number }
+  /** A frame too big for the ring (target-frame.ts); the ring holds an EXTERNAL frame with its id where it belongs. */
+  | { type: 'frame'; id: number; bytes: Uint8Array }
   | { type: 'close' };
 
-export type FromScrapeThread = { type: 'listening'; port: number; /** Why its priority could not be raised. */ priorityNotRaised?: string } | { type: 'failed'; message: string } | { type: 'applied'; seq: number } | { type: 'closed' } | ({ type: 'stats' } & ScrapeThreadStats);
+export type FromScrapeThread =
+  | { type: 'listening'; port: number; /** Why its priority could not be raised. */ priorityNotRaised?: string; /** Why it does not run real-time. */ notRealtime?: string }
+  | ({ type: 'realtime' } & RealtimeChange)
+  | { type: 'failed'; message: string }
+  | { type: 'applied'; seq: number }
+  | { type: 'closed' };
+
+// The thread's figures through shared memory rather than a message every few seconds: a message
+// takes the receiving port's mutex, which the real-time thread would then wait on behind the event loop.
+// Each is one aligned 8-byte value; a reader may see one period's figure beside the next one's.
+const STATS = ['heapUsedBytes', 'targetBytes', 'loopDelayP99Seconds', 'loopDelayMaxSeconds', 'realtime', 'realtimePauses'] as const;
+export const STATS_BYTES = 8 * (STATS.length + 1);
+
+export function writeStats(into: SharedArrayBuffer, s: ScrapeThreadStats): void {
+  const a = new Float64Array(into);
+  STATS.forEach((k, i) => (a[i + 1] = Number(s[k])));
+  a[0] = 1;
+}
+
+/** The thread's last figures, or undefined before its first. */
+export function readStats(from: SharedArrayBuffer): ScrapeThreadStats | undefined {
+  const a = new Float64Array(from);
+  if (a[0] !== 1) return undefined;
+  const [heapUsedBytes, targetBytes, loopDelayP99Seconds, loopDelayMaxSeconds, realtime, realtimePauses] = STATS.map((_, i) => a[i + 1]!);
+  return { heapUsedBytes: heapUsedBytes!, targetBytes: targetBytes!, loopDelayP99Seconds: loopDelayP99Seconds!, loopDelayMaxSeconds: loopDelayMaxSeconds!, realtime: realtime === 1, realtimePauses: realtimePauses! };
+}

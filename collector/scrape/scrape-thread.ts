@@ -12,17 +12,25 @@ import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ApiError } from '../errors.js';
 import { scrapeCredentials } from '../scrape-auth.js';
-import type { FromScrapeThread, ScrapeThreadInit, ToScrapeThread } from './scrape-messages.js';
+import { writeStats, type FromScrapeThread, type ScrapeThreadInit, type ToScrapeThread } from './scrape-messages.js';
 import { TargetArena, type Placed } from './target-arena.js';
 import { recordText } from './target-record.js';
 import { ByteRing } from './byte-ring.js';
+import { EXTERNAL, readFrame } from './target-frame.js';
 import { raiseThisThreadPriority } from '../thread-priority.js';
+import { RealtimeGuard } from './scrape-realtime.js';
 
 const init = workerData as ScrapeThreadInit;
 const port = parentPort!;
 const send = (m: FromScrapeThread) => port.postMessage(m);
 // Ahead of the collector's other threads when it may (thread-priority.ts): this one only answers.
 const priority = raiseThisThreadPriority(init.nice);
+// And real-time within a CPU budget when it may (scrape-realtime.ts): nice alone still let it wait
+// for the running thread's slice on a busy machine.
+const realtime = new RealtimeGuard(init.realtime, (change) => {
+  send({ type: 'realtime', ...change });
+  report();
+});
 interface Target {
   receivedAtMs: number | undefined;
   reportingUntilMs: number | undefined;
@@ -32,8 +40,8 @@ interface Target {
 const targets = new Map<string, Target>();
 const arena = new TargetArena();
 const ring = new ByteRing(init.ring.data, init.ring.control);
-const ringBytes = Buffer.from(init.ring.data);
-let clockSkewMs = 0;
+/** The collector's clock minus this thread's Date.now() (a test's fake clock), kept current by the event loop. */
+const clockSkewMs = () => Number(Atomics.load(ring.shared, 2));
 const allowed = scrapeCredentials(init.auth);
 const jsonHeaders = { ...init.headers, 'content-type': 'application/json; charset=utf-8' };
 const textHeaders = { ...init.headers, 'content-type': init.contentType };
@@ -62,7 +70,7 @@ function answer(req: IncomingMessage, res: ServerResponse): void {
   const t = targets.get(name);
   if (!t) return refuse(res, new ApiError('not_found'));
   // As DeviceStore.isReporting, on the collector's clock.
-  if (t.receivedAtMs === undefined || t.reportingUntilMs === undefined || t.placed === undefined || Date.now() + clockSkewMs > t.reportingUntilMs) {
+  if (t.receivedAtMs === undefined || t.reportingUntilMs === undefined || t.placed === undefined || Date.now() + clockSkewMs() > t.reportingUntilMs) {
     return refuse(res, new ApiError('not_reporting', undefined, t.receivedAtMs === undefined ? `device "${name}" has never reported` : `device "${name}" last reported at ${new Date(t.receivedAtMs).toISOString()}`));
   }
   // A string copied out of the arena now (the arena may reuse these bytes after this turn).
@@ -80,7 +88,10 @@ server.on('clientError', (_err, socket) => {
 server.once('error', (err) => send({ type: 'failed', message: err.message }));
 server.listen({ host: init.host, port: init.port }, () => {
   const addr = server.address();
-  send({ type: 'listening', port: typeof addr === 'object' && addr ? addr.port : init.port, ...(priority ? { priorityNotRaised: priority } : {}) });
+  void realtime.start().then((notRealtime) => {
+    send({ type: 'listening', port: typeof addr === 'object' && addr ? addr.port : init.port, ...(priority ? { priorityNotRaised: priority } : {}), ...(notRealtime ? { notRealtime } : {}) });
+    report();
+  });
 });
 
 function drop(name: string): void {
@@ -89,28 +100,50 @@ function drop(name: string): void {
   targets.delete(name);
 }
 
-port.on('message', (m: ToScrapeThread) => {
-  if (m.type === 'targets') {
-    clockSkewMs = m.clockSkewMs;
-    for (const name of m.remove) drop(name);
-    const b = m.batch;
-    const bytes = 'ring' in b ? ringBytes.subarray(b.ring.offset, b.ring.offset + b.ring.length) : Buffer.from(b.bytes.buffer, b.bytes.byteOffset, b.bytes.length);
-    for (const e of m.set) {
+// Frames too big for the ring, by id, until the ring reaches the place it holds for them.
+const external = new Map<number, Buffer>();
+
+function apply(frame: Buffer): boolean {
+  if (frame[0] === EXTERNAL) {
+    const big = external.get(frame.readUInt32LE(1));
+    if (!big) return false; // its message has not arrived yet: read on from here then
+    external.delete(frame.readUInt32LE(1));
+    frame = big;
+  }
+  const { seq } = readFrame(frame, {
+    removed: drop,
+    set(name, receivedAtMs, reportingUntilMs, record) {
       // A device's Target and place are updated in place: nothing long-lived is allocated per report.
-      let t = targets.get(e.name);
-      if (!t) targets.set(e.name, (t = { receivedAtMs: undefined, reportingUntilMs: undefined, placed: undefined }));
-      t.receivedAtMs = e.receivedAtMs;
-      t.reportingUntilMs = e.reportingUntilMs;
-      if (e.length >= 0) t.placed = arena.put(bytes.subarray(e.offset, e.offset + e.length), t.placed);
+      let t = targets.get(name);
+      if (!t) targets.set(name, (t = { receivedAtMs: undefined, reportingUntilMs: undefined, placed: undefined }));
+      t.receivedAtMs = receivedAtMs;
+      t.reportingUntilMs = reportingUntilMs;
+      // Copied out of the frame: the event loop writes the next frames over the ring's bytes.
+      if (record) t.placed = arena.put(record, t.placed);
       else if (t.placed) {
         arena.free(t.placed);
         t.placed = undefined;
       }
-    }
-    // Copied out: the event loop may write the next batches there.
-    if ('ring' in b && b.ring.end >= 0) ring.release(b.ring.end);
-    if (m.seq > 0) send({ type: 'applied', seq: m.seq });
+    },
+  });
+  if (seq > 0) send({ type: 'applied', seq });
+  return true;
+}
+
+// The ring is read on a timer of this thread's own rather than on a message from the event loop (the
+// port's mutex would make this thread wait for the event loop's: byte-ring.ts). A target is then up to
+// this much behind the main listener's, against scrapes every 15 s or so.
+const READ_EVERY_MS = 25;
+const readRing = () => ring.read(apply);
+const reading = setInterval(readRing, READ_EVERY_MS);
+
+port.on('message', (m: ToScrapeThread) => {
+  if (m.type === 'frame') {
+    external.set(m.id, Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.length));
+    readRing();
   } else if (m.type === 'close') {
+    realtime.stop();
+    clearInterval(reading);
     server.close(() => {
       send({ type: 'closed' });
       port.close();
@@ -121,18 +154,22 @@ port.on('message', (m: ToScrapeThread) => {
 
 // Its own figures, every few seconds (collector/memory-metrics.ts): its heap and arena are not in the
 // main thread's figures, and its loop delay is what a scrape may have waited.
-const delay = monitorEventLoopDelay({ resolution: 1 });
+// A 20 ms timer, not 1 ms: this thread may run real-time, and each of its wake-ups preempts whatever
+// else runs on that core (1 ms would be 1,000 wake-ups a second).
+const DELAY_RESOLUTION_MS = 20;
+const delay = monitorEventLoopDelay({ resolution: DELAY_RESOLUTION_MS });
 delay.enable();
-const report = () => {
-  send({
-    type: 'stats',
+function report(): void {
+  writeStats(init.stats, {
     heapUsedBytes: getHeapStatistics().used_heap_size,
     targetBytes: arena.stats().bytes,
-    // The histogram's 1 ms timer resolution is its floor: subtracted, an idle loop reads ~0.
-    loopDelayP99Seconds: Math.max(0, delay.percentile(99) / 1e9 - 0.001),
-    loopDelayMaxSeconds: Math.max(0, delay.max / 1e9 - 0.001),
+    // The histogram records whole timer periods: its resolution subtracted, an idle loop reads ~0.
+    loopDelayP99Seconds: Math.max(0, (delay.percentile(99) / 1e6 - DELAY_RESOLUTION_MS) / 1000),
+    loopDelayMaxSeconds: Math.max(0, (delay.max / 1e6 - DELAY_RESOLUTION_MS) / 1000),
+    realtime: realtime.on,
+    realtimePauses: realtime.pauses,
   });
   delay.reset();
-};
+}
 report();
 setInterval(report, 5_000).unref();

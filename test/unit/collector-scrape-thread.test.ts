@@ -3,7 +3,7 @@
 // address; scrape credentials and TLS as on the main listener; and answers while the event loop is
 // blocked, which is what the thread is for (the same request on the main listener waits).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildCollector, type CollectorApp } from '../../collector/app.js';
 import { resolveCollectorConfig } from '../../collector/config.js';
 import { silentLogger } from '../../common/logger.js';
+import { threadScheduling } from '../../collector/thread-priority.js';
 import { makeReport } from '../helpers/reports.js';
 
 const TOKEN = 'token-for-pc-01-xxxxxxxx';
@@ -177,6 +178,59 @@ describe('the scrape thread', () => {
       if (fast) expect(ms).toBeLessThan(1_000);
       else expect(ms).toBeGreaterThan(1_000);
     }
+  });
+
+  it('runs real-time (SCHED_FIFO) within its CPU budget: leaves it past the budget, then comes back', async () => {
+    if (process.getuid?.() !== 0) throw new Error('this test sets real-time scheduling: run it as root (CI does), or with CAP_SYS_NICE');
+    // The scrape thread is the one named "scrape" among this process' threads (the collector runs in the test's process).
+    const scheduling = () =>
+      readdirSync('/proc/self/task')
+        .filter((t) => readFileSync(`/proc/self/task/${t}/comm`, 'utf8').trim() === 'scrape')
+        .map((t) => threadScheduling(`/proc/self/task/${t}/stat`));
+    const until = async (what: string, ok: () => boolean | Promise<boolean>, ms = 10_000) => {
+      const deadline = Date.now() + ms;
+      while (!(await ok())) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    const metric = async (name: string) => {
+      const text = (await s.app.inject('/collector/metrics')).body;
+      return Number(text.split('\n').find((l) => l.startsWith(`${name} `))?.slice(name.length + 1));
+    };
+    // A budget of 2 % of a core: a client that keeps asking uses more of the thread than that.
+    const s = await collector({ scrapeListen: { port: 0, realtime: { cpuBudget: 0.02, pauseSeconds: 1 } } });
+    await report(s, Date.now());
+    expect(scheduling()).toEqual([{ policy: 'fifo', rtPriority: 1, nice: -5 }]);
+    expect(await metric('stationwatch_collector_scrape_realtime')).toBe(1);
+    expect(await metric('stationwatch_collector_scrape_realtime_pauses_total')).toBe(0);
+    let asking = true;
+    const client = (async () => {
+      while (asking) await get(`${s.scrapeUrl}/devices/pc-01/metrics`);
+    })();
+    try {
+      await until('the thread leaves real time', () => scheduling()[0]?.policy === 'other');
+    } finally {
+      asking = false;
+      await client;
+    }
+    // Back under the fair scheduler at its nice value, and said so on /collector/metrics.
+    expect(scheduling()).toEqual([{ policy: 'other', rtPriority: 0, nice: -5 }]);
+    await until('the series say so', async () => (await metric('stationwatch_collector_scrape_realtime')) === 0);
+    expect(await metric('stationwatch_collector_scrape_realtime_pauses_total')).toBe(1);
+    // Idle, it enters real time again after pauseSeconds.
+    await until('the thread is real-time again', () => scheduling()[0]?.policy === 'fifo');
+    await until('the series say so', async () => (await metric('stationwatch_collector_scrape_realtime')) === 1);
+    expect((await get(`${s.scrapeUrl}/devices/pc-01/metrics`)).status).toBe(200);
+  });
+
+  it('runs at its nice value when real time is disabled', async () => {
+    const s = await collector({ scrapeListen: { port: 0, realtime: { enabled: false } } });
+    await report(s, Date.now());
+    const threads = readdirSync('/proc/self/task').filter((t) => readFileSync(`/proc/self/task/${t}/comm`, 'utf8').trim() === 'scrape');
+    expect(threads.map((t) => threadScheduling(`/proc/self/task/${t}/stat`).policy)).toEqual(['other']);
+    const text = (await s.app.inject('/collector/metrics')).body;
+    expect(text).toContain('\nstationwatch_collector_scrape_realtime 0\n');
   });
 
   it('restarts a thread that died, on the same port, with every device', async () => {
