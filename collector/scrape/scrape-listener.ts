@@ -30,7 +30,9 @@ const RING_BYTES = 16 * 1024 * 1024;
 
 export class ScrapeListener {
   private worker: Worker | undefined;
-  private ring = ByteRing.create(RING_BYTES);
+  /** The ring's size for threads started from now on (a test makes it small to send frames as messages). */
+  static ringBytes = RING_BYTES;
+  private ring = ByteRing.create(ScrapeListener.ringBytes);
   private readonly dirty = new Set<string>();
   private scheduled = false;
   private seq = 0;
@@ -112,7 +114,7 @@ export class ScrapeListener {
 
   private async spawn(): Promise<void> {
     // A ring of its own for each thread started: what the last one had not released is not waited for.
-    this.ring = ByteRing.create(RING_BYTES);
+    this.ring = ByteRing.create(ScrapeListener.ringBytes);
     this.statsBuffer = new SharedArrayBuffer(STATS_BYTES);
     this.writeSkew();
     const init: ScrapeThreadInit = { ...this.init, port: this.port || this.init.port, ring: { data: this.ring.data, control: this.ring.control }, stats: this.statsBuffer };

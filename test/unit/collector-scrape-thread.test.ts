@@ -13,6 +13,7 @@ import { buildCollector, type CollectorApp } from '../../collector/app.js';
 import { resolveCollectorConfig } from '../../collector/config.js';
 import { silentLogger } from '../../common/logger.js';
 import { threadScheduling } from '../../collector/thread-priority.js';
+import { ScrapeListener } from '../../collector/scrape/scrape-listener.js';
 import { makeReport } from '../helpers/reports.js';
 
 const TOKEN = 'token-for-pc-01-xxxxxxxx';
@@ -76,6 +77,31 @@ describe('the scrape thread', () => {
     const sd = (await (await fetch(`${s.mainUrl}/sd`)).json()) as Array<{ targets: string[]; labels: Record<string, string> }>;
     expect(sd.map((t) => t.targets[0])).toEqual([s.scrapeUrl.slice('http://'.length), s.scrapeUrl.slice('http://'.length)]);
     expect(sd.find((t) => t.labels.device === 'pc-01')!.labels.__metrics_path__).toBe('/devices/pc-01/metrics');
+  });
+
+  it('hands over renderings bigger than its ring (as messages) between the ring\'s own frames', async () => {
+    // A 16 KiB ring: frames up to 8 KiB; pc-01's rendering with 300 fans is ~20 KiB.
+    ScrapeListener.ringBytes = 16 * 1024;
+    try {
+      const s = await collector();
+      const fans = (seq: number, n: number) => makeReport({ seq, samples: Array.from({ length: n }, (_, i) => ({ metric: 'stationwatch_fan_speed_rpm', labels: { fan: `fan-${i}` }, value: seq / 10 })) });
+      // Big (a message), small (the ring), big: the last state is the big one. (Whether the thread reads
+      // the ring before or after a message arrives is not forced here: the EXTERNAL mark orders them.)
+      for (const [seq, n] of [[1, 300], [2, 3], [3, 300]] as const) {
+        const res = await s.app.inject({ method: 'POST', url: '/api/v1/reports', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, payload: JSON.stringify(fans(seq, n)) });
+        expect(res.statusCode).toBe(202);
+        // Each its own frame now, all in flight before the thread reads any.
+        (s.scrape.listener as unknown as { flush(): void }).flush();
+      }
+      await s.scrape.listener!.sync();
+      const [onMain, onScrape] = [await get(`${s.mainUrl}/devices/pc-01/metrics`), await get(`${s.scrapeUrl}/devices/pc-01/metrics`)];
+      expect(Buffer.byteLength(onScrape.body)).toBeGreaterThan(16 * 1024);
+      // The last, not an earlier one applied late.
+      expect(onScrape.body).toContain('stationwatch_fan_speed_rpm{device="pc-01",site="a",fan="fan-299"} 0.3\n');
+      expect(onScrape).toEqual(onMain);
+    } finally {
+      ScrapeListener.ringBytes = 16 * 1024 * 1024;
+    }
   });
 
   it('reports its own memory and loop delay on /collector/metrics', async () => {
