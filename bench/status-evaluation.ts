@@ -168,6 +168,8 @@ export async function statusEvaluation(opts: BenchOptions): Promise<Section> {
       // The same timer under the fair scheduler at nice 0, as a thread that asks for nothing waits.
       timerFloor(measureS * 1000, false),
     ]);
+    const slowest = target.times.indexOf(Math.max(...target.times));
+    opts.log(`status-eval: the target's slowest answer was answer ${slowest + 1} of ${target.times.length} (${fmt(target.times[slowest] ?? NaN)} ms); the next slowest ${fmt([...target.times].sort((a, b) => b - a)[1] ?? NaN)} ms`);
     const rate = ((await acceptedReports(collector.url)) - taken0) / ((performance.now() - t0) / 1000);
     if (!notRealtime) await setThisThreadRealtime(0);
     if (clientNice !== before) setPriority(before);
