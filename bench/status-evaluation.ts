@@ -17,7 +17,7 @@ import { loadgenDevices } from '../tools/loadgen/loadgen.js';
 import { simulatedReport } from '../tools/loadgen/report-shape.js';
 import type { LoadgenArgs } from './loadgen-worker.js';
 import { startCollector } from './lib/collector.js';
-import { timedGet } from './lib/http-time.js';
+import { probe, probeInThread } from './lib/probe.js';
 import { rssMiB } from './lib/proc-stats.js';
 import { setThisThreadRealtime, threadScheduling } from '../collector/thread-priority.js';
 import { benchDist, sleep, withScope } from './lib/processes.js';
@@ -25,33 +25,6 @@ import { fmt, percentile, type Section } from './lib/report.js';
 import type { BenchOptions } from './options.js';
 
 const SEED = 'bench-status-eval';
-
-/** GETs `url` every `everyMs` without waiting for answers (a stall shows as latency, not as fewer requests). */
-async function probe(url: string, everyMs: number, forMs: number): Promise<{ times: number[]; longestGapMs: number; failed: number }> {
-  const times: number[] = [];
-  let failed = 0;
-  let lastAnswer = performance.now();
-  let longestGapMs = 0;
-  const pending: Promise<void>[] = [];
-  const end = performance.now() + forMs;
-  while (performance.now() < end) {
-    pending.push(
-      timedGet(url, 30_000).then(
-        (r) => {
-          const t = performance.now();
-          longestGapMs = Math.max(longestGapMs, t - lastAnswer);
-          lastAnswer = t;
-          if (r.status === 200) times.push(r.ms);
-          else failed++;
-        },
-        () => void failed++,
-      ),
-    );
-    await sleep(everyMs);
-  }
-  await Promise.all(pending);
-  return { times, longestGapMs, failed };
-}
 
 /**
  * What the machine gives any thread at all: a bare 50 ms timer in a Node.js process of its own (started
@@ -161,7 +134,7 @@ export async function statusEvaluation(opts: BenchOptions): Promise<Section> {
     const t0 = performance.now();
     opts.log(`status-eval: probing ${targetUrl} (and the same path on the main listener) and /healthz every 50 ms for ${measureS} s`);
     const [target, onMain, health, floor, fairFloor] = await Promise.all([
-      probe(targetUrl, 50, measureS * 1000),
+      probeInThread(targetUrl, 50, measureS * 1000),
       probe(`${collector.url}${path}`, 50, measureS * 1000),
       probe(`${collector.url}/healthz`, 50, measureS * 1000),
       timerFloor(measureS * 1000, !notRealtime),
@@ -196,7 +169,7 @@ export async function statusEvaluation(opts: BenchOptions): Promise<Section> {
   const p99 = percentile(live.target.times, 0.99);
   return {
     title: 'Status evaluation under load',
-    method: `The collector (built CLI, not pinned: its evaluation worker is a thread of the same process) with ${n} configured devices, each reporting every ${every.report} s through the load generator (tools/loadgen on core 1, ~130 series per report); the status page's catalog evaluation runs every ${every.evaluate} s in its worker thread. Per-device targets have their own listener and thread (\`scrapeListen\`, collector/scrape/), whose address /sd hands out; that thread ran at ${live.scrapeScheduling} at the end of the run (it asks for real-time SCHED_FIFO 1 within a CPU budget, \`scrapeListen.realtime\`) and the measuring client at ${live.client} (the collector's other threads: nice 0, its evaluation and zlib threads 10; the load generator 0). After ${warmS} s of warm-up, a per-device target at /sd's address, the same path on the main listener, and /healthz are each requested every 50 ms for ${measureS} s without waiting for answers: latency is request to last byte, the longest gap the longest time without any answer. In the same window a bare 50 ms timer in a Node.js process of its own, at the client's scheduling, measures how late the machine wakes such a thread at all: the floor under every latency here; a second one at nice 0 shows what a thread that asks for nothing waits. Then, in the benchmark's own process, the catalog evaluator takes ${mem.devices} simulated devices' counters (the load generator's shape) every 15 s for 24 simulated hours (a fake clock, 5,761 evaluations); the figures per device scale linearly (each series' history is its own). Full run: \`STATIONWATCH_BENCH_EVAL_DEVICES\` sets the fleet (default 10,000).`,
+    method: `The collector (built CLI, not pinned: its evaluation worker is a thread of the same process) with ${n} configured devices, each reporting every ${every.report} s through the load generator (tools/loadgen on core 1, ~130 series per report); the status page's catalog evaluation runs every ${every.evaluate} s in its worker thread. Per-device targets have their own listener and thread (\`scrapeListen\`, collector/scrape/), whose address /sd hands out; that thread ran at ${live.scrapeScheduling} at the end of the run (it asks for real-time SCHED_FIFO 1 within a CPU budget, \`scrapeListen.realtime\`) and the measuring client at ${live.client} (the per-device target's probe in a thread of its own, at ${live.target.scheduling}, as Prometheus scrapes each target from a goroutine of its own; the collector's other threads: nice 0, its evaluation and zlib threads 10; the load generator 0). After ${warmS} s of warm-up, a per-device target at /sd's address, the same path on the main listener, and /healthz are each requested every 50 ms for ${measureS} s without waiting for answers: latency is request to last byte, the longest gap the longest time without any answer. In the same window a bare 50 ms timer in a Node.js process of its own, at the client's scheduling, measures how late the machine wakes such a thread at all: the floor under every latency here; a second one at nice 0 shows what a thread that asks for nothing waits. Then, in the benchmark's own process, the catalog evaluator takes ${mem.devices} simulated devices' counters (the load generator's shape) every 15 s for 24 simulated hours (a fake clock, 5,761 evaluations); the figures per device scale linearly (each series' history is its own). Full run: \`STATIONWATCH_BENCH_EVAL_DEVICES\` sets the fleet (default 10,000).`,
     headlines: [
       { what: `per-device target while ${n} devices report and the evaluation runs (p50 / p99 / max)`, value: `${fmt(percentile(live.target.times, 0.5))} / ${fmt(p99)} / ${fmt(Math.max(...live.target.times))} ms`, target: '≤ 5 ms p99', met: p99 <= 5 },
       { what: `the floor: a bare 50 ms timer's lateness in a process of its own at the client's scheduling (${live.client}), same window (p50 / p99 / max)`, value: `${fmt(percentile(live.floor, 0.5))} / ${fmt(percentile(live.floor, 0.99))} / ${fmt(Math.max(...live.floor))} ms` },

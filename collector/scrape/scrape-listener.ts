@@ -25,6 +25,11 @@ const RESTART_AFTER_MS = 1_000;
 const STOP_WAIT_MS = 5_000;
 /** How long changes gather before they go to the thread in one frame. */
 const FLUSH_EVERY_MS = 25;
+/**
+ * What a frame holds at most (a device bigger than that alone, up to half the ring): ~20 renderings
+ * at 10,000 devices, so that the thread applies one in well under a millisecond between scrapes.
+ */
+const FRAME_BYTES = 256 * 1024;
 /** ~1.3 s of renderings at 10,000 devices; frames hold at most half of it (byte-ring.ts). */
 const RING_BYTES = 16 * 1024 * 1024;
 
@@ -186,7 +191,7 @@ export class ScrapeListener {
     const w = this.worker;
     if (!w) return;
     while (this.dirty.size > 0 || this.syncs.length > 0) {
-      // One frame: as many changed devices as fit half the ring; a sync's mark once none are left.
+      // One frame: as many changed devices as fit FRAME_BYTES; a sync's mark once none are left.
       const removed: string[] = [];
       const set: TargetUpdate[] = [];
       const taken: string[] = [];
@@ -194,7 +199,7 @@ export class ScrapeListener {
       for (const name of this.dirty) {
         const u = this.update(name);
         const n = u ? updateLength(u) : 2 + Buffer.byteLength(name);
-        if (taken.length > 0 && length + n > this.ring.maxFrame) break;
+        if (taken.length > 0 && length + n > Math.min(FRAME_BYTES, this.ring.maxFrame)) break;
         taken.push(name);
         length += n;
         if (u) set.push(u);

@@ -134,7 +134,20 @@ function apply(frame: Buffer): boolean {
 // port's mutex would make this thread wait for the event loop's: byte-ring.ts). A target is then up to
 // this much behind the main listener's, against scrapes every 15 s or so.
 const READ_EVERY_MS = 25;
-const readRing = () => ring.read(apply);
+// At most this long at a time: after the event loop stalled (a full collection of its heap), a read
+// finds hundreds of renderings, and a scrape that arrives meanwhile waits for the read to yield.
+const READ_SLICE_MS = 1;
+let more: NodeJS.Immediate | undefined;
+function readRing(): void {
+  more = undefined;
+  const until = performance.now() + READ_SLICE_MS;
+  let stopped = false;
+  ring.read((frame) => {
+    if (performance.now() > until) return !(stopped = true);
+    return apply(frame);
+  });
+  if (stopped) more ??= setImmediate(readRing);
+}
 const reading = setInterval(readRing, READ_EVERY_MS);
 
 port.on('message', (m: ToScrapeThread) => {
@@ -144,6 +157,7 @@ port.on('message', (m: ToScrapeThread) => {
   } else if (m.type === 'close') {
     realtime.stop();
     clearInterval(reading);
+    if (more) clearImmediate(more);
     server.close(() => {
       send({ type: 'closed' });
       port.close();
