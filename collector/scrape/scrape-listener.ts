@@ -1,11 +1,11 @@
 // The event loop's side of the scrape thread (scrape-thread.ts): starts it on `scrapeListen`, tells it
-// every device's current rendering and reporting window whenever the device store changes (batched per
-// 25 ms: one message however many reports were applied meanwhile), and restarts it on the same port if it dies.
-// A batch's renderings are written as records (target-record.ts) into a ring of shared memory
-// (byte-ring.ts); the thread copies them into its arena (target-arena.ts) and releases the ring. The
-// renderings themselves are not shared: V8 counts a SharedArrayBuffer towards neither heap, so replaced
-// renderings waited for full collections that nothing triggered (RSS +1.4 GiB in 90 s at 10,000
-// devices, bench/notes/status-evaluation-under-load.md).
+// every device's current rendering and reporting window whenever the device store changes (gathered for
+// 25 ms, then written as frames: target-frame.ts), and restarts it on the same port if it dies. The
+// frames go through a ring of shared memory (byte-ring.ts) that the thread reads on its own timer and
+// copies into its arena (target-arena.ts): no message per change, whose port mutex the real-time thread
+// would wait on behind the event loop. The renderings themselves are not shared: V8 counts a
+// SharedArrayBuffer towards neither heap, so replaced renderings waited for full collections that
+// nothing triggered (RSS +1.4 GiB in 90 s at 10,000 devices, bench/notes/status-evaluation-under-load.md).
 import { readFile } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../common/logger.js';
