@@ -10,14 +10,16 @@
 // end, the writer leaves a u32 0 there (when 4 bytes remain) and the frame starts at 0. Both positions
 // are counts of bytes from the start, padding included, so they only grow.
 
-/** The control block: [0] bytes the reader has consumed, [1] bytes the writer has published, [2] free for the user. */
+/** The control block: [0] bytes the reader has consumed, [1] bytes the writer has published, [2] the owner's (ByteRing.OWNER). */
 const READ = 0;
 const WRITTEN = 1;
 const HEAD = 4;
 
 export class ByteRing {
+  /** The index in `shared` that the ring leaves to its owner (the scrape listener: the collector's clock skew). */
+  static readonly OWNER = 2;
   readonly bytes: Buffer;
-  /** Shared with the other side (Atomics): see READ, WRITTEN; index 2 is the owner's (the collector's clock skew). */
+  /** Shared with the other side (Atomics): READ, WRITTEN, OWNER. */
   readonly shared: BigInt64Array;
   /** The writer's position, published to the reader by commit(). */
   private written = 0;

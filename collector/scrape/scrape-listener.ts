@@ -241,6 +241,6 @@ export class ScrapeListener {
 
   /** The collector's clock for the thread, as its offset from the thread's Date.now(). */
   private writeSkew(): void {
-    Atomics.store(this.ring.shared, 2, BigInt(Math.round(this.ctx.nowMs() - Date.now())));
+    Atomics.store(this.ring.shared, ByteRing.OWNER, BigInt(Math.round(this.ctx.nowMs() - Date.now())));
   }
 }

@@ -41,7 +41,7 @@ const targets = new Map<string, Target>();
 const arena = new TargetArena();
 const ring = new ByteRing(init.ring.data, init.ring.control);
 /** The collector's clock minus this thread's Date.now() (a test's fake clock), kept current by the event loop. */
-const clockSkewMs = () => Number(Atomics.load(ring.shared, 2));
+const clockSkewMs = () => Number(Atomics.load(ring.shared, ByteRing.OWNER));
 const allowed = scrapeCredentials(init.auth);
 const jsonHeaders = { ...init.headers, 'content-type': 'application/json; charset=utf-8' };
 const textHeaders = { ...init.headers, 'content-type': init.contentType };
