@@ -41,6 +41,7 @@ export type FromScrapeThread =
 const STATS = ['heapUsedBytes', 'targetBytes', 'loopDelayP99Seconds', 'loopDelayMaxSeconds', 'realtime', 'realtimePauses'] as const;
 export const STATS_BYTES = 8 * (STATS.length + 1);
 
+/** [0] is 1 once the thread has written; then each of STATS in order (booleans as 0/1). */
 export function writeStats(into: SharedArrayBuffer, s: ScrapeThreadStats): void {
   const a = new Float64Array(into);
   STATS.forEach((k, i) => (a[i + 1] = Number(s[k])));
@@ -51,6 +52,13 @@ export function writeStats(into: SharedArrayBuffer, s: ScrapeThreadStats): void 
 export function readStats(from: SharedArrayBuffer): ScrapeThreadStats | undefined {
   const a = new Float64Array(from);
   if (a[0] !== 1) return undefined;
-  const [heapUsedBytes, targetBytes, loopDelayP99Seconds, loopDelayMaxSeconds, realtime, realtimePauses] = STATS.map((_, i) => a[i + 1]!);
-  return { heapUsedBytes: heapUsedBytes!, targetBytes: targetBytes!, loopDelayP99Seconds: loopDelayP99Seconds!, loopDelayMaxSeconds: loopDelayMaxSeconds!, realtime: realtime === 1, realtimePauses: realtimePauses! };
+  const value = (k: (typeof STATS)[number]) => a[STATS.indexOf(k) + 1]!;
+  return {
+    heapUsedBytes: value('heapUsedBytes'),
+    targetBytes: value('targetBytes'),
+    loopDelayP99Seconds: value('loopDelayP99Seconds'),
+    loopDelayMaxSeconds: value('loopDelayMaxSeconds'),
+    realtime: value('realtime') === 1,
+    realtimePauses: value('realtimePauses'),
+  };
 }

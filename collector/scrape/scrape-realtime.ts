@@ -39,8 +39,6 @@ export class RealtimeGuard {
   constructor(
     private readonly config: RealtimeConfig,
     private readonly tell: (change: RealtimeChange) => void,
-    /** The command that sets the policy (thread-priority.ts; a test names a missing one). */
-    private readonly chrt = 'chrt',
   ) {}
 
   /** Enters real time; resolves with why not (disabled, not allowed, no chrt). */
@@ -60,7 +58,7 @@ export class RealtimeGuard {
   }
 
   private async enter(): Promise<string | undefined> {
-    const why = await setThisThreadRealtime(this.config.priority, this.chrt);
+    const why = await setThisThreadRealtime(this.config.priority);
     this.on = why === undefined;
     this.shares.length = 0;
     this.last = process.threadCpuUsage();
@@ -84,7 +82,7 @@ export class RealtimeGuard {
   private async pause(share: number): Promise<void> {
     this.on = false;
     this.pauses++;
-    const why = await setThisThreadRealtime(0, this.chrt);
+    const why = await setThisThreadRealtime(0);
     const used = `used ${Math.round(share * 100)} % of a core over ${WINDOW_TICKS} s (budget ${Math.round(this.config.cpuBudget * 100)} %)`;
     if (why !== undefined) {
       // Still real-time and nothing else keeps it in check: end the thread (the event loop logs this
