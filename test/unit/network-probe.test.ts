@@ -312,14 +312,26 @@ exec sleep 600`,
     const script = fakePing('not-permitted', `cat '${fileURLToPath(new URL('../fixtures/ping/linux/not-permitted.txt', import.meta.url))}' >&2; exit 2`);
     const p = probe({ burst: live, pingPath: script }, undefined, { platform: 'linux' });
     await p.start!();
-    await sleep(100);
-    await expect(p.collect(ctx)).rejects.toThrow(/collector: ping is not permitted to send ICMP/);
+    await expect(failureOnceRun(p)).rejects.toThrow(/collector: ping is not permitted to send ICMP/);
   });
 
   it('says which package to install when there is no ping', async () => {
     const p = probe({ burst: live, pingPath: '/nonexistent/ping' }, undefined, { platform: 'linux' });
     await p.start!();
-    await sleep(100);
-    await expect(p.collect(ctx)).rejects.toThrow(/collector: \/nonexistent\/ping not found: install the system ping \(Debian: apt-get install iputils-ping\)/);
+    await expect(failureOnceRun(p)).rejects.toThrow(/collector: \/nonexistent\/ping not found: install the system ping \(Debian: apt-get install iputils-ping\)/);
   });
 });
+
+/**
+ * The probe's collect once its ping has run: a real command started by the probe may take longer than
+ * any fixed sleep while the rest of the suite loads the machine (a 100 ms sleep failed in CI), and a
+ * collect before it has run reports nothing sent yet. Retries for up to 10 s while collect resolves.
+ */
+async function failureOnceRun(p: { collect: (c: typeof ctx) => Promise<unknown> }): Promise<unknown> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const r = await p.collect(ctx);
+    if (Date.now() > deadline) return r;
+    await sleep(50);
+  }
+}
