@@ -323,6 +323,9 @@ export function createBackup(setup: ProbeSetup, options: BackupOptions = {}): Ba
     };
     watcher.on('add', onFile).on('change', onFile);
     watcher.on('error', (err: unknown) => log.warn({ err: describeError(err) }, 'file watch error; rescans continue'));
+    // A file written after the first scan but before the watch was established raises no event:
+    // scan once more as soon as the watch is ready, not an hour later at the next rescan.
+    watcher.once('ready', () => background('backup scan after the watch was ready failed', tick()));
   }
 
   async function tick(): Promise<void> {
