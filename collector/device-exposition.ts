@@ -40,6 +40,7 @@ export const value = (v: number) => (Number.isNaN(v) ? 'Nan' : !Number.isFinite(
 // HELP and TYPE of each family, and the same after the blank line that separates families.
 const headerTexts = deviceFamilies.map((f) => `# HELP ${f.name} ${escapeHelp(f.help)}\n# TYPE ${f.name} ${f.type}\n`);
 const separatedHeaderTexts = headerTexts.map((h) => `\n${h}`);
+const headers = headerTexts.map((h) => Buffer.from(h));
 const separatedHeaders = separatedHeaderTexts.map((h) => Buffer.from(h));
 
 /** What a rendering was made from: when any of it is replaced (a new report, a restore, a poll), it is stale. */
@@ -249,8 +250,8 @@ export function targetText({ body, ranges }: FamilyLines): string {
 }
 
 /** Family `i`'s HELP and TYPE lines, as a target's text starts with them (`first`) or after a family's lines. */
-export function familyHeaderText(i: number, first: boolean): string {
-  return first ? headerTexts[i]! : separatedHeaderTexts[i]!;
+export function familyHeaderBytes(i: number, first: boolean): Buffer {
+  return first ? headers[i]! : separatedHeaders[i]!;
 }
 
 /** Family `i`'s lines of a device, as a view into its body; undefined when it has no series. */

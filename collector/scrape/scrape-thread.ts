@@ -4,7 +4,7 @@
 // heap's garbage collection no longer sit between a scrape and its answer. The targets' bytes are in
 // reused slabs outside the heap (target-arena.ts) and each device's entry is updated in place, so this
 // thread's heap stays small and still, and its collections are short. The answers are the main
-// listener's, byte for byte (target-record.ts recordText; the same refusals as routes/metrics.ts).
+// listener's, byte for byte (target-record.ts recordTextInto; the same refusals as routes/metrics.ts).
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -14,7 +14,8 @@ import { ApiError } from '../errors.js';
 import { scrapeCredentials } from '../scrape-auth.js';
 import { writeStats, type FromScrapeThread, type ScrapeThreadInit, type ToScrapeThread } from './scrape-messages.js';
 import { TargetArena, type Placed } from './target-arena.js';
-import { recordText } from './target-record.js';
+import { recordTextInto, recordTextLength } from './target-record.js';
+import { ResponsePool } from './response-pool.js';
 import { ByteRing } from './byte-ring.js';
 import { EXTERNAL, readFrame } from './target-frame.js';
 import { raiseThisThreadPriority } from '../thread-priority.js';
@@ -39,6 +40,7 @@ interface Target {
 }
 const targets = new Map<string, Target>();
 const arena = new TargetArena();
+const responses = new ResponsePool();
 const ring = new ByteRing(init.ring.data, init.ring.control);
 /** The collector's clock minus this thread's Date.now() (a test's fake clock), kept current by the event loop. */
 const clockSkewMs = () => Number(Atomics.load(ring.shared, ByteRing.OWNER));
@@ -73,9 +75,15 @@ function answer(req: IncomingMessage, res: ServerResponse): void {
   if (t.receivedAtMs === undefined || t.reportingUntilMs === undefined || t.placed === undefined || Date.now() + clockSkewMs() > t.reportingUntilMs) {
     return refuse(res, new ApiError('not_reporting', undefined, t.receivedAtMs === undefined ? `device "${name}" has never reported` : `device "${name}" last reported at ${new Date(t.receivedAtMs).toISOString()}`));
   }
-  // A string copied out of the arena now (the arena may reuse these bytes after this turn).
-  const text = recordText(arena.view(t.placed));
-  res.writeHead(200, { ...textHeaders, 'content-length': Buffer.byteLength(text) }).end(text);
+  const rec = arena.view(t.placed);
+  const length = recordTextLength(rec);
+  res.writeHead(200, { ...textHeaders, 'content-length': length });
+  if (req.method === 'HEAD') return void res.end();
+  // Copied out of the arena now (it may reuse these bytes after this turn) into a pooled buffer that
+  // comes back once the socket has written it (response-pool.ts).
+  const out = responses.take(length);
+  recordTextInto(rec, out.bytes);
+  res.end(out.bytes, out.release);
 }
 
 const server = init.tls ? createHttpsServer({ cert: init.tls.cert, key: init.tls.key }, answer) : createHttpServer(answer);

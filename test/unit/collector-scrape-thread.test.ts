@@ -3,6 +3,8 @@
 // address; scrape credentials and TLS as on the main listener; and answers while the event loop is
 // blocked, which is what the thread is for (the same request on the main listener waits).
 import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -102,6 +104,44 @@ describe('the scrape thread', () => {
     } finally {
       ScrapeListener.ringBytes = 16 * 1024 * 1024;
     }
+  });
+
+  it('never reuses an answer\'s buffer while a slow reader is still being sent it', async () => {
+    const s = await collector({ limits: { maxSeriesPerDevice: 10_000 }, bodyLimitBytes: 16 << 20 });
+    // Two renderings of ~6 MB each, of the same pooled size class, differing in one label's letter:
+    // more than the kernel's socket buffers take from a reader that does not read (a 4 MiB send
+    // buffer at most here, net.ipv4.tcp_wmem, and 128 KiB received).
+    const disks = (device: string, token: string, letter: string) => {
+      const long = (c: string) => c.repeat(230);
+      const samples = Array.from({ length: 5000 }, (_, i) => ({ metric: 'stationwatch_disk_info', labels: { disk: `disk-${i}`, type: long('t'), vendor: long(letter), model: long('m'), serial: long('s') }, value: 1 }));
+      return s.app.inject({ method: 'POST', url: '/api/v1/reports', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, payload: JSON.stringify(makeReport({ device, samples })) });
+    };
+    for (const [device, token, letter] of [['pc-01', TOKEN, 'p'], ['pc-02', `${TOKEN}-2`, 'q']] as const) {
+      const res = await disks(device, token, letter);
+      expect(res.statusCode).toBe(202);
+      expect(res.json().dropped).toEqual([]);
+    }
+    await s.scrape.listener!.sync();
+    // A reader that does not read: the answer stays partly unsent.
+    const slow = connect(s.scrape.listener!.port, '127.0.0.1');
+    await once(slow, 'connect');
+    slow.pause();
+    slow.write('GET /devices/pc-01/metrics HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n');
+    await new Promise((r) => setTimeout(r, 300));
+    // Meanwhile other answers are made and sent whole, from other buffers.
+    for (let i = 0; i < 3; i++) {
+      const other = (await get(`${s.scrapeUrl}/devices/pc-02/metrics`)).body;
+      expect(Buffer.byteLength(other)).toBeGreaterThan(5e6);
+      expect(other).toContain(`disk="disk-4999",type="${'t'.repeat(230)}",vendor="${'q'.repeat(230)}"`);
+    }
+    const chunks: Buffer[] = [];
+    slow.on('data', (b: Buffer) => chunks.push(b));
+    slow.resume();
+    await once(slow, 'end');
+    const raw = Buffer.concat(chunks).toString();
+    const body = raw.slice(raw.indexOf('\r\n\r\n') + 4);
+    expect(body).not.toContain('q'.repeat(230));
+    expect(body).toBe((await get(`${s.mainUrl}/devices/pc-01/metrics`)).body);
   });
 
   it('reports its own memory and loop delay on /collector/metrics', async () => {
