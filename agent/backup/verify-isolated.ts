@@ -34,7 +34,10 @@ function run(req: ChildRequest, signal: AbortSignal | undefined): Promise<ChildA
     signal?.addEventListener('abort', onAbort, { once: true });
     child.once('message', (m: ChildAnswer) => (answer = m));
     child.once('error', reject);
-    child.once('exit', (code, sig) => {
+    // 'close', not 'exit': the child's answer and its exit reach this process through different
+    // handles, and on a busy machine the exit can be seen first; 'close' comes after the IPC channel
+    // (and so every message on it) and stderr have ended.
+    child.once('close', (code, sig) => {
       signal?.removeEventListener('abort', onAbort);
       if (answer) resolve(answer);
       else if (signal?.aborted) resolve({ error: `stopped: ${String(signal.reason ?? 'aborted')}` });
