@@ -4,10 +4,12 @@
 // that roll back on failure, multi-row writes that land whole or not at all, and two store instances
 // writing at once (two collectors on one database; for SQLite, the collector and the CLI).
 // A last block runs a collector on PostgreSQL through the ingest route's durability contract.
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCollector, type CollectorApp } from '../../collector/app.js';
 import { resolveCollectorConfig } from '../../collector/config.js';
@@ -764,6 +766,32 @@ describe('two collectors on one PostgreSQL: the whole fleet listed, a device han
   });
 });
 
+/**
+ * Signals the PostgreSQL server started in process group `group` and every process it started: each
+ * backend is a process group of its own (setsid), so signalling the group reaches the postmaster only.
+ */
+function signalServerTree(group: number, signal: NodeJS.Signals): number {
+  const procs = readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .flatMap((d) => {
+      try {
+        // "pid (comm) state ppid pgrp ...": comm may hold spaces, so read after its closing parenthesis.
+        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+        const [, ppid, pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return [{ pid: Number(d), ppid: Number(ppid), pgrp: Number(pgrp) }];
+      } catch {
+        return []; // gone meanwhile
+      }
+    });
+  const tree = new Set(procs.filter((p) => p.pgrp === group).map((p) => p.pid));
+  for (let grown = true; grown; ) {
+    grown = false;
+    for (const p of procs) if (!tree.has(p.pid) && tree.has(p.ppid)) grown = !!tree.add(p.pid);
+  }
+  for (const pid of tree) process.kill(pid, signal);
+  return tree.size;
+}
+
 describe('a collector on PostgreSQL while the database is away', () => {
   const TOKEN = 'token-for-pc-09-postgres';
   let stateDir: string;
@@ -798,7 +826,9 @@ describe('a collector on PostgreSQL while the database is away', () => {
       {},
       'test',
     );
-    c = await buildCollector(config, { log: silentLogger, nowMs: () => now });
+    // Its warnings and errors, shown if a wait below times out (the evaluation's own failures are logged, not thrown).
+    const logged: string[] = [];
+    c = await buildCollector(config, { log: pino({ level: 'warn' }, { write: (line: string) => void logged.push(line.slice(0, 600)) }), nowMs: () => now });
     const agent = { version: '0.1.0', platform: 'linux', startedAt: T0 - 60_000 };
     const post = (seq: number) =>
       c!.app.inject({
@@ -830,10 +860,14 @@ describe('a collector on PostgreSQL while the database is away', () => {
     expect((await status()).store).toMatchObject({ reachable: false });
     // The device falls silent, then reports again: both transitions are recorded while the database is away.
     now += 5 * 60_000;
-    await until('not reporting', async () => (await reporting()) === false);
+    const explain = async (e: Error) => {
+      const { devices: _devices, ...head } = (await c!.app.inject({ url: '/api/v1/status' })).json() as Record<string, unknown>;
+      throw new Error(`${e.message} (the collector's clock at ${new Date(now).toISOString()})\nstatus: ${JSON.stringify(head)}\nlogged:\n${logged.slice(-15).join('')}`);
+    };
+    await until('not reporting', async () => (await reporting()) === false).catch(explain);
     now += 1000;
     expect((await post(4)).statusCode).toBe(202);
-    await until('reporting again', async () => (await reporting()) === true);
+    await until('reporting again', async () => (await reporting()) === true).catch(explain);
     const during = (await status()).store!;
     expect(during.spooledWrites).toBeGreaterThanOrEqual(4);
     expect(await metric('stationwatch_collector_store_reachable')).toBe(0);
@@ -859,5 +893,43 @@ describe('a collector on PostgreSQL while the database is away', () => {
     const events = await admin.query<{ to_state: string; at_ms: string }>("SELECT to_state, at_ms FROM events WHERE device = $1 AND indicator = 'availability' ORDER BY id", ['pc-09']);
     expect(events.rows.map((r) => r.to_state)).toEqual(['not_reporting', 'normal']);
     expect(Number(events.rows[0]!.at_ms)).toBeGreaterThan(T0 + 30_000);
+  });
+  it('while the database hangs (its processes stopped), reads fail at once after the first deadline and the evaluation keeps its schedule', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sw-pg-frozen-'));
+    dirs.push(dir);
+    const url = await postgres!.createDatabase('collector_frozen');
+    let now = T0;
+    const frozenToken = 'token-for-pc-10-postgres';
+    const config = resolveCollectorConfig(
+      { devices: [{ name: 'pc-10', token: frozenToken, site: 'branch-f' }], stateDir: dir, statusPage: { evaluateEverySeconds: 0.2 }, store: { postgres: { url, connectTimeoutSeconds: 2, queryTimeoutSeconds: 2, outageRetrySeconds: 0.2 } } },
+      {},
+      'test',
+    );
+    const frozen = await buildCollector(config, { log: silentLogger, nowMs: () => now });
+    const group = postgres!.processGroup();
+    expect(group).toBeDefined();
+    try {
+      const post = () => frozen.app.inject({ method: 'POST', url: '/api/v1/reports', headers: { 'content-type': 'application/json', authorization: `Bearer ${frozenToken}` }, payload: JSON.stringify(makeReport({ device: 'pc-10', site: 'branch-f', seq: 1, createdAt: now, sentAt: now })) });
+      const reporting = async () => ((await frozen.app.inject({ url: '/api/v1/status' })).json() as { devices: { name: string; reporting: boolean }[] }).devices.find((d) => d.name === 'pc-10')?.reporting;
+      expect((await post()).statusCode).toBe(202);
+      await until('the first evaluation', async () => (await reporting()) === true);
+      // A hung server (a network partition looks the same): connections open, nothing answers.
+      expect(signalServerTree(group!, 'SIGSTOP')).toBeGreaterThan(3); // runuser, the postmaster, its helpers and backends
+      // The first read waits for its deadline (query 3 s, or connect 2 s) and finds the store away...
+      await expect(frozen.ctx.db.maintenance.open(now)).rejects.toThrow(/cannot be reached/);
+      expect((frozen.ctx.db as SpooledStore).outage().away).toBeDefined();
+      // ...the next ones fail at once instead of each waiting for a deadline of its own.
+      const t0 = performance.now();
+      await expect(frozen.ctx.db.events.forDevice('pc-10')).rejects.toThrow(/cannot be reached/);
+      expect(performance.now() - t0).toBeLessThan(1000);
+      // The evaluation, which reads maintenance periods every pass, still sees the device fall silent.
+      now += 5 * 60_000;
+      await until('not reporting while the database hangs', async () => (await reporting()) === false);
+    } finally {
+      signalServerTree(group!, 'SIGCONT');
+    }
+    await until('the store back', async () => (frozen.ctx.db as SpooledStore).outage().away === undefined, 30_000);
+    expect(await frozen.ctx.db.events.forDevice('pc-10')).toEqual(expect.any(Array));
+    await frozen.app.close();
   });
 });

@@ -53,10 +53,17 @@ export function withOutageSpool(inner: Store, spool: SpoolFile, opts: OutageOpti
   let timer: NodeJS.Timeout | undefined;
   let draining: Promise<void> | undefined;
   let closed = false;
+  // The database's last answer was no answer: reads fail at once until the retry timer's check gets
+  // one. Trying each read would make every caller wait for the connect or query deadline (10 s and
+  // 30 s by default) first: the status evaluation reads maintenance periods on every pass, and the
+  // whole page would lag by that much for as long as the database is away. Not set merely because
+  // the spool holds writes from before a restart: reads go to a database that answers.
+  let unreachable = false;
 
   const spooling = () => spool.size.entries > 0;
 
   function markAway(err: unknown): void {
+    unreachable = true;
     if (!away) {
       away = { sinceMs: now(), reason: err instanceof Error ? err.message : String(err) };
       log.error({ store: inner.where, reason: away.reason }, 'the store cannot be reached: state writes are spooled on this collector until it is back');
@@ -107,6 +114,7 @@ export function withOutageSpool(inner: Store, spool: SpoolFile, opts: OutageOpti
           for (const c of calls) await (tx as unknown as Record<string, Record<string, (...a: unknown[]) => Promise<unknown>>>)[c.concern]![c.method]!(...c.args);
         });
         spool.remove(entry.id);
+        unreachable = false;
         totals.replayed++;
       } catch (err) {
         if (!isStoreUnavailable(err)) {
@@ -124,8 +132,12 @@ export function withOutageSpool(inner: Store, spool: SpoolFile, opts: OutageOpti
       await inner.schemaVersion();
     } catch (err) {
       if (isStoreUnavailable(err)) return stillAway(err);
-      throw err;
+      // It answered, wrongly: not back yet, and the timer must keep asking (a rejection here would
+      // end the retries and leave reads failing).
+      log.error({ err, store: inner.where }, 'the store answered the check of its schema with an error; asking again');
+      return schedule();
     }
+    unreachable = false;
     // A write spooled while we asked is replayed first.
     if (spooling()) return schedule();
     log.info({ store: inner.where, awaySeconds: Math.round((now() - away.sinceMs) / 1000), replayed: totals.replayed }, 'the store is back: every spooled write is in it');
@@ -133,12 +145,13 @@ export function withOutageSpool(inner: Store, spool: SpoolFile, opts: OutageOpti
   }
 
   function stillAway(err: unknown): void {
+    unreachable = true;
     if (away) away.reason = (err as Error).message;
     schedule();
   }
 
   async function write(calls: SpooledCall[], direct: () => Promise<unknown>): Promise<void> {
-    if (!spooling()) {
+    if (!spooling() && !unreachable) {
       try {
         await direct();
         return;
@@ -151,6 +164,7 @@ export function withOutageSpool(inner: Store, spool: SpoolFile, opts: OutageOpti
   }
 
   async function read<T>(call: () => Promise<T>): Promise<T> {
+    if (unreachable) throw new StoreUnavailable(inner.where, away ? new Error(away.reason) : undefined);
     try {
       return await call();
     } catch (err) {
@@ -201,7 +215,7 @@ export function withOutageSpool(inner: Store, spool: SpoolFile, opts: OutageOpti
   const live: Record<string, object> = Object.fromEntries(concernNames.map((n) => [n, liveConcern(n, (inner as unknown as Record<string, object>)[n]!)]));
 
   async function transaction<T>(fn: (tx: StoreConcerns) => Promise<T>): Promise<T> {
-    if (!spooling()) {
+    if (!spooling() && !unreachable) {
       try {
         return await inner.transaction(fn);
       } catch (err) {
