@@ -1,18 +1,54 @@
 // The inspections as the scrapes and evaluations read them: each device's latest inspection and its
 // first sighting are read at every scrape, so they are kept in memory — loaded once, refreshed by
 // this collector's own writes — and only new first sightings are written. Everything else goes
-// straight to the store.
+// straight to the store. While a shared store is away (collector/store/outage/), a read asked for
+// afresh (invalidate) answers with what was last read, as LastKnownMaintenance does: otherwise every
+// status pass would fail until the database is back, and no device would turn "not reporting".
+import { StoreUnavailable } from '../store/outage/unavailable.js';
 import type { Inspection, InspectionStore } from '../store/store.js';
 
-export class CachedInspections implements InspectionStore {
-  private latestCache: Promise<Map<string, Inspection>> | undefined;
-  private firstSeenCache: Promise<Map<string, number>> | undefined;
+/**
+ * One cached read: the load in flight or done, and the value last loaded. A failed load is not kept
+ * (the next call tries again); while the store is away the last value answers instead.
+ */
+class LastKnown<T> {
+  private load: Promise<T> | undefined;
+  private known: T | undefined;
 
-  constructor(private readonly store: InspectionStore) {}
+  constructor(private readonly read: () => Promise<T>) {}
+
+  get(): Promise<T> {
+    if (this.load) return this.load;
+    const load = this.read().then(
+      (value) => (this.known = value),
+      (err: unknown) => {
+        if (this.load === load) this.load = undefined;
+        if (err instanceof StoreUnavailable && this.known !== undefined) return this.known;
+        throw err;
+      },
+    );
+    this.load = load;
+    return load;
+  }
+
+  /** Read from the store again on next use; what was read stays the answer while the store is away. */
+  invalidate(): void {
+    this.load = undefined;
+  }
+}
+
+export class CachedInspections implements InspectionStore {
+  private readonly latestRead: LastKnown<Map<string, Inspection>>;
+  private readonly firstSeenRead: LastKnown<Map<string, number>>;
+
+  constructor(private readonly store: InspectionStore) {
+    this.latestRead = new LastKnown(() => store.latest());
+    this.firstSeenRead = new LastKnown(() => store.firstSeen());
+  }
 
   async record(i: Omit<Inspection, 'id'>): Promise<Inspection> {
     const saved = await this.store.record(i);
-    this.latestCache = undefined;
+    this.latestRead.invalidate();
     return saved;
   }
 
@@ -25,20 +61,11 @@ export class CachedInspections implements InspectionStore {
   }
 
   latest(): Promise<Map<string, Inspection>> {
-    const load = (this.latestCache ??= this.store.latest());
-    // A failed read is not remembered: the next scrape tries again.
-    load.catch(() => {
-      if (this.latestCache === load) this.latestCache = undefined;
-    });
-    return load;
+    return this.latestRead.get();
   }
 
   firstSeen(): Promise<Map<string, number>> {
-    const load = (this.firstSeenCache ??= this.store.firstSeen());
-    load.catch(() => {
-      if (this.firstSeenCache === load) this.firstSeenCache = undefined;
-    });
-    return load;
+    return this.firstSeenRead.get();
   }
 
   /** Writes only the devices this collector has not seen before (once each: the cache knows them at once). */
@@ -61,8 +88,8 @@ export class CachedInspections implements InspectionStore {
    * shared store brings inspections and a first sighting this collector's cache has not seen.
    */
   invalidate(): void {
-    this.latestCache = undefined;
-    this.firstSeenCache = undefined;
+    this.latestRead.invalidate();
+    this.firstSeenRead.invalidate();
   }
 
   async forgetFirstSeen(device: string): Promise<void> {

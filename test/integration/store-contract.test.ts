@@ -852,6 +852,9 @@ describe('a collector on PostgreSQL while the database is away', () => {
     await admin.end();
 
     await postgres!.pause();
+    // The fleet's periodic full read had just asked for the inspections to be read afresh (they are
+    // cached): the evaluation must go on from what it last read, as it does for maintenance periods.
+    c.ctx.fleet!.onFullRead!();
     // Reports keep being acknowledged: their state waits in the local spool.
     for (const seq of [2, 3]) {
       now += 15_000;
