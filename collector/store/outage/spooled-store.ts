@@ -59,11 +59,14 @@ export function withOutageSpool(inner: Store, spool: SpoolFile, opts: OutageOpti
   // whole page would lag by that much for as long as the database is away. Not set merely because
   // the spool holds writes from before a restart: reads go to a database that answers.
   let unreachable = false;
+  /** The error that made it unreachable, the cause of what reads are refused with meanwhile. */
+  let lastFailure: unknown;
 
   const spooling = () => spool.size.entries > 0;
 
   function markAway(err: unknown): void {
     unreachable = true;
+    lastFailure = err;
     if (!away) {
       away = { sinceMs: now(), reason: err instanceof Error ? err.message : String(err) };
       log.error({ store: inner.where, reason: away.reason }, 'the store cannot be reached: state writes are spooled on this collector until it is back');
@@ -146,6 +149,7 @@ export function withOutageSpool(inner: Store, spool: SpoolFile, opts: OutageOpti
 
   function stillAway(err: unknown): void {
     unreachable = true;
+    lastFailure = err;
     if (away) away.reason = (err as Error).message;
     schedule();
   }
@@ -164,7 +168,7 @@ export function withOutageSpool(inner: Store, spool: SpoolFile, opts: OutageOpti
   }
 
   async function read<T>(call: () => Promise<T>): Promise<T> {
-    if (unreachable) throw new StoreUnavailable(inner.where, away ? new Error(away.reason) : undefined);
+    if (unreachable) throw new StoreUnavailable(inner.where, lastFailure);
     try {
       return await call();
     } catch (err) {

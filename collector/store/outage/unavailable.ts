@@ -10,6 +10,8 @@ const CLIENT_MESSAGES = [/timeout exceeded when trying to connect/i, /Connection
 
 export function isStoreUnavailable(err: unknown): boolean {
   for (let e = err as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    // Our own verdict, also when given without a cause (a read refused at once while the store is known away).
+    if (e instanceof StoreUnavailable) return true;
     const code = typeof e.code === 'string' ? e.code : '';
     if (SOCKET_CODES.has(code) || SERVER_DOWN.has(code) || code.startsWith('08')) return true;
     const message = typeof e.message === 'string' ? e.message : '';
