@@ -20,19 +20,18 @@ export class ResponsePool {
   take(length: number): { bytes: Buffer; release: () => void } {
     const cls = Math.max(MIN_CLASS, Math.ceil(Math.log2(Math.max(1, length))));
     if (cls > MAX_CLASS) return { bytes: Buffer.allocUnsafeSlow(length), release: () => undefined };
-    let whole = this.free[cls]?.pop();
-    if (whole) this.kept -= whole.length;
-    else whole = Buffer.allocUnsafeSlow(2 ** cls);
+    const reused = this.free[cls]?.pop();
+    if (reused) this.kept -= reused.length;
+    const whole = reused ?? Buffer.allocUnsafeSlow(2 ** cls);
     let released = false;
-    const mine = whole;
     return {
-      bytes: mine.subarray(0, length),
+      bytes: whole.subarray(0, length),
       release: () => {
         if (released) return;
         released = true;
-        if (this.kept + mine.length > this.maxFreeBytes) return;
-        (this.free[cls] ??= []).push(mine);
-        this.kept += mine.length;
+        if (this.kept + whole.length > this.maxFreeBytes) return;
+        (this.free[cls] ??= []).push(whole);
+        this.kept += whole.length;
       },
     };
   }
